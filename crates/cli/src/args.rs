@@ -1,0 +1,139 @@
+//! Command-line arguments as parsed by clap (the raw stage; `check::plan` validates them).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// scanrelay: scan-to-email gateway and SMTP connection checker for office MFPs.
+#[derive(Debug, Parser)]
+#[command(name = "scanrelay", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an SMTP account the way a device's "Check connection" should: every step with
+    /// timings and server replies, then a diagnosis with the fix.
+    Check(CheckArgs),
+    /// Explain an SMTP error reply pasted from a device's log or another tool.
+    Explain(ExplainArgs),
+}
+
+/// TLS mode flag values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TlsFlag {
+    /// Plain connection, then STARTTLS (port 587).
+    Starttls,
+    /// TLS from the first byte, "SSL" (port 465).
+    Implicit,
+    /// No TLS (only for servers on a trusted LAN).
+    None,
+}
+
+/// AUTH mechanism flag values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthFlag {
+    /// The best mechanism the server offers.
+    Auto,
+    /// PLAIN.
+    Plain,
+    /// LOGIN.
+    Login,
+    /// CRAM-MD5.
+    #[value(name = "cram-md5")]
+    CramMd5,
+    /// XOAUTH2 (needs --token-env).
+    Xoauth2,
+    /// OAUTHBEARER (needs --token-env).
+    Oauthbearer,
+}
+
+/// Output language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangFlag {
+    /// English.
+    En,
+    /// Korean (한국어).
+    Ko,
+}
+
+/// `scanrelay check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Provider preset: gmail, workspace, gmail-relay, naver, daum, kakao, outlook, m365, yahoo,
+    /// icloud, zoho. Fills server, port and TLS mode; explicit flags override the endpoint.
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// SMTP server host name or IP address.
+    #[arg(long, value_name = "HOST")]
+    pub server: Option<String>,
+    /// SMTP server port.
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// How the connection is secured.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub tls: Option<TlsFlag>,
+    /// SMTP AUTH user name (usually the full e-mail address).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Name of an environment variable holding the password.
+    #[arg(long, value_name = "VAR", conflicts_with = "password_file")]
+    pub password_env: Option<String>,
+    /// File whose first line is the password.
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    /// SASL mechanism.
+    #[arg(long, value_enum, default_value = "auto", value_name = "MECH")]
+    pub auth: AuthFlag,
+    /// Name of an environment variable holding an OAuth2 access token (XOAUTH2/OAUTHBEARER).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Envelope sender for the MAIL FROM dry run (default: the user name).
+    #[arg(long, value_name = "ADDR")]
+    pub from: Option<String>,
+    /// Recipient for the RCPT TO dry run (then RSET: nothing is sent without --send-test).
+    #[arg(long, value_name = "ADDR")]
+    pub to: Option<String>,
+    /// With --to: really send a short test message, like a device's test page.
+    #[arg(long, requires = "to")]
+    pub send_test: bool,
+    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// Name to send in EHLO (default: this machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// Timeout per step in seconds.
+    #[arg(long, default_value_t = 15, value_name = "SECS")]
+    pub timeout: u64,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Language of the report (default from LC_ALL / LANG: ko* means Korean).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<LangFlag>,
+}
+
+/// `scanrelay explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The stage the reply came at: connect, banner, ehlo, starttls, tls, auth, mail, rcpt, data.
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    /// The provider, when the reply does not make it clear.
+    #[arg(long, value_name = "NAME")]
+    pub provider: Option<String>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Language (default from LC_ALL / LANG).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<LangFlag>,
+    /// The reply text (several arguments are joined with spaces); `-` or nothing reads stdin.
+    #[arg(value_name = "REPLY")]
+    pub reply: Vec<String>,
+}

@@ -1,0 +1,113 @@
+//! From what the client observed to one diagnosis code.
+
+use scanrelay_client::{ClientConfig, ClientError, Credentials, Facts, StepName, TlsFailure};
+use scanrelay_diagnose::{Cause, Provider, ReplyFacts, Stage, classify_reply};
+use scanrelay_proto::sasl::SaslError;
+
+/// The stage a client step corresponds to, for the reply classifier.
+pub fn stage_of(step: StepName) -> Stage {
+    match step {
+        StepName::Dns => Stage::Dns,
+        StepName::Connect => Stage::Connect,
+        StepName::Tls => Stage::Tls,
+        StepName::Banner => Stage::Banner,
+        StepName::Ehlo | StepName::EhloAgain => Stage::Ehlo,
+        StepName::Starttls => Stage::StartTls,
+        StepName::Auth => Stage::Auth,
+        StepName::Mail | StepName::Rset => Stage::Mail,
+        StepName::Rcpt => Stage::Rcpt,
+        StepName::Data => Stage::Data,
+        StepName::Quit => Stage::Quit,
+    }
+}
+
+/// Diagnoses a client error.
+pub fn cause_of(
+    error: &ClientError,
+    facts: &Facts,
+    cfg: &ClientConfig,
+    provider: Option<&Provider>,
+) -> Cause {
+    match error {
+        ClientError::Dns { .. } => Cause::DnsNotFound,
+        ClientError::ConnectRefused { .. } => Cause::ConnectRefused,
+        ClientError::Timeout { step, .. } => match step {
+            StepName::Dns | StepName::Connect | StepName::Banner | StepName::Tls => {
+                Cause::ConnectTimeout
+            }
+            _ => Cause::ServerTemporary,
+        },
+        ClientError::Io {
+            step: StepName::Connect,
+            ..
+        } => Cause::ConnectTimeout,
+        ClientError::Io {
+            step: StepName::Tls,
+            ..
+        }
+        | ClientError::Closed {
+            step: StepName::Tls,
+        } => Cause::TlsHandshakeFailed,
+        ClientError::Io { .. } | ClientError::Closed { .. } => Cause::ServerTemporary,
+        ClientError::Protocol { .. } => Cause::Unknown,
+        ClientError::TlsModeMismatch { .. } => Cause::TlsModeMismatch,
+        ClientError::Tls { kind, .. } => match kind {
+            TlsFailure::Untrusted => Cause::TlsCertificateUntrusted,
+            TlsFailure::HostnameMismatch => Cause::TlsHostnameMismatch,
+            TlsFailure::Expired => Cause::TlsCertificateExpired,
+            TlsFailure::VersionRejected => Cause::TlsVersionRejected,
+            TlsFailure::Handshake => Cause::TlsHandshakeFailed,
+        },
+        ClientError::StartTlsUnavailable => Cause::TlsStarttlsUnavailable,
+        ClientError::AuthNotOffered => {
+            let starttls_offered = facts.ehlo.as_ref().is_some_and(|e| e.starttls());
+            if facts.tls.is_none() && starttls_offered {
+                Cause::TlsStarttlsRequired
+            } else {
+                Cause::AuthNotOffered
+            }
+        }
+        ClientError::MechanismUnsupported { .. } => Cause::AuthMechanismUnsupported,
+        ClientError::Sasl {
+            source: SaslError::WrongCredentials { .. },
+            ..
+        } => Cause::AuthMechanismUnsupported,
+        ClientError::InvalidAddress(_) => Cause::SyntaxError,
+        ClientError::Sasl { .. } | ClientError::Body(_) => Cause::Unknown,
+        ClientError::Rejected { step, reply } => {
+            let reply_facts = ReplyFacts {
+                code: reply.code,
+                enhanced: reply.enhanced().map(|e| e.to_string()),
+                text: reply.text(),
+            };
+            let cause = classify_reply(Some(stage_of(*step)), &reply_facts, provider);
+            let token = matches!(cfg.credentials, Some(Credentials::Token { .. }));
+            if *step == StepName::Auth && token && cause == Cause::AuthBadCredentials {
+                Cause::AuthOauthTokenRejected
+            } else {
+                cause
+            }
+        }
+    }
+}
+
+/// The documented exit status for a diagnosis (see README: "Exit status of check").
+pub fn exit_code(cause: Cause, facts: &Facts) -> i32 {
+    let code = cause.as_str();
+    match code {
+        "ok" => 0,
+        _ if code.starts_with("dns.") => 10,
+        _ if code.starts_with("connect.") => 11,
+        _ if code.starts_with("tls.") => 12,
+        _ if code.starts_with("auth.") => 14,
+        "sender.not_allowed" | "relay.denied" | "recipient.rejected" => 15,
+        "message.too_large" | "quota.exceeded" | "mailbox.full" => 16,
+        _ => match facts.failed_step().map(|s| s.step) {
+            Some(StepName::Banner | StepName::Ehlo | StepName::EhloAgain) => 13,
+            Some(StepName::Auth) => 14,
+            Some(StepName::Mail | StepName::Rcpt | StepName::Rset) => 15,
+            Some(StepName::Data) => 16,
+            _ => 17,
+        },
+    }
+}

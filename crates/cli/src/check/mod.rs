@@ -1,0 +1,118 @@
+//! `scanrelay check`: run every step against the server, then diagnose.
+
+mod cause;
+pub mod plan;
+mod report;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use scanrelay_client::{ClientError, Connection, Facts, establish};
+use scanrelay_diagnose::{Advice, Cause, Provider, advise, detect_provider};
+
+pub use cause::{cause_of, exit_code};
+pub use plan::Plan;
+pub use report::{render_human, render_json};
+
+/// What a check found.
+pub struct Outcome {
+    /// Everything observed.
+    pub facts: Facts,
+    /// The error that ended the check, if any.
+    pub error: Option<ClientError>,
+    /// The diagnosis.
+    pub cause: Cause,
+    /// The provider whose rules were applied (given or recognised).
+    pub provider: Option<&'static Provider>,
+    /// Summary and fix.
+    pub advice: Advice,
+    /// Whether a test message was sent and accepted.
+    pub sent_test: bool,
+}
+
+/// Runs the check described by `plan`.
+pub async fn run(plan: &Plan) -> Outcome {
+    let (facts, error, sent_test) = match establish(&plan.client).await {
+        Err(failure) => (failure.facts, Some(failure.error), false),
+        Ok(session) => envelope_steps(plan, session).await,
+    };
+    let banner_text = facts
+        .banner
+        .as_ref()
+        .map(|b| b.lines.join("\n"))
+        .unwrap_or_default();
+    let provider = plan
+        .provider
+        .or_else(|| detect_provider(Some(&plan.client.host), &banner_text));
+    let cause = match &error {
+        None => Cause::Ok,
+        Some(e) => cause_of(e, &facts, &plan.client, provider),
+    };
+    let advice = advise(cause, provider, plan.lang);
+    Outcome {
+        facts,
+        error,
+        cause,
+        provider,
+        advice,
+        sent_test,
+    }
+}
+
+/// MAIL / RCPT dry run (then RSET), or a real test message; then QUIT.
+async fn envelope_steps(
+    plan: &Plan,
+    mut session: Connection,
+) -> (Facts, Option<ClientError>, bool) {
+    if plan.from.is_none() && plan.to.is_none() {
+        return (session.quit().await, None, false);
+    }
+    let from = plan
+        .from
+        .clone()
+        .unwrap_or_else(|| match &plan.client.credentials {
+            Some(c) if c.user().contains('@') => c.user().to_string(),
+            _ => format!("postmaster@{}", plan.client.helo),
+        });
+    let result = async {
+        session.mail(&from, &[]).await?;
+        if let Some(to) = &plan.to {
+            session.rcpt(to).await?;
+            if plan.send_test {
+                let message = test_message(&from, to, &plan.client.helo);
+                session.data(message.as_slice()).await?;
+                return Ok(true);
+            }
+        }
+        session.rset().await?;
+        Ok::<bool, ClientError>(false)
+    }
+    .await;
+    let facts = session.quit().await;
+    match result {
+        Ok(sent) => (facts, None, sent),
+        Err(e) => (facts, Some(e), false),
+    }
+}
+
+/// The short message `--send-test` sends, like a device's test page.
+fn test_message(from: &str, to: &str, helo: &str) -> Vec<u8> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let id = format!("scanrelay-check-{now}-{}@{helo}", std::process::id());
+    mail_builder::MessageBuilder::new()
+        .from(from)
+        .to(to)
+        .subject("scanrelay test message / 연결 확인 테스트 메일")
+        .message_id(id)
+        .date(now as i64)
+        .text_body(
+            "This is a test message sent by `scanrelay check --send-test`.\r\n\
+             If you can read it, the SMTP settings work.\r\n\r\n\
+             scanrelay check --send-test 로 보낸 테스트 메일입니다.\r\n\
+             이 메일이 보이면 SMTP 설정이 올바릅니다.\r\n",
+        )
+        .write_to_vec()
+        .unwrap_or_default()
+}

@@ -1,0 +1,229 @@
+//! `check` against scripted servers replaying provider behaviour that the real Postfix peer
+//! cannot produce (captured replies from fixtures/provider-replies.jsonl), and TLS failures.
+
+use scanrelay_test_support::{CertChoice, Script, ScriptedSmtpServer, SilentServer, scenarios};
+
+use crate::scanrelay;
+
+const PASSWORD: &str = "correct horse battery";
+const TOKEN: &str = "ya29.test-token-QWERTY123456";
+
+async fn check(server: &ScriptedSmtpServer, extra: &[&str]) -> crate::Run {
+    let port = server.port().to_string();
+    let ca = server.ca_pem_path().to_string_lossy().into_owned();
+    let mut args = vec![
+        "check",
+        "--server",
+        "127.0.0.1",
+        "--port",
+        &port,
+        "--ca-file",
+        &ca,
+    ];
+    args.extend_from_slice(&["--timeout", "5", "--helo", "mfp.example.test", "--json"]);
+    args.extend_from_slice(extra);
+    let run = scanrelay(&args, &[("PW", PASSWORD), ("TOK", TOKEN)]).await;
+    run.assert_no_secrets(&[PASSWORD, TOKEN]);
+    run
+}
+
+#[tokio::test]
+async fn gmail_normal_password_needs_an_app_password() {
+    let server = ScriptedSmtpServer::start(scenarios::gmail_app_password_required()).await;
+    let run = check(
+        &server,
+        &[
+            "--provider",
+            "gmail",
+            "--tls",
+            "starttls",
+            "--user",
+            "office@gmail.com",
+            "--password-env",
+            "PW",
+        ],
+    )
+    .await;
+    server.finish().await.expect("script followed");
+    assert_eq!(run.cause(), "auth.app_password_required", "{}", run.stdout);
+    assert_eq!(run.code, 14);
+    let v = run.json();
+    assert_eq!(v["provider"], "gmail");
+    assert!(
+        !v["warnings"].as_array().unwrap().is_empty(),
+        "a non-app password is warned about"
+    );
+    assert!(
+        v["fix"].as_str().unwrap().contains("2-Step"),
+        "{}",
+        v["fix"]
+    );
+}
+
+#[tokio::test]
+async fn m365_smtp_auth_disabled_for_the_tenant() {
+    let server = ScriptedSmtpServer::start(scenarios::m365_smtp_auth_disabled()).await;
+    let run = check(
+        &server,
+        &[
+            "--provider",
+            "m365",
+            "--tls",
+            "starttls",
+            "--user",
+            "scan@contoso.example",
+            "--password-env",
+            "PW",
+        ],
+    )
+    .await;
+    let log = server.finish().await.expect("script followed");
+    assert!(
+        log.received.iter().any(|l| l == "AUTH LOGIN"),
+        "LOGIN chosen from LOGIN XOAUTH2: {:?}",
+        log.received
+    );
+    assert_eq!(run.cause(), "auth.smtp_auth_disabled", "{}", run.stdout);
+    assert!(
+        run.json()["fix"]
+            .as_str()
+            .unwrap()
+            .contains("SmtpClientAuthenticationDisabled")
+    );
+}
+
+#[tokio::test]
+async fn xoauth2_error_challenge_round_trip() {
+    let server = ScriptedSmtpServer::start(scenarios::gmail_xoauth2_rejected()).await;
+    let run = check(
+        &server,
+        &[
+            "--provider",
+            "gmail",
+            "--tls",
+            "starttls",
+            "--user",
+            "office@gmail.com",
+            "--auth",
+            "xoauth2",
+            "--token-env",
+            "TOK",
+        ],
+    )
+    .await;
+    server
+        .finish()
+        .await
+        .expect("client answered the 334 JSON challenge with an empty line");
+    assert_eq!(run.cause(), "auth.oauth_token_rejected", "{}", run.stdout);
+    let auth = run.json()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "auth")
+        .cloned()
+        .unwrap();
+    assert!(
+        auth["note"].as_str().unwrap_or("").contains("401"),
+        "{auth}"
+    );
+}
+
+#[tokio::test]
+async fn naver_implicit_tls_refuses_a_foreign_sender() {
+    let server = ScriptedSmtpServer::start(scenarios::naver_sender_refused()).await;
+    let run = check(
+        &server,
+        &[
+            "--provider",
+            "naver",
+            "--tls",
+            "implicit",
+            "--user",
+            "office",
+            "--password-env",
+            "PW",
+            "--from",
+            "scanner@example.com",
+            "--to",
+            "boss@example.com",
+        ],
+    )
+    .await;
+    server.finish().await.expect("script followed");
+    assert_eq!(run.cause(), "sender.not_allowed", "{}", run.stdout);
+    assert_eq!(run.code, 15);
+    assert!(run.json()["fix"].as_str().unwrap().contains("naver.com"));
+}
+
+#[tokio::test]
+async fn a_silent_server_is_a_connect_timeout() {
+    let server = SilentServer::start().await;
+    let port = server.port().to_string();
+    let run = scanrelay(
+        &[
+            "check",
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--tls",
+            "starttls",
+            "--timeout",
+            "1",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.cause(), "connect.timeout", "{}", run.stdout);
+    assert_eq!(run.code, 11);
+}
+
+#[tokio::test]
+async fn certificate_for_another_host_is_a_hostname_mismatch() {
+    let server = ScriptedSmtpServer::start(Script::tls_rejected(CertChoice::WrongHost)).await;
+    let run = check(&server, &["--tls", "implicit"]).await;
+    assert_eq!(run.cause(), "tls.hostname_mismatch", "{}", run.stdout);
+    let chain = run.json()["tls"]["chain"].clone();
+    assert!(chain.to_string().contains("other.example"), "{chain}");
+}
+
+#[tokio::test]
+async fn expired_certificate_is_reported_as_expired() {
+    let server = ScriptedSmtpServer::start(Script::tls_rejected(CertChoice::Expired)).await;
+    let run = check(&server, &["--tls", "implicit"]).await;
+    assert_eq!(run.cause(), "tls.certificate_expired", "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn password_never_appears_even_in_korean_human_output() {
+    let server = ScriptedSmtpServer::start(scenarios::gmail_app_password_required()).await;
+    let port = server.port().to_string();
+    let ca = server.ca_pem_path().to_string_lossy().into_owned();
+    let run = scanrelay(
+        &[
+            "check",
+            "--provider",
+            "gmail",
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--ca-file",
+            &ca,
+            "--user",
+            "office@gmail.com",
+            "--password-env",
+            "PW",
+            "--lang",
+            "ko",
+        ],
+        &[("PW", PASSWORD)],
+    )
+    .await;
+    let _ = server.finish().await;
+    run.assert_no_secrets(&[PASSWORD, "correcthorsebattery"]);
+    assert!(run.stdout.contains("앱 비밀번호"), "{}", run.stdout);
+    assert!(run.stdout.contains("<redacted>"), "{}", run.stdout);
+}

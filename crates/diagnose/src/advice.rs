@@ -1,0 +1,101 @@
+//! Advice: what is wrong (summary) and what to change on the device (fix), in English and
+//! Korean, specialised for a provider where its fix differs.
+
+use scanrelay_proto::TlsMode;
+use serde::Serialize;
+
+use crate::advice_provider::provider_fix;
+use crate::{Cause, Lang, Provider, advice_en, advice_ko};
+
+/// Advice for one cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Advice {
+    /// One plain sentence: what is wrong.
+    pub summary: String,
+    /// What to do, in terms of the device's Send > E-mail settings.
+    pub fix: String,
+}
+
+/// A summary / fix pair of static texts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Text {
+    pub(crate) summary: &'static str,
+    pub(crate) fix: &'static str,
+}
+
+/// Causes whose generic fix gets the provider's server / port / TLS appended.
+const CONNECTION_CAUSES: &[Cause] = &[
+    Cause::DnsNotFound,
+    Cause::ConnectRefused,
+    Cause::ConnectTimeout,
+    Cause::TlsModeMismatch,
+    Cause::TlsHandshakeFailed,
+    Cause::TlsHostnameMismatch,
+    Cause::TlsStarttlsRequired,
+    Cause::TlsStarttlsUnavailable,
+    Cause::AuthNotOffered,
+];
+
+/// The advice for `cause`; with a provider, its specific fix (or its settings) is used.
+/// The texts never contain secrets: nothing secret is passed in.
+pub fn advise(cause: Cause, provider: Option<&Provider>, lang: Lang) -> Advice {
+    let base = generic_text(cause, lang);
+    let fix = match provider {
+        Some(p) => match provider_fix(p, cause, lang) {
+            Some(fix) => fix.to_owned(),
+            None if CONNECTION_CAUSES.contains(&cause) => {
+                format!("{} {}", base.fix, settings_line(p, lang))
+            }
+            None => base.fix.to_owned(),
+        },
+        None => base.fix.to_owned(),
+    };
+    Advice {
+        summary: base.summary.to_owned(),
+        fix,
+    }
+}
+
+/// The provider-independent advice.
+pub fn generic_advice(cause: Cause, lang: Lang) -> Advice {
+    let text = generic_text(cause, lang);
+    Advice {
+        summary: text.summary.to_owned(),
+        fix: text.fix.to_owned(),
+    }
+}
+
+fn generic_text(cause: Cause, lang: Lang) -> Text {
+    let table = match lang {
+        Lang::En => &advice_en::GENERIC,
+        Lang::Ko => &advice_ko::GENERIC,
+    };
+    // Every cause has an entry (checked by the tests); `unknown` is the last one.
+    table
+        .iter()
+        .find(|(c, _)| *c == cause)
+        .unwrap_or(&table[table.len() - 1])
+        .1
+}
+
+/// "Settings for Naver: SMTP server smtp.naver.com, port 465, SSL." and its Korean form.
+pub fn settings_line(provider: &Provider, lang: Lang) -> String {
+    let name = provider.display_name(lang);
+    let (host, port) = (provider.host, provider.port);
+    let tls = tls_label(provider.tls, lang);
+    match lang {
+        Lang::En => format!("Settings for {name}: SMTP server {host}, port {port}, {tls}."),
+        Lang::Ko => format!("{name} 설정값: SMTP서버 {host}, 포트번호 {port}, {tls}."),
+    }
+}
+
+fn tls_label(mode: TlsMode, lang: Lang) -> &'static str {
+    match (mode, lang) {
+        (TlsMode::StartTls, Lang::En) => "STARTTLS",
+        (TlsMode::Implicit, Lang::En) => "SSL (implicit TLS)",
+        (TlsMode::None, Lang::En) => "no encryption",
+        (TlsMode::StartTls, Lang::Ko) => "SSL허가 사용(STARTTLS)",
+        (TlsMode::Implicit, Lang::Ko) => "SSL허가 사용(SSL)",
+        (TlsMode::None, Lang::Ko) => "암호화 없음",
+    }
+}

@@ -1,0 +1,18 @@
+//! Integration tests for `scanrelay-diagnose`, table-driven, one module per area.
+
+#[path = "diagnose/advice.rs"]
+mod advice;
+#[path = "diagnose/causes.rs"]
+mod causes;
+#[path = "diagnose/classify.rs"]
+mod classify;
+#[path = "diagnose/docs.rs"]
+mod docs;
+#[path = "diagnose/fixtures.rs"]
+mod fixtures;
+#[path = "diagnose/password.rs"]
+mod password;
+#[path = "diagnose/paste.rs"]
+mod paste;
+#[path = "diagnose/providers.rs"]
+mod providers;

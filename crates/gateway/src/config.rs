@@ -1,0 +1,276 @@
+//! The gateway's TOML config file: parsing, validation into [`Settings`], the embedded default
+//! and where the data directory lives.
+//!
+//! The text is injected ([`parse_str`]) so tests pass strings; [`load`] and [`load_or_init`]
+//! read the file. Every error names the file, the line and the key path, e.g.
+//! `scanrelay.toml: line 7: upstream.tls: unknown TLS mode `ssl3`: expected starttls, implicit
+//! or none`. Unknown keys are errors. Semantic rules (never an open relay, one password source,
+//! no port 0) are checked here, before anything listens. Passwords never appear in errors,
+//! warnings or the [`summary`].
+
+mod locate;
+mod raw;
+mod summary;
+mod units;
+mod validate;
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::settings::Settings;
+
+pub use summary::summary;
+
+/// The default config written to `<data-dir>/scanrelay.toml` on first start: commented, with
+/// no upstream active (mail is held until one is configured).
+pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
+
+/// The config file's name inside the data directory.
+pub const CONFIG_FILE_NAME: &str = "scanrelay.toml";
+
+/// One thing wrong with a config file (or worth a warning), located by line and key path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The file, as shown to the user.
+    pub file: String,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// The key path, e.g. `upstream.tls` or `device[0].password`.
+    pub key: Option<String>,
+    /// What is wrong, never containing a secret.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "{key}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Why a config could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The text is not valid TOML, has an unknown key or a bad value, or breaks a rule.
+    #[error("{0}")]
+    Invalid(Problem),
+    /// The file could not be read.
+    #[error("failed to read `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The default config (or the data directory) could not be written.
+    #[error("failed to write `{path}`: {source}")]
+    Write {
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl ConfigError {
+    /// The located problem, for an invalid config.
+    pub fn problem(&self) -> Option<&Problem> {
+        match self {
+            ConfigError::Invalid(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// A validated config and the warnings it produced (e.g. a device password longer than
+/// devices accept).
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// What the gateway runs with.
+    pub settings: Settings,
+    /// Non-fatal problems, each naming its key and line.
+    pub warnings: Vec<Problem>,
+}
+
+/// Knobs for parsing that production never changes.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// Accept port 0 (an ephemeral port): for tests that read the bound address back.
+    pub allow_port_zero: bool,
+}
+
+/// Parses and validates config `text`. `path` names the file in messages and is the base for
+/// relative paths in it (`password_file`, `tls_cert`, `spool.dir`); `data_dir` is where the
+/// spool and generated files go by default.
+pub fn parse_str(
+    text: &str,
+    path: &Path,
+    data_dir: &Path,
+    opts: &ParseOptions,
+) -> Result<Loaded, ConfigError> {
+    let file = display_name(path);
+    let loc = locate::Locator::new(text);
+    let raw = deserialize(text, &file, &loc)?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let validator = validate::Validator {
+        loc: &loc,
+        file: &file,
+        base_dir,
+        data_dir,
+        opts,
+        warnings: Vec::new(),
+    };
+    validator.settings(raw)
+}
+
+/// Reads and validates the config file at `path`.
+pub fn load(path: &Path, data_dir: &Path) -> Result<Loaded, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_str(&text, path, data_dir, &ParseOptions::default())
+}
+
+/// The config `scanrelay serve` runs with. With `config_path`, that file (which must exist).
+/// Without, `<data_dir>/scanrelay.toml`; when that does not exist the embedded
+/// [`DEFAULT_CONFIG`] is written there first, and its path is returned as the second value.
+/// Warnings are logged (`tracing::warn!`) with their key and line.
+pub fn load_or_init(
+    data_dir: &Path,
+    config_path: Option<&Path>,
+) -> Result<(Settings, Option<PathBuf>), ConfigError> {
+    let (path, written) = match config_path {
+        Some(path) => (path.to_path_buf(), None),
+        None => {
+            let path = data_dir.join(CONFIG_FILE_NAME);
+            let written = write_default_if_missing(&path)?;
+            (path.clone(), written.then_some(path))
+        }
+    };
+    let loaded = load(&path, data_dir)?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok((loaded.settings, written))
+}
+
+/// Writes [`DEFAULT_CONFIG`] to `path` unless a file is there; returns whether it wrote.
+/// The data directory is created private (0700); the write is atomic (temp file, rename).
+fn write_default_if_missing(path: &Path) -> Result<bool, ConfigError> {
+    if path.exists() {
+        return Ok(false);
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ConfigError::Write { path, source }
+    };
+    create_private_dir(dir).map_err(werr(dir))?;
+    let tmp = dir.join(format!(".{CONFIG_FILE_NAME}.tmp"));
+    std::fs::write(&tmp, DEFAULT_CONFIG).map_err(werr(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(werr(path))?;
+    Ok(true)
+}
+
+/// `mkdir -p` with mode 0700 for directories it creates.
+pub(crate) fn create_private_dir(dir: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// The per-user data directory: `$SCANRELAY_DATA_DIR`, else `$XDG_DATA_HOME/scanrelay`, else
+/// `~/.local/share/scanrelay`, else `./scanrelay-data` when `HOME` is unset.
+pub fn default_data_dir() -> PathBuf {
+    data_dir_from(|name| std::env::var_os(name))
+}
+
+/// [`default_data_dir`] over an injected environment.
+pub fn data_dir_from(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+    let set = |name: &str| env(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = set("SCANRELAY_DATA_DIR") {
+        return dir;
+    }
+    if let Some(dir) = set("XDG_DATA_HOME") {
+        return dir.join("scanrelay");
+    }
+    match set("HOME") {
+        Some(home) => home.join(".local/share/scanrelay"),
+        None => PathBuf::from("scanrelay-data"),
+    }
+}
+
+fn display_name(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// TOML → raw structs, with the key path from serde_path_to_error and the line from the
+/// span toml reports (or from the key path when it reports none).
+fn deserialize(
+    text: &str,
+    file: &str,
+    loc: &locate::Locator<'_>,
+) -> Result<raw::RawConfig, ConfigError> {
+    let de = toml::Deserializer::parse(text).map_err(|e| {
+        ConfigError::Invalid(Problem {
+            file: file.to_string(),
+            line: e.span().map(|s| loc.line_at(s.start)),
+            key: None,
+            message: e.message().trim().to_string(),
+        })
+    })?;
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let key = (path != ".").then_some(path);
+        let inner = e.inner();
+        let line = inner
+            .span()
+            .map(|s| loc.line_at(s.start))
+            .or_else(|| key.as_deref().and_then(|k| loc.nearest_line(k)));
+        ConfigError::Invalid(Problem {
+            file: file.to_string(),
+            line,
+            key,
+            message: inner.message().trim().to_string(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    #[test]
+    fn data_dir_precedence() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        static ALL: [(&str, &str); 3] = [("SCANRELAY_DATA_DIR", "/d"), ("XDG_DATA_HOME", "/x"), ("HOME", "/h")];
+        let all = &ALL;
+        assert_eq!(data_dir_from(env(all)), PathBuf::from("/d"));
+        assert_eq!(data_dir_from(env(&all[1..])), PathBuf::from("/x/scanrelay"));
+        assert_eq!(
+            data_dir_from(env(&all[2..])),
+            PathBuf::from("/h/.local/share/scanrelay")
+        );
+        assert_eq!(data_dir_from(env(&[])), PathBuf::from("scanrelay-data"));
+    }
+}

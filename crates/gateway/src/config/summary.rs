@@ -1,0 +1,146 @@
+//! The human summary printed by `scanrelay serve --check-config`. Never shows a password.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::validate::DEVICE_CREDENTIAL_LIMIT;
+use crate::settings::{FromPolicy, Settings, UpstreamSettings};
+
+/// A multi-line, password-free description of what the gateway will run with.
+pub fn summary(s: &Settings) -> String {
+    let mut out = String::new();
+    let l = &s.listen;
+    let mut listeners = Vec::new();
+    if let Some(a) = l.smtp {
+        listeners.push(format!("smtp {a} (STARTTLS offered)"));
+    }
+    if let Some(a) = l.smtps {
+        listeners.push(format!("smtps {a} (implicit TLS)"));
+    }
+    let nets: Vec<String> = l.allow_networks.iter().map(|n| n.to_string()).collect();
+    line(&mut out, "listening", &listeners.join(", "));
+    line(&mut out, "hostname", &l.hostname);
+    line(&mut out, "relay without AUTH from", &or_none(&nets.join(", ")));
+    line(&mut out, "devices (AUTH)", &devices(s));
+    let auth = if l.allow_plaintext_auth {
+        "offered with and without TLS (allow_plaintext_auth = true)"
+    } else {
+        "offered only after STARTTLS or on smtps"
+    };
+    line(&mut out, "AUTH", auth);
+    let tls = match &l.tls_cert {
+        Some(cert) => format!("certificate {}", cert.display()),
+        None => format!(
+            "self-signed certificate under {} (generated on first start)",
+            s.data_dir.join("tls").display()
+        ),
+    };
+    line(&mut out, "TLS", &tls);
+    let limits = format!(
+        "message {} bytes, {} recipients, {} connections, command timeout {}, data timeout {}",
+        l.max_message_size,
+        l.max_recipients,
+        l.max_connections,
+        human(l.command_timeout),
+        human(l.data_timeout)
+    );
+    line(&mut out, "limits", &limits);
+    let throttle = format!(
+        "refused for {} after {} failed AUTH attempts",
+        human(l.auth_lockout),
+        l.max_auth_failures
+    );
+    line(&mut out, "auth failures", &throttle);
+    line(&mut out, "upstream", &upstream(s.upstream.as_ref()));
+    delivery(&mut out, s);
+    line(&mut out, "data dir", &s.data_dir.display().to_string());
+    line(&mut out, "spool", &s.spool_dir.display().to_string());
+    out
+}
+
+fn delivery(out: &mut String, s: &Settings) {
+    let d = &s.delivery;
+    let mut text = format!(
+        "retry every {} to {}, give up after {}",
+        human(d.retry_min),
+        human(d.retry_max),
+        human(d.max_age)
+    );
+    if let Some(admin) = &d.admin_notify {
+        let _ = write!(text, ", failure notices also to {admin}");
+    }
+    line(out, "delivery", &text);
+}
+
+fn devices(s: &Settings) -> String {
+    let names: Vec<String> = s
+        .devices
+        .iter()
+        .map(|d| {
+            let long = d.password.chars().count() > DEVICE_CREDENTIAL_LIMIT;
+            let note = if long {
+                " (password set; longer than many devices accept)"
+            } else {
+                " (password set)"
+            };
+            format!("{}{note}", d.username)
+        })
+        .collect();
+    or_none(&names.join(", "))
+}
+
+fn upstream(up: Option<&UpstreamSettings>) -> String {
+    let Some(up) = up else {
+        return "none: mail is accepted and held; add [upstream] to the config to deliver it"
+            .to_string();
+    };
+    let mut text = format!("{}:{} ({})", up.server, up.port, up.tls);
+    if let Some(p) = &up.provider {
+        let _ = write!(text, ", preset {p}");
+    }
+    match (&up.username, &up.password) {
+        (Some(user), Some(_)) => {
+            let _ = write!(text, ", AUTH as {user} (password set)");
+        }
+        _ => text.push_str(", no AUTH"),
+    }
+    let policy = match up.from_policy {
+        FromPolicy::Rewrite => "rewrite",
+        FromPolicy::Keep => "keep",
+    };
+    let _ = write!(
+        text,
+        ", from_policy {policy}, at most {} connections",
+        up.max_connections
+    );
+    if let Some(ca) = &up.ca_file {
+        let _ = write!(text, ", extra CA {}", ca.display());
+    }
+    text
+}
+
+fn line(out: &mut String, label: &str, value: &str) {
+    let _ = writeln!(out, "{:<24} {value}", format!("{label}:"));
+}
+
+fn or_none(text: &str) -> String {
+    if text.is_empty() {
+        "none".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// `300s` → `5m`, `432000s` → `5d`.
+pub(crate) fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    if d.subsec_millis() != 0 || secs == 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60)] {
+        if secs % size == 0 {
+            return format!("{}{unit}", secs / size);
+        }
+    }
+    format!("{secs}s")
+}

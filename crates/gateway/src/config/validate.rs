@@ -1,0 +1,557 @@
+//! From the raw file to validated [`Settings`]: defaults, paths, and the rules that keep the
+//! gateway from becoming an open relay. Every error names the key and its line.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use scanrelay_proto::TlsMode;
+
+use super::locate::Locator;
+use super::units::Span;
+use super::raw::{RawConfig, RawDelivery, RawDevice, RawFromPolicy, RawListen, RawUpstream};
+use super::{ConfigError, Loaded, ParseOptions, Problem};
+use crate::settings::{
+    DeliverySettings, DeviceAccount, FromPolicy, ListenSettings, Settings, UpstreamSettings,
+};
+
+/// Devices commonly cap user names and passwords at about this many characters.
+pub(crate) const DEVICE_CREDENTIAL_LIMIT: usize = 20;
+/// Default SMTP listener.
+pub(crate) const DEFAULT_SMTP: &str = "127.0.0.1:2525";
+/// Default port for `smtps` given without one.
+const DEFAULT_SMTPS_PORT: u16 = 2465;
+
+/// Validation state for one file.
+pub(crate) struct Validator<'a> {
+    pub loc: &'a Locator<'a>,
+    pub file: &'a str,
+    pub base_dir: &'a Path,
+    pub data_dir: &'a Path,
+    pub opts: &'a ParseOptions,
+    pub warnings: Vec<Problem>,
+}
+
+type Result<T> = std::result::Result<T, ConfigError>;
+
+impl Validator<'_> {
+    /// A problem at `key`, located on its line (or its nearest table's line).
+    pub fn problem(&self, key: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            file: self.file.to_string(),
+            line: self.loc.nearest_line(key),
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn err(&self, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError::Invalid(self.problem(key, message))
+    }
+
+    fn warn(&mut self, key: &str, message: impl Into<String>) {
+        let problem = self.problem(key, message);
+        self.warnings.push(problem);
+    }
+
+    /// Validates the whole file.
+    pub fn settings(mut self, raw: RawConfig) -> Result<Loaded> {
+        let listen = self.listen(raw.listen)?;
+        let devices = self.devices(raw.device)?;
+        let upstream = match raw.upstream {
+            Some(up) => Some(self.upstream(up, &listen.hostname)?),
+            None => None,
+        };
+        let delivery = self.delivery(raw.delivery)?;
+        let spool_dir = match raw.spool.dir {
+            Some(dir) => self.resolve(&dir),
+            None => self.data_dir.join("spool"),
+        };
+        let settings = Settings {
+            listen,
+            devices,
+            upstream,
+            delivery,
+            spool_dir,
+            data_dir: self.data_dir.to_path_buf(),
+        };
+        Ok(Loaded {
+            settings,
+            warnings: self.warnings,
+        })
+    }
+
+    fn resolve(&self, path: &Path) -> PathBuf {
+        self.base_dir.join(path)
+    }
+
+    fn listen(&mut self, raw: RawListen) -> Result<ListenSettings> {
+        let smtp = match raw.smtp.as_deref() {
+            None => self.socket("listen.smtp", DEFAULT_SMTP, 2525)?,
+            Some(text) => self.socket("listen.smtp", text, 2525)?,
+        };
+        let smtps = match raw.smtps.as_deref() {
+            None => None,
+            Some(text) => self.socket("listen.smtps", text, DEFAULT_SMTPS_PORT)?,
+        };
+        if smtp.is_none() && smtps.is_none() {
+            return Err(self.err("listen.smtp", "no listener: set smtp or smtps to an address"));
+        }
+        let allow_networks = match raw.allow_networks {
+            Some(list) => self.networks(&list)?,
+            None => default_networks(),
+        };
+        self.refuse_open_relay(smtp, smtps, &allow_networks)?;
+        let (tls_cert, tls_key) = self.cert_pair(raw.tls_cert, raw.tls_key)?;
+        Ok(ListenSettings {
+            smtp,
+            smtps,
+            allow_networks,
+            max_message_size: self.positive(
+                "listen.max_message_size",
+                raw.max_message_size.map_or(35_000_000, |s| s.0),
+            )?,
+            max_recipients: self.count("listen.max_recipients", raw.max_recipients, 100)?,
+            max_connections: self.count("listen.max_connections", raw.max_connections, 200)?,
+            command_timeout: self.duration("listen.command_timeout", raw.command_timeout, 300)?,
+            data_timeout: self.duration("listen.data_timeout", raw.data_timeout, 600)?,
+            allow_plaintext_auth: raw.allow_plaintext_auth.unwrap_or(false),
+            tls_cert,
+            tls_key,
+            hostname: self.hostname("listen.hostname", raw.hostname)?,
+            max_auth_failures: self.positive(
+                "listen.max_auth_failures",
+                u64::from(raw.max_auth_failures.unwrap_or(5)),
+            )? as u32,
+            auth_lockout: self.duration("listen.auth_lockout", raw.auth_lockout, 900)?,
+        })
+    }
+
+    /// `"127.0.0.1:2525"`, `"[::1]:2525"`, `"0.0.0.0"` (default port), `"localhost:2525"`;
+    /// an empty string disables the listener.
+    fn socket(&self, key: &str, text: &str, default_port: u16) -> Result<Option<SocketAddr>> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(None);
+        }
+        let addr = parse_socket(text, default_port).ok_or_else(|| {
+            self.err(
+                key,
+                format!("\"{text}\" is not an address: expected e.g. \"127.0.0.1:2525\" or \"[::]:2525\""),
+            )
+        })?;
+        if addr.port() == 0 && !self.opts.allow_port_zero {
+            return Err(self.err(key, "port 0 is not allowed: choose a fixed port devices can use"));
+        }
+        Ok(Some(addr))
+    }
+
+    fn networks(&self, list: &[String]) -> Result<Vec<IpNet>> {
+        let mut out = Vec::with_capacity(list.len());
+        for (i, text) in list.iter().enumerate() {
+            let key = format!("listen.allow_networks[{i}]");
+            let net = parse_network(text).ok_or_else(|| {
+                self.err(
+                    &key,
+                    format!("\"{text}\" is not a network: expected e.g. \"192.168.1.0/24\" or \"10.0.0.5\""),
+                )
+            })?;
+            out.push(net);
+        }
+        Ok(out)
+    }
+
+    /// Refuses a listener reachable from other hosts when the allow list covers every address.
+    fn refuse_open_relay(
+        &self,
+        smtp: Option<SocketAddr>,
+        smtps: Option<SocketAddr>,
+        nets: &[IpNet],
+    ) -> Result<()> {
+        let exposed = [("listen.smtp", smtp), ("listen.smtps", smtps)]
+            .into_iter()
+            .find_map(|(key, addr)| addr.filter(|a| !a.ip().is_loopback()).map(|a| (key, a)));
+        let Some((key, addr)) = exposed else {
+            return Ok(());
+        };
+        if !covers_everything(nets) {
+            return Ok(());
+        }
+        Err(self.err(
+            "listen.allow_networks",
+            format!(
+                "refusing to start: {key} = \"{addr}\" is reachable from other hosts and \
+                 allow_networks covers every address, so anyone who can reach this port could \
+                 send mail through your upstream account (an open relay). List only the networks \
+                 your devices are on (e.g. [\"192.168.1.0/24\"]) or make devices authenticate \
+                 with [[device]] accounts"
+            ),
+        ))
+    }
+
+    fn cert_pair(
+        &self,
+        cert: Option<PathBuf>,
+        key: Option<PathBuf>,
+    ) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
+        match (cert, key) {
+            (None, None) => Ok((None, None)),
+            (Some(_), None) => Err(self.err("listen.tls_cert", "tls_cert is set but tls_key is not")),
+            (None, Some(_)) => Err(self.err("listen.tls_key", "tls_key is set but tls_cert is not")),
+            (Some(cert), Some(key)) => Ok((
+                Some(self.existing_file("listen.tls_cert", &cert)?),
+                Some(self.existing_file("listen.tls_key", &key)?),
+            )),
+        }
+    }
+
+    fn existing_file(&self, key: &str, path: &Path) -> Result<PathBuf> {
+        let full = self.resolve(path);
+        if full.is_file() {
+            Ok(full)
+        } else {
+            Err(self.err(key, format!("no such file: {}", full.display())))
+        }
+    }
+
+    fn hostname(&self, key: &str, raw: Option<String>) -> Result<String> {
+        let name = raw.unwrap_or_else(system_hostname);
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'));
+        if ok {
+            Ok(name)
+        } else {
+            Err(self.err(key, format!("\"{name}\" is not a host name")))
+        }
+    }
+
+    fn positive(&self, key: &str, value: u64) -> Result<u64> {
+        if value == 0 {
+            return Err(self.err(key, "must be greater than 0"));
+        }
+        Ok(value)
+    }
+
+    fn count(&self, key: &str, value: Option<u64>, default: u64) -> Result<usize> {
+        let value = self.positive(key, value.unwrap_or(default))?;
+        usize::try_from(value).map_err(|_| self.err(key, "is too large"))
+    }
+
+    fn duration(&self, key: &str, value: Option<Span>, secs: u64) -> Result<Duration> {
+        self.duration_or(key, value, Duration::from_secs(secs))
+    }
+
+    fn duration_or(&self, key: &str, value: Option<Span>, default: Duration) -> Result<Duration> {
+        match value {
+            None => Ok(default),
+            Some(s) if s.0.is_zero() => Err(self.err(key, "must be longer than 0")),
+            Some(s) => Ok(s.0),
+        }
+    }
+
+    fn devices(&mut self, raw: Vec<RawDevice>) -> Result<Vec<DeviceAccount>> {
+        let mut out: Vec<DeviceAccount> = Vec::with_capacity(raw.len());
+        for (i, dev) in raw.into_iter().enumerate() {
+            let key = |field: &str| format!("device[{i}].{field}");
+            if dev.username.trim().is_empty() {
+                return Err(self.err(&key("username"), "must not be empty"));
+            }
+            if dev.password.is_empty() {
+                return Err(self.err(&key("password"), "must not be empty"));
+            }
+            if out.iter().any(|d| d.username == dev.username) {
+                let msg = format!("device \"{}\" is listed twice", dev.username);
+                return Err(self.err(&key("username"), msg));
+            }
+            for (field, value) in [("username", &dev.username), ("password", &dev.password)] {
+                let len = value.chars().count();
+                if len > DEVICE_CREDENTIAL_LIMIT {
+                    self.warn(
+                        &key(field),
+                        format!(
+                            "{len} characters; many devices accept at most \
+                             {DEVICE_CREDENTIAL_LIMIT} and silently cut the rest, so AUTH would fail"
+                        ),
+                    );
+                }
+            }
+            out.push(DeviceAccount {
+                username: dev.username,
+                password: dev.password,
+            });
+        }
+        Ok(out)
+    }
+
+    fn upstream(&mut self, raw: RawUpstream, hostname: &str) -> Result<UpstreamSettings> {
+        let preset = match raw.provider.as_deref() {
+            Some(id) => Some(scanrelay_diagnose::provider(id).ok_or_else(|| {
+                let known: Vec<&str> =
+                    scanrelay_diagnose::providers().iter().map(|p| p.id).collect();
+                self.err(
+                    "upstream.provider",
+                    format!("unknown provider \"{id}\": known presets are {}", known.join(", ")),
+                )
+            })?),
+            None => None,
+        };
+        let server = match (&raw.server, preset) {
+            (Some(s), _) if !s.trim().is_empty() => s.trim().to_string(),
+            (_, Some(p)) => p.host.to_string(),
+            _ => {
+                return Err(self.err(
+                    "upstream.server",
+                    "missing: set server = \"smtp.example.com\" or a provider preset such as provider = \"gmail\"",
+                ));
+            }
+        };
+        let (port, tls) = upstream_endpoint(raw.port, raw.tls, preset);
+        if port == 0 && !self.opts.allow_port_zero {
+            return Err(self.err("upstream.port", "port 0 is not allowed"));
+        }
+        let password = self.upstream_password(&raw)?;
+        if raw.username.is_some() != password.is_some() {
+            let (key, msg) = if password.is_none() {
+                ("upstream.username", "a username needs a password: set password or password_file")
+            } else {
+                ("upstream.password", "a password needs a username: set username")
+            };
+            return Err(self.err(key, msg));
+        }
+        if tls == TlsMode::None && password.is_some() && !is_loopback_host(&server) {
+            self.warn(
+                "upstream.tls",
+                "tls = \"none\" sends the upstream password in clear text over the network",
+            );
+        }
+        let from_policy = match raw.from_policy {
+            Some(RawFromPolicy::Rewrite) => FromPolicy::Rewrite,
+            Some(RawFromPolicy::Keep) => FromPolicy::Keep,
+            None if raw.username.is_some() => FromPolicy::Rewrite,
+            None => FromPolicy::Keep,
+        };
+        let default_conns = preset.and_then(|p| p.max_concurrency).map_or(3, u64::from);
+        Ok(UpstreamSettings {
+            provider: preset.map(|p| p.id.to_string()),
+            server,
+            port,
+            tls,
+            username: raw.username,
+            password,
+            ca_file: raw
+                .ca_file
+                .map(|p| self.existing_file("upstream.ca_file", &p))
+                .transpose()?,
+            from_policy,
+            max_connections: self.count("upstream.max_connections", raw.max_connections, default_conns)?,
+            helo: self.hostname("upstream.helo", raw.helo.or_else(|| Some(hostname.to_string())))?,
+            timeout: self.duration("upstream.timeout", raw.timeout, 120)?,
+        })
+    }
+
+    fn upstream_password(&self, raw: &RawUpstream) -> Result<Option<String>> {
+        match (&raw.password, &raw.password_file) {
+            (Some(_), Some(_)) => Err(self.err(
+                "upstream.password_file",
+                "both password and password_file are set: keep only one",
+            )),
+            (Some(p), None) if p.is_empty() => Err(self.err("upstream.password", "must not be empty")),
+            (Some(p), None) => Ok(Some(p.clone())),
+            (None, Some(path)) => {
+                let full = self.resolve(path);
+                let text = std::fs::read_to_string(&full).map_err(|e| {
+                    self.err("upstream.password_file", format!("cannot read {}: {e}", full.display()))
+                })?;
+                let password = text.trim_end_matches(['\r', '\n']).to_string();
+                if password.is_empty() {
+                    return Err(self.err("upstream.password_file", format!("{} is empty", full.display())));
+                }
+                Ok(Some(password))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn delivery(&self, raw: RawDelivery) -> Result<DeliverySettings> {
+        let d = DeliverySettings::default();
+        let retry_min = self.duration_or("delivery.retry_min", raw.retry_min, d.retry_min)?;
+        let retry_max = self.duration_or("delivery.retry_max", raw.retry_max, d.retry_max)?;
+        let max_age = self.duration_or("delivery.max_age", raw.max_age, d.max_age)?;
+        let rescan_interval = self.duration_or("delivery.rescan_interval", raw.rescan_interval, d.rescan_interval)?;
+        if retry_min > retry_max {
+            return Err(self.err("delivery.retry_min", "is longer than retry_max"));
+        }
+        if let Some(addr) = &raw.admin_notify
+            && !looks_like_address(addr)
+        {
+            let msg = format!("\"{addr}\" is not a mail address");
+            return Err(self.err("delivery.admin_notify", msg));
+        }
+        Ok(DeliverySettings {
+            retry_min,
+            retry_max,
+            max_age,
+            admin_notify: raw.admin_notify,
+            rescan_interval,
+        })
+    }
+}
+
+/// Port and TLS mode from what was written, the preset, and the usual pairings
+/// (465 implicit, 587 STARTTLS, 25 STARTTLS).
+fn upstream_endpoint(
+    port: Option<u16>,
+    tls: Option<TlsMode>,
+    preset: Option<&scanrelay_diagnose::Provider>,
+) -> (u16, TlsMode) {
+    let preset_tls = |port: u16| {
+        preset.and_then(|p| {
+            std::iter::once((p.port, p.tls))
+                .chain(p.alt_ports.iter().copied())
+                .find(|&(pp, _)| pp == port)
+                .map(|(_, t)| t)
+        })
+    };
+    let preset_port = |tls: TlsMode| {
+        preset.and_then(|p| {
+            std::iter::once((p.port, p.tls))
+                .chain(p.alt_ports.iter().copied())
+                .find(|&(_, t)| t == tls)
+                .map(|(pp, _)| pp)
+        })
+    };
+    match (port, tls) {
+        (Some(port), Some(tls)) => (port, tls),
+        (Some(port), None) => {
+            let guess = if port == 465 { TlsMode::Implicit } else { TlsMode::StartTls };
+            (port, preset_tls(port).unwrap_or(guess))
+        }
+        (None, Some(tls)) => (preset_port(tls).unwrap_or(default_port(tls)), tls),
+        (None, None) => preset.map_or((587, TlsMode::StartTls), |p| (p.port, p.tls)),
+    }
+}
+
+fn default_port(tls: TlsMode) -> u16 {
+    match tls {
+        TlsMode::Implicit => 465,
+        TlsMode::StartTls => 587,
+        TlsMode::None => 25,
+    }
+}
+
+fn parse_socket(text: &str, default_port: u16) -> Option<SocketAddr> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Some(addr);
+    }
+    let bare = text.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Some(SocketAddr::new(ip, default_port));
+    }
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) => (host, port.parse().ok()?),
+        None => (text, default_port),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        .then(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
+}
+
+fn parse_network(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
+        .map(|n| n.trunc())
+}
+
+/// Loopback only: the safe default.
+pub(crate) fn default_networks() -> Vec<IpNet> {
+    vec![
+        "127.0.0.0/8".parse().expect("valid"),
+        "::1/128".parse().expect("valid"),
+    ]
+}
+
+/// Whether the networks, taken together, contain every IPv4 or every IPv6 address.
+/// IPv4-mapped IPv6 networks (`::ffff:0:0/96`) count as the IPv4 addresses they map.
+pub(crate) fn covers_everything(nets: &[IpNet]) -> bool {
+    let mapped: Ipv6Net = "::ffff:0:0/96".parse().expect("valid");
+    let mut v4: Vec<Ipv4Net> = Vec::new();
+    let mut v6: Vec<Ipv6Net> = Vec::new();
+    for net in nets {
+        match net {
+            IpNet::V4(n) => v4.push(*n),
+            IpNet::V6(n) if mapped.contains(n) => {
+                let addr = n.network().to_ipv4_mapped().expect("inside ::ffff:0:0/96");
+                v4.push(Ipv4Net::new(addr, n.prefix_len() - 96).expect("valid prefix"));
+            }
+            IpNet::V6(n) => v6.push(*n),
+        }
+    }
+    Ipv4Net::aggregate(&v4).iter().any(|n| n.prefix_len() == 0)
+        || Ipv6Net::aggregate(&v6).iter().any(|n| n.prefix_len() == 0)
+}
+
+fn looks_like_address(addr: &str) -> bool {
+    match addr.rsplit_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty() && !domain.is_empty() && !addr.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// This machine's host name (for the greeting), or `localhost`.
+pub(crate) fn system_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().map(|s| parse_network(s).unwrap()).collect()
+    }
+
+    #[test]
+    fn everything_is_detected_also_when_split() {
+        assert!(covers_everything(&nets(&["0.0.0.0/0"])));
+        assert!(covers_everything(&nets(&["::/0"])));
+        assert!(covers_everything(&nets(&["0.0.0.0/1", "128.0.0.0/1"])));
+        assert!(covers_everything(&nets(&["::ffff:0:0/96"])));
+        assert!(!covers_everything(&nets(&["0.0.0.0/1", "10.0.0.0/8"])));
+        assert!(!covers_everything(&nets(&["192.168.0.0/16", "::1"])));
+    }
+
+    #[test]
+    fn sockets() {
+        assert_eq!(parse_socket("0.0.0.0", 2525), Some("0.0.0.0:2525".parse().unwrap()));
+        assert_eq!(parse_socket("[::]", 25), Some("[::]:25".parse().unwrap()));
+        assert_eq!(parse_socket("localhost:26", 25), Some("127.0.0.1:26".parse().unwrap()));
+        assert_eq!(parse_socket("example.com:25", 25), None);
+    }
+
+    #[test]
+    fn endpoint_pairs_port_and_tls() {
+        assert_eq!(upstream_endpoint(Some(465), None, None), (465, TlsMode::Implicit));
+        assert_eq!(upstream_endpoint(None, Some(TlsMode::Implicit), None), (465, TlsMode::Implicit));
+        assert_eq!(upstream_endpoint(None, None, None), (587, TlsMode::StartTls));
+    }
+}

@@ -1,0 +1,11 @@
+//! The scanrelay gateway: office devices submit SMTP to it; it spools every message durably
+//! and forwards it upstream with retries and bounces. It is never an open relay.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod listener;
+pub mod server;
+pub mod settings;
+
+pub use server::{Gateway, GatewayError, RunningGateway};

@@ -1,0 +1,300 @@
+//! Streaming header fix-up for received messages: a `Received:` trace header on top, and the
+//! `From:`, `Date:` and `Message-ID:` fields that scanners often leave out, added at the end of
+//! the header block.
+//!
+//! Only the header block is buffered, and at most [`HEADER_CAP`] bytes of it; past that the
+//! message passes through unchanged (with the trace header). The body is never looked at or
+//! held. Input is the content as the session hands it over: unstuffed, CRLF line endings.
+//! Bcc recipients exist only in the envelope; nothing here adds them to the header.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The most header bytes held while looking for missing fields.
+pub(crate) const HEADER_CAP: usize = 64 * 1024;
+
+/// Facts for the added header fields.
+#[derive(Debug, Clone)]
+pub(crate) struct Trace {
+    /// The complete `Received:` field, CRLF-terminated.
+    pub received: String,
+    /// The envelope sender (empty for `<>`).
+    pub mail_from: String,
+    /// The gateway's host name.
+    pub hostname: String,
+    /// Seconds since the Unix epoch, for `Date:`.
+    pub now: u64,
+    /// A unique left-hand side for `Message-ID:`.
+    pub unique: String,
+}
+
+/// What the fixer is doing.
+#[derive(Debug)]
+enum State {
+    /// Holding the header block; `scanned` bytes of it are complete, checked lines.
+    Scanning { buf: Vec<u8>, scanned: usize },
+    /// Headers done: everything passes through.
+    Passing,
+}
+
+/// The streaming header fixer; see the module doc.
+#[derive(Debug)]
+pub(crate) struct HeaderFixer {
+    trace: Trace,
+    state: State,
+    seen: Seen,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Seen {
+    from: bool,
+    date: bool,
+    message_id: bool,
+}
+
+/// How a header-block line ends the scan, if it does.
+enum LineKind {
+    Field,
+    Continuation,
+    Blank,
+    NotHeader,
+}
+
+impl HeaderFixer {
+    pub fn new(trace: Trace) -> HeaderFixer {
+        HeaderFixer {
+            trace,
+            state: State::Scanning {
+                buf: Vec::new(),
+                scanned: 0,
+            },
+            seen: Seen::default(),
+        }
+    }
+
+    /// Takes the next content chunk; appends to `out` what can be written now.
+    pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
+        let State::Scanning { buf, .. } = &mut self.state else {
+            out.extend_from_slice(chunk);
+            return;
+        };
+        buf.extend_from_slice(chunk);
+        self.scan(out);
+    }
+
+    /// The end of data: appends whatever is still held.
+    pub fn finish(&mut self, out: &mut Vec<u8>) {
+        let State::Scanning { buf, scanned } = std::mem::replace(&mut self.state, State::Passing)
+        else {
+            return;
+        };
+        out.extend_from_slice(self.trace.received.as_bytes());
+        if scanned == buf.len() {
+            // Only header lines (or nothing): the missing fields go at the end.
+            out.extend_from_slice(&buf);
+            self.missing_fields(out);
+            if buf.is_empty() {
+                out.extend_from_slice(b"\r\n");
+            }
+        } else {
+            // An unterminated last line: leave the message as it is.
+            out.extend_from_slice(&buf);
+        }
+    }
+
+    /// Checks the complete lines not yet checked; emits everything once the block ends.
+    fn scan(&mut self, out: &mut Vec<u8>) {
+        let State::Scanning { buf, scanned } = &mut self.state else {
+            return;
+        };
+        while let Some(len) = find_crlf(&buf[*scanned..]) {
+            let line = &buf[*scanned..*scanned + len];
+            match classify(line, *scanned == 0) {
+                LineKind::Field => {
+                    note_field(line, &mut self.seen);
+                    *scanned += len + 2;
+                }
+                LineKind::Continuation => *scanned += len + 2,
+                LineKind::Blank => return self.emit(true, out),
+                LineKind::NotHeader => return self.emit(false, out),
+            }
+        }
+        if buf.len() > HEADER_CAP {
+            out.extend_from_slice(self.trace.received.as_bytes());
+            out.append(buf);
+            self.state = State::Passing;
+        }
+    }
+
+    /// The header block ended at `scanned`: trace header, the fields seen, the missing ones, a
+    /// blank line if the message had none, then the rest.
+    fn emit(&mut self, had_blank: bool, out: &mut Vec<u8>) {
+        let State::Scanning { buf, scanned } = std::mem::replace(&mut self.state, State::Passing)
+        else {
+            return;
+        };
+        out.extend_from_slice(self.trace.received.as_bytes());
+        out.extend_from_slice(&buf[..scanned]);
+        self.missing_fields(out);
+        if !had_blank {
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(&buf[scanned..]);
+    }
+
+    fn missing_fields(&self, out: &mut Vec<u8>) {
+        let t = &self.trace;
+        if !self.seen.from {
+            let from = if t.mail_from.is_empty() {
+                format!("MAILER-DAEMON@{}", t.hostname)
+            } else {
+                t.mail_from.clone()
+            };
+            out.extend_from_slice(format!("From: <{from}>\r\n").as_bytes());
+        }
+        if !self.seen.date {
+            out.extend_from_slice(format!("Date: {}\r\n", rfc5322_date(t.now)).as_bytes());
+        }
+        if !self.seen.message_id {
+            let id = format!("Message-ID: <{}@{}>\r\n", t.unique, t.hostname);
+            out.extend_from_slice(id.as_bytes());
+        }
+    }
+}
+
+fn find_crlf(bytes: &[u8]) -> Option<usize> {
+    bytes.windows(2).position(|w| w == b"\r\n")
+}
+
+fn classify(line: &[u8], first: bool) -> LineKind {
+    match line.first() {
+        None => LineKind::Blank,
+        Some(b' ' | b'\t') if !first => LineKind::Continuation,
+        Some(_) => match line.iter().position(|&b| b == b':') {
+            Some(colon) if colon > 0 && line[..colon].iter().all(|&b| (33..=126).contains(&b)) => {
+                LineKind::Field
+            }
+            _ => LineKind::NotHeader,
+        },
+    }
+}
+
+fn note_field(line: &[u8], seen: &mut Seen) {
+    let name = line.split(|&b| b == b':').next().unwrap_or_default();
+    if name.eq_ignore_ascii_case(b"from") {
+        seen.from = true;
+    } else if name.eq_ignore_ascii_case(b"date") {
+        seen.date = true;
+    } else if name.eq_ignore_ascii_case(b"message-id") {
+        seen.message_id = true;
+    }
+}
+
+/// The wall clock, in seconds since the Unix epoch: the one place the listener reads it.
+pub(crate) fn now_unix() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// `Tue, 02 Jan 2024 15:04:05 +0000` (RFC 5322 §3.3), in UTC.
+pub(crate) fn rfc5322_date(unix: u64) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let days = unix / 86_400;
+    let secs = unix % 86_400;
+    let (y, m, d) = civil_from_days(days as i64);
+    format!(
+        "{}, {d:02} {} {y} {:02}:{:02}:{:02} +0000",
+        DAYS[(days % 7) as usize],
+        MONTHS[(m - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn trace() -> Trace {
+        Trace {
+            received: "Received: x\r\n".into(),
+            mail_from: "scan@mfp.example".into(),
+            hostname: "gw.example".into(),
+            now: 1_704_207_845,
+            unique: "u1".into(),
+        }
+    }
+
+    fn fix(chunks: &[&[u8]]) -> String {
+        let mut f = HeaderFixer::new(trace());
+        let mut out = Vec::new();
+        for c in chunks {
+            f.push(c, &mut out);
+        }
+        f.finish(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    const ADDED: &str = "From: <scan@mfp.example>\r\nDate: Tue, 02 Jan 2024 15:04:05 +0000\r\nMessage-ID: <u1@gw.example>\r\n";
+
+    #[test]
+    fn date_format() {
+        assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
+        assert_eq!(rfc5322_date(1_704_207_845), "Tue, 02 Jan 2024 15:04:05 +0000");
+    }
+
+    #[test]
+    fn complete_headers_pass_unchanged() {
+        let msg = "From: a@b\r\nDate: x\r\nMessage-ID: <1@b>\r\nSubject: s\r\n\r\nbody\r\n";
+        assert_eq!(fix(&[msg.as_bytes()]), format!("Received: x\r\n{msg}"));
+    }
+
+    #[test]
+    fn missing_fields_added_across_chunk_boundaries() {
+        let out = fix(&[b"Subj", b"ect: scan\r", b"\n To: folded\r\n\r", b"\nbody\r\n"]);
+        let want = format!("Received: x\r\nSubject: scan\r\n To: folded\r\n{ADDED}\r\nbody\r\n");
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn body_without_headers_gets_a_header_block() {
+        let out = fix(&[b"hello\r\n"]);
+        assert_eq!(out, format!("Received: x\r\n{ADDED}\r\nhello\r\n"));
+    }
+
+    #[test]
+    fn headers_only_and_empty() {
+        assert_eq!(fix(&[b"Subject: s\r\n"]), format!("Received: x\r\nSubject: s\r\n{ADDED}"));
+        assert_eq!(fix(&[]), format!("Received: x\r\n{ADDED}\r\n"));
+    }
+
+    #[test]
+    fn huge_header_block_passes_through() {
+        let mut msg = Vec::new();
+        while msg.len() <= HEADER_CAP {
+            msg.extend_from_slice(b"X-Filler: 0123456789012345678901234567890123456789\r\n");
+        }
+        msg.extend_from_slice(b"\r\nbody\r\n");
+        let chunks: Vec<&[u8]> = msg.chunks(1000).collect();
+        let out = fix(&chunks);
+        assert_eq!(out.as_bytes(), [b"Received: x\r\n".as_slice(), &msg].concat());
+    }
+}

@@ -1,0 +1,472 @@
+//! The tokio driver for one device connection over the sans-IO [`ServerSession`].
+//!
+//! Generic over the stream, so STARTTLS is a type swap (`S` → `TlsStream<S>`) and tests can
+//! drive a session over `tokio::io::duplex`. The driver reads, feeds the session, handles its
+//! events in order (policy, AUTH, spool), writes the replies, and owns the timers: the command
+//! and data timeouts and the shutdown grace period.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use scanrelay_proto::Reply;
+use scanrelay_proto::sasl::Mechanism;
+use scanrelay_proto::server::{Event, ServerConfig, ServerCredentials, ServerSession, replies};
+use scanrelay_spool::{Envelope, Incoming, SpoolError};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::time::{Instant, sleep_until, timeout};
+
+use super::headers::{HeaderFixer, Trace, now_unix, rfc5322_date};
+use super::{Shared, auth_lockout_reply};
+
+/// Bytes read from the socket at a time.
+const READ_BUF: usize = 16 * 1024;
+/// How long sessions may go on finishing their transaction after shutdown was asked for.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// A byte stream a session can run over.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+
+/// Serves one connection until it ends. `tls_active`: the stream is already TLS (smtps).
+pub(crate) async fn serve<S: Stream>(
+    shared: Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+    tls_active: bool,
+) -> io::Result<()> {
+    let mut driver = Driver::new(shared.clone(), peer, tls_active);
+    if shared.throttle.is_locked(peer.ip()) {
+        tracing::info!("refused: locked out after too many failed AUTH attempts");
+        return refuse(stream, &auth_lockout_reply(), shared.settings.command_timeout).await;
+    }
+    match driver.run(stream, true).await? {
+        Next::Done => Ok(()),
+        Next::StartTls(stream) => {
+            let handshake = timeout(shared.settings.command_timeout, shared.tls.accept(stream));
+            let tls = match handshake.await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => {
+                    tracing::info!(error = %e, "STARTTLS handshake failed");
+                    return Ok(());
+                }
+                Err(_) => {
+                    tracing::info!("STARTTLS handshake timed out");
+                    return Ok(());
+                }
+            };
+            if driver.session.tls_established().is_err() {
+                return Ok(());
+            }
+            tracing::debug!("STARTTLS established");
+            driver.run(tls, false).await.map(drop)
+        }
+    }
+}
+
+/// Writes one reply and closes: for connections refused before the greeting.
+pub(crate) async fn refuse<S: Stream>(
+    mut stream: S,
+    reply: &Reply,
+    limit: Duration,
+) -> io::Result<()> {
+    let write = async {
+        stream.write_all(reply.to_string().as_bytes()).await?;
+        stream.shutdown().await
+    };
+    timeout(limit, write).await.unwrap_or(Ok(()))
+}
+
+/// What `run` ended with.
+enum Next<S> {
+    /// The connection is over.
+    Done,
+    /// The `220` to STARTTLS is written: hand the raw stream to the TLS acceptor.
+    StartTls(S),
+}
+
+/// What handling the queued events asks for.
+enum Step {
+    Continue,
+    StartTls,
+    Close,
+}
+
+/// What waiting for input produced.
+enum Input {
+    Data(usize),
+    Eof,
+    Timeout,
+    Shutdown,
+}
+
+/// The open mail transaction, as the driver sees it.
+#[derive(Default)]
+struct Txn {
+    mail_from: String,
+    rcpts: Vec<String>,
+    incoming: Option<Incoming>,
+    fixer: Option<HeaderFixer>,
+    /// The reply to give at the end of data because the spool failed earlier.
+    failure: Option<Reply>,
+    scratch: Vec<u8>,
+}
+
+struct Driver {
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    session: ServerSession,
+    txn: Txn,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+    grace_until: Option<Instant>,
+    /// A reply to write after the queued ones, then close (AUTH lockout).
+    close_with: Option<Reply>,
+}
+
+impl Driver {
+    fn new(shared: Arc<Shared>, peer: SocketAddr, tls_active: bool) -> Driver {
+        let s = &shared.settings;
+        let mut config = ServerConfig::new(s.hostname.clone());
+        config.max_message_size = s.max_message_size;
+        config.max_recipients = s.max_recipients;
+        config.starttls_available = !tls_active;
+        config.allow_plaintext_auth = s.allow_plaintext_auth;
+        config.auth_mechanisms = if shared.policy.auth_enabled() {
+            vec![Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]
+        } else {
+            Vec::new()
+        };
+        let mut session = ServerSession::new(config, tls_active);
+        session.set_cram_seed(format!("{:016x}.{}", rand::random::<u64>(), now_unix()));
+        Driver {
+            shutdown: shared.shutdown.clone(),
+            shared,
+            peer,
+            session,
+            txn: Txn::default(),
+            grace_until: None,
+            close_with: None,
+        }
+    }
+
+    /// Runs the protocol over `stream` until the connection ends or STARTTLS is due.
+    async fn run<S: Stream>(&mut self, mut stream: S, greet: bool) -> io::Result<Next<S>> {
+        let mut out = Vec::new();
+        if greet {
+            out.extend_from_slice(self.session.greeting().to_string().as_bytes());
+        }
+        let mut buf = vec![0u8; READ_BUF];
+        loop {
+            let step = self.drain(&mut out).await;
+            self.flush(&mut stream, &mut out).await?;
+            match step {
+                Step::Continue => {}
+                Step::StartTls => return Ok(Next::StartTls(stream)),
+                Step::Close => return self.close(stream).await,
+            }
+            match self.read(&mut stream, &mut buf).await? {
+                Input::Data(n) => self.session.receive(&buf[..n]),
+                Input::Eof => {
+                    tracing::debug!(state = self.session.state_name(), "client closed");
+                    return Ok(Next::Done);
+                }
+                Input::Timeout => {
+                    tracing::info!(state = self.session.state_name(), "timeout");
+                    out.extend_from_slice(self.hostname_reply(replies::timeout).as_bytes());
+                    self.flush(&mut stream, &mut out).await?;
+                    return self.close(stream).await;
+                }
+                Input::Shutdown => {
+                    out.extend_from_slice(self.hostname_reply(replies::shutting_down).as_bytes());
+                    self.flush(&mut stream, &mut out).await?;
+                    return self.close(stream).await;
+                }
+            }
+        }
+    }
+
+    fn hostname_reply(&self, f: fn(&str) -> Reply) -> String {
+        f(&self.shared.settings.hostname).to_string()
+    }
+
+    async fn close<S: Stream>(&mut self, mut stream: S) -> io::Result<Next<S>> {
+        if let Some(incoming) = self.txn.incoming.take() {
+            incoming.abort().await;
+        }
+        let _ = timeout(Duration::from_secs(5), stream.shutdown()).await;
+        Ok(Next::Done)
+    }
+
+    async fn flush<S: Stream>(&self, stream: &mut S, out: &mut Vec<u8>) -> io::Result<()> {
+        if out.is_empty() {
+            return Ok(());
+        }
+        let write = async {
+            stream.write_all(out).await?;
+            stream.flush().await
+        };
+        match timeout(self.shared.settings.command_timeout, write).await {
+            Ok(result) => result?,
+            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+        }
+        out.clear();
+        Ok(())
+    }
+
+    /// Waits for input, the read timeout, or shutdown. On shutdown an idle session ends at
+    /// once; one inside a transaction may finish it within [`SHUTDOWN_GRACE`].
+    async fn read<S: Stream>(&mut self, stream: &mut S, buf: &mut [u8]) -> io::Result<Input> {
+        let s = &self.shared.settings;
+        let state = self.session.state_name();
+        let limit = if state == "data" {
+            s.data_timeout
+        } else {
+            s.command_timeout
+        };
+        let idle = matches!(state, "connected" | "ready" | "auth");
+        let read_deadline = Instant::now() + limit;
+        loop {
+            let stopping = *self.shutdown.borrow();
+            if stopping && idle {
+                return Ok(Input::Shutdown);
+            }
+            let grace = self.grace_until;
+            let deadline = grace.map_or(read_deadline, |g| g.min(read_deadline));
+            tokio::select! {
+                read = stream.read(buf) => return match read? {
+                    0 => Ok(Input::Eof),
+                    n => Ok(Input::Data(n)),
+                },
+                () = sleep_until(deadline) => {
+                    let grace_over = grace.is_some_and(|g| g <= Instant::now());
+                    return Ok(if grace_over { Input::Shutdown } else { Input::Timeout });
+                }
+                changed = self.shutdown.changed(), if !stopping => {
+                    if changed.is_err() || *self.shutdown.borrow() {
+                        self.grace_until = Some(Instant::now() + SHUTDOWN_GRACE);
+                        if changed.is_err() {
+                            return Ok(Input::Shutdown);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles every event the session has queued, in order.
+    async fn drain(&mut self, out: &mut Vec<u8>) -> Step {
+        while let Some(event) = self.session.next_event() {
+            match event {
+                Event::Reply(reply) => out.extend_from_slice(reply.to_string().as_bytes()),
+                Event::StartTls => return Step::StartTls,
+                Event::Auth(creds) => self.on_auth(creds).await,
+                Event::MailFrom { address, .. } => self.on_mail(address),
+                Event::Rcpt { address } => self.on_rcpt(address),
+                Event::DataStart => self.on_data_start().await,
+                Event::DataChunk(chunk) => self.on_chunk(&chunk).await,
+                Event::DataEnd => self.on_data_end().await,
+                Event::DataTooLarge => self.on_too_large().await,
+                Event::Quit | Event::Close => return Step::Close,
+            }
+        }
+        if let Some(reply) = self.close_with.take() {
+            out.extend_from_slice(reply.to_string().as_bytes());
+            return Step::Close;
+        }
+        Step::Continue
+    }
+
+    /// Checks device credentials; a failure is answered late (growing delay), and too many
+    /// lock the client address out. Never logs the secret.
+    async fn on_auth(&mut self, creds: ServerCredentials) {
+        let ip = self.peer.ip();
+        let (shared, mechanism) = (self.shared.clone(), creds.mechanism());
+        if shared.throttle.is_locked(ip) {
+            self.close_with = Some(auth_lockout_reply());
+            return self.verdict("auth", |s| s.auth_verdict(false));
+        }
+        if let Some(user) = shared.policy.verify(&creds) {
+            tracing::info!(%mechanism, user, "AUTH succeeded");
+            shared.throttle.success(ip);
+            return self.verdict("auth", |s| s.auth_verdict(true));
+        }
+        let penalty = shared.throttle.failure(ip);
+        tracing::warn!(%mechanism, user = creds.user(), locked = penalty.locked, "AUTH failed");
+        drop(creds);
+        tokio::time::sleep(penalty.delay).await;
+        if penalty.locked {
+            self.close_with = Some(auth_lockout_reply());
+        }
+        self.verdict("auth", |s| s.auth_verdict(false));
+    }
+
+    fn on_mail(&mut self, address: String) {
+        self.txn = Txn {
+            mail_from: address,
+            ..Txn::default()
+        };
+        self.verdict("mail", |s| s.mail_verdict(Ok(())));
+    }
+
+    /// The relay decision: nothing is accepted for a client that is neither in an allowed
+    /// network nor authenticated.
+    fn on_rcpt(&mut self, address: String) {
+        let authenticated = self.session.authenticated_user().is_some();
+        let verdict = self.shared.policy.rcpt_verdict(self.peer.ip(), authenticated);
+        match &verdict {
+            Ok(()) => self.txn.rcpts.push(address),
+            Err(reply) => {
+                tracing::warn!(rcpt = %address, code = reply.code, "relay refused");
+            }
+        }
+        self.verdict("rcpt", |s| s.rcpt_verdict(verdict));
+    }
+
+    async fn on_data_start(&mut self) {
+        match self.shared.spool.begin().await {
+            Ok(incoming) => {
+                let trace = self.trace(&incoming.id().to_string());
+                self.txn.fixer = Some(HeaderFixer::new(trace));
+                self.txn.incoming = Some(incoming);
+            }
+            Err(e) => self.spool_failed("begin", &e),
+        }
+    }
+
+    async fn on_chunk(&mut self, chunk: &[u8]) {
+        let txn = &mut self.txn;
+        let (Some(incoming), Some(fixer)) = (txn.incoming.as_mut(), txn.fixer.as_mut()) else {
+            return;
+        };
+        txn.scratch.clear();
+        fixer.push(chunk, &mut txn.scratch);
+        if let Err(e) = incoming.write(&txn.scratch).await {
+            self.txn.incoming = None;
+            self.spool_failed("write", &e);
+        }
+    }
+
+    /// Commits the message, and only then answers `250`; wakes the scheduler.
+    async fn on_data_end(&mut self) {
+        let reply = match self.commit().await {
+            Ok(reply) => reply,
+            Err(reply) => reply,
+        };
+        self.txn = Txn::default();
+        self.verdict("data", |s| s.data_verdict(reply));
+    }
+
+    async fn commit(&mut self) -> Result<Reply, Reply> {
+        if let Some(reply) = self.txn.failure.take() {
+            return Err(reply);
+        }
+        let mut incoming = self.txn.incoming.take().ok_or_else(replies::local_error)?;
+        let mut fixer = self.txn.fixer.take().ok_or_else(replies::local_error)?;
+        let mut rest = std::mem::take(&mut self.txn.scratch);
+        rest.clear();
+        fixer.finish(&mut rest);
+        if let Err(e) = incoming.write(&rest).await {
+            return Err(self.spool_error_reply("write", &e));
+        }
+        let envelope = self.envelope(incoming.len());
+        let (from, rcpts, size) = (envelope.mail_from.clone(), envelope.rcpt_to.len(), envelope.size);
+        match incoming.commit(envelope).await {
+            Ok(id) => {
+                tracing::info!(%id, from = %from, rcpts, size, "queued");
+                (self.shared.wake)();
+                Ok(replies::queued(&id.to_string()))
+            }
+            Err(e) => Err(self.spool_error_reply("commit", &e)),
+        }
+    }
+
+    async fn on_too_large(&mut self) {
+        tracing::info!(limit = self.shared.settings.max_message_size, "message too large");
+        self.txn.fixer = None;
+        if let Some(incoming) = self.txn.incoming.take() {
+            incoming.abort().await;
+        }
+    }
+
+    /// Remembers a spool failure; the client is told at the end of data.
+    fn spool_failed(&mut self, op: &str, e: &SpoolError) {
+        let reply = self.spool_error_reply(op, e);
+        self.txn.fixer = None;
+        self.txn.failure = Some(reply);
+    }
+
+    fn spool_error_reply(&self, op: &str, e: &SpoolError) -> Reply {
+        tracing::error!(op, error = %e, disk_full = e.is_disk_full(), "spool failed; message refused");
+        if e.is_disk_full() {
+            replies::insufficient_storage()
+        } else {
+            replies::local_error()
+        }
+    }
+
+    fn envelope(&self, size: u64) -> Envelope {
+        Envelope {
+            mail_from: self.txn.mail_from.clone(),
+            rcpt_to: self.txn.rcpts.clone(),
+            received_at: now_unix(),
+            client_addr: self.peer.to_string(),
+            helo: self.session.client_domain().unwrap_or("unknown").to_string(),
+            auth_user: self.session.authenticated_user().map(str::to_string),
+            size,
+        }
+    }
+
+    /// The `Received:` field and the facts for added header fields.
+    fn trace(&self, id: &str) -> Trace {
+        let now = now_unix();
+        let hostname = self.shared.settings.hostname.clone();
+        let helo: String = self
+            .session
+            .client_domain()
+            .unwrap_or("unknown")
+            .chars()
+            .take(255)
+            .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+            .collect();
+        let mut with = String::from("ESMTP");
+        if self.session.is_tls() {
+            with.push('S');
+        }
+        if self.session.authenticated_user().is_some() {
+            with.push('A');
+        }
+        let ip = self.peer.ip().to_canonical();
+        let received = format!(
+            "Received: from {helo} ([{ip}]) by {hostname} (scanrelay) with {with} id {id};\r\n\t{}\r\n",
+            rfc5322_date(now)
+        );
+        let u = rand::random::<u128>();
+        let unique = format!(
+            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+            (u >> 96) as u32,
+            (u >> 80) as u16,
+            (u >> 64) as u16,
+            (u >> 48) as u16,
+            u as u64 & 0xffff_ffff_ffff
+        );
+        Trace {
+            received,
+            mail_from: self.txn.mail_from.clone(),
+            hostname,
+            now,
+            unique,
+        }
+    }
+
+    /// Gives a verdict the session is waiting for; a refusal means a driver bug, logged.
+    fn verdict(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&mut ServerSession) -> Result<(), scanrelay_proto::server::UnexpectedCall>,
+    ) {
+        if let Err(e) = f(&mut self.session) {
+            tracing::error!(what, error = %e, "session refused a verdict");
+        }
+    }
+}

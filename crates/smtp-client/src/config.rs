@@ -1,0 +1,56 @@
+//! What a client connection needs to know.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use scanrelay_proto::TlsMode;
+use scanrelay_proto::sasl::{Credentials, Mechanism};
+
+/// Settings of one upstream connection.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Host name or IP address to connect to; also the TLS server name (SNI) unless
+    /// `tls_server_name` is set.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// How the connection is secured.
+    pub tls: TlsMode,
+    /// The name to verify the certificate against, when it differs from `host`.
+    pub tls_server_name: Option<String>,
+    /// Extra trust roots (PEM), added to the system store.
+    pub ca_file: Option<PathBuf>,
+    /// The name this client gives in EHLO.
+    pub helo: String,
+    /// Per-step timeout (connect, each reply).
+    pub timeout: Duration,
+    /// Credentials; `None` skips AUTH.
+    pub credentials: Option<Credentials>,
+    /// The SASL mechanism to use; `None` picks the best offered one.
+    pub mechanism: Option<Mechanism>,
+    /// How long to wait for a banner before probing whether the port speaks implicit TLS.
+    pub banner_probe_after: Duration,
+}
+
+impl ClientConfig {
+    /// A configuration with defaults: 15 s timeout, EHLO name `localhost`, no credentials.
+    pub fn new(host: impl Into<String>, port: u16, tls: TlsMode) -> ClientConfig {
+        ClientConfig {
+            host: host.into(),
+            port,
+            tls,
+            tls_server_name: None,
+            ca_file: None,
+            helo: "localhost".to_string(),
+            timeout: Duration::from_secs(15),
+            credentials: None,
+            mechanism: None,
+            banner_probe_after: Duration::from_secs(2),
+        }
+    }
+
+    /// The name checked against the server certificate.
+    pub fn server_name(&self) -> &str {
+        self.tls_server_name.as_deref().unwrap_or(&self.host)
+    }
+}

@@ -1,0 +1,270 @@
+//! Opening a session: DNS, TCP, implicit TLS or STARTTLS, EHLO and AUTH, with the TLS-mode
+//! probes that tell a wrong "SSL" setting from a dead server.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rustls::RootCertStore;
+use tokio::net::TcpStream;
+use tokio::time::{Instant, sleep, timeout};
+
+use scanrelay_proto::TlsMode;
+
+use crate::config::ClientConfig;
+use crate::error::{ClientError, Failure};
+use crate::session::{AsyncStream, Session};
+use crate::tls::{conn_tls, handshake, root_store};
+use crate::transcript::{Facts, StepName};
+
+/// A session over whatever stream the configuration led to (plain TCP or TLS).
+pub type Connection = Session<Box<dyn AsyncStream>>;
+
+type Result<T> = std::result::Result<T, Box<Failure>>;
+
+/// Resolves, connects and reads the banner (with the implicit TLS handshake first when the
+/// mode says so). Recognises a TLS mode that does not match the port, both ways.
+pub async fn connect(cfg: &ClientConfig) -> Result<Connection> {
+    let mut facts = Facts::default();
+    let roots = match root_store(cfg.ca_file.as_deref()) {
+        Ok(r) => Arc::new(r),
+        Err(e) => return Err(Failure::new(e, facts)),
+    };
+    let addrs = match resolve(cfg, &mut facts).await {
+        Ok(a) => a,
+        Err(e) => return Err(Failure::new(e, facts)),
+    };
+    let (tcp, addr) = match tcp_connect(cfg, &addrs, &mut facts).await {
+        Ok(t) => t,
+        Err(e) => return Err(Failure::new(e, facts)),
+    };
+    let mut session = match cfg.tls {
+        TlsMode::Implicit => implicit_tls(cfg, tcp, addr, &roots, facts).await?,
+        TlsMode::StartTls | TlsMode::None => {
+            let stream: Box<dyn AsyncStream> = Box::new(tcp);
+            Session::new(stream, facts, cfg.timeout, &cfg.helo, false)
+        }
+    };
+    let banner = if cfg.tls == TlsMode::Implicit {
+        session.banner().await
+    } else {
+        banner_or_tls_probe(&mut session, cfg, addr, &roots).await
+    };
+    match banner {
+        Ok(_) => Ok(session),
+        Err(e) => Err(Failure::new(e, session.into_facts())),
+    }
+}
+
+/// [`connect`], then EHLO, STARTTLS and EHLO again when configured, then AUTH when
+/// credentials are given: a session ready for `MAIL FROM`.
+pub async fn establish(cfg: &ClientConfig) -> Result<Connection> {
+    let mut session = connect(cfg).await?;
+    if let Err(e) = session.ehlo().await {
+        return Err(Failure::new(e, session.into_facts()));
+    }
+    if cfg.tls == TlsMode::StartTls {
+        let roots = match root_store(cfg.ca_file.as_deref()) {
+            Ok(r) => Arc::new(r),
+            Err(e) => return Err(Failure::new(e, session.into_facts())),
+        };
+        let tls = match conn_tls(roots, false) {
+            Ok(t) => t,
+            Err(e) => return Err(Failure::new(e, session.into_facts())),
+        };
+        let upgraded = session.starttls(&tls, cfg.server_name()).await?;
+        let (stream, facts) = upgraded.into_parts();
+        let boxed: Box<dyn AsyncStream> = Box::new(stream);
+        session = Session::new(boxed, facts, cfg.timeout, &cfg.helo, true);
+        if let Err(e) = session.ehlo().await {
+            return Err(Failure::new(e, session.into_facts()));
+        }
+    }
+    if let Some(credentials) = &cfg.credentials {
+        let host_port = (cfg.server_name(), cfg.port);
+        if let Err(e) = session.auth(credentials, cfg.mechanism, host_port).await {
+            return Err(Failure::new(e, session.into_facts()));
+        }
+    }
+    Ok(session)
+}
+
+async fn resolve(
+    cfg: &ClientConfig,
+    facts: &mut Facts,
+) -> std::result::Result<Vec<SocketAddr>, ClientError> {
+    let index = facts.begin(StepName::Dns);
+    let started = Instant::now();
+    let lookup = tokio::net::lookup_host((cfg.host.as_str(), cfg.port));
+    let result = match timeout(cfg.timeout, lookup).await {
+        Err(_) => Err(ClientError::Timeout {
+            step: StepName::Dns,
+            secs: cfg.timeout.as_secs(),
+        }),
+        Ok(Err(e)) => Err(ClientError::Dns {
+            host: cfg.host.clone(),
+            detail: e.to_string(),
+        }),
+        Ok(Ok(addrs)) => {
+            let addrs: Vec<SocketAddr> = addrs.collect();
+            if addrs.is_empty() {
+                Err(ClientError::Dns {
+                    host: cfg.host.clone(),
+                    detail: "no addresses".into(),
+                })
+            } else {
+                Ok(addrs)
+            }
+        }
+    };
+    match &result {
+        Ok(addrs) => {
+            let list: Vec<String> = addrs.iter().map(|a| a.ip().to_string()).collect();
+            facts.note(format!("{} -> {}", cfg.host, list.join(", ")));
+        }
+        Err(e) => facts.note(e.to_string()),
+    }
+    facts.finish(index, result.is_ok(), started);
+    result
+}
+
+async fn tcp_connect(
+    cfg: &ClientConfig,
+    addrs: &[SocketAddr],
+    facts: &mut Facts,
+) -> std::result::Result<(TcpStream, SocketAddr), ClientError> {
+    let index = facts.begin(StepName::Connect);
+    let started = Instant::now();
+    let mut last = None;
+    for addr in addrs {
+        let err = match timeout(cfg.timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => {
+                let _ = stream.set_nodelay(true);
+                facts.note(format!("connected to {addr}"));
+                facts.finish(index, true, started);
+                return Ok((stream, *addr));
+            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                ClientError::ConnectRefused {
+                    addr: addr.to_string(),
+                }
+            }
+            Ok(Err(source)) => ClientError::Io {
+                step: StepName::Connect,
+                source,
+            },
+            Err(_) => ClientError::Timeout {
+                step: StepName::Connect,
+                secs: cfg.timeout.as_secs(),
+            },
+        };
+        last = Some(err);
+    }
+    let err = last.unwrap_or(ClientError::Dns {
+        host: cfg.host.clone(),
+        detail: "no addresses".into(),
+    });
+    facts.note(err.to_string());
+    facts.finish(index, false, started);
+    Err(err)
+}
+
+async fn implicit_tls(
+    cfg: &ClientConfig,
+    tcp: TcpStream,
+    addr: SocketAddr,
+    roots: &Arc<RootCertStore>,
+    mut facts: Facts,
+) -> Result<Connection> {
+    let tls = match conn_tls(roots.clone(), false) {
+        Ok(t) => t,
+        Err(e) => return Err(Failure::new(e, facts)),
+    };
+    match handshake(tcp, &tls, cfg.server_name(), cfg.timeout, &mut facts).await {
+        Ok(stream) => {
+            let boxed: Box<dyn AsyncStream> = Box::new(stream);
+            Ok(Session::new(boxed, facts, cfg.timeout, &cfg.helo, true))
+        }
+        Err(ClientError::TlsModeMismatch { .. }) => {
+            let evidence = match plain_banner_probe(cfg, addr).await {
+                Some(line) => {
+                    format!("the port sent a plaintext SMTP greeting instead of TLS: {line}")
+                }
+                None => "the server's first bytes are not a TLS record".to_string(),
+            };
+            facts.note(evidence.clone());
+            let e = ClientError::TlsModeMismatch {
+                configured: TlsMode::Implicit,
+                evidence,
+            };
+            Err(Failure::new(e, facts))
+        }
+        Err(e) => Err(Failure::new(e, facts)),
+    }
+}
+
+/// Reads the first line a port sends over plain TCP, if it sends one soon.
+async fn plain_banner_probe(cfg: &ClientConfig, addr: SocketAddr) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut tcp = timeout(cfg.timeout, TcpStream::connect(addr))
+        .await
+        .ok()?
+        .ok()?;
+    let mut buf = vec![0u8; 512];
+    let n = timeout(cfg.timeout, tcp.read(&mut buf)).await.ok()?.ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]);
+    text.lines()
+        .next()
+        .map(|l| l.trim_end().to_string())
+        .filter(|l| !l.is_empty())
+}
+
+/// Waits for the greeting; if none comes soon, checks on a second connection whether the port
+/// answers a TLS handshake (an implicit-TLS port waits silently for the client's hello).
+async fn banner_or_tls_probe(
+    session: &mut Connection,
+    cfg: &ClientConfig,
+    addr: SocketAddr,
+    roots: &Arc<RootCertStore>,
+) -> std::result::Result<scanrelay_proto::Reply, ClientError> {
+    let probe = async {
+        sleep(cfg.banner_probe_after).await;
+        match tls_probe(cfg, addr, roots).await {
+            Some(evidence) => evidence,
+            None => std::future::pending().await,
+        }
+    };
+    let started = Instant::now();
+    tokio::select! {
+        banner = session.banner() => banner,
+        evidence = probe => {
+            let err = ClientError::TlsModeMismatch { configured: cfg.tls, evidence };
+            session.abandon_step(&err.to_string(), started);
+            Err(err)
+        }
+    }
+}
+
+async fn tls_probe(
+    cfg: &ClientConfig,
+    addr: SocketAddr,
+    roots: &Arc<RootCertStore>,
+) -> Option<String> {
+    let tcp = timeout(cfg.timeout, TcpStream::connect(addr))
+        .await
+        .ok()?
+        .ok()?;
+    let tls = conn_tls(roots.clone(), true).ok()?;
+    let mut scratch = Facts::default();
+    let stream = handshake(tcp, &tls, cfg.server_name(), cfg.timeout, &mut scratch)
+        .await
+        .ok()?;
+    let (_, conn) = stream.get_ref();
+    let version = conn
+        .protocol_version()
+        .map(|v| format!("{v:?}"))
+        .unwrap_or_default();
+    Some(format!(
+        "no SMTP greeting in {} s, but the port completed a TLS handshake ({version}): it expects implicit TLS (SSL) from the first byte",
+        cfg.banner_probe_after.as_secs()
+    ))
+}

@@ -1,0 +1,148 @@
+//! What a session observed: steps with timings and the exact lines exchanged, and the facts
+//! learnt on the way (banner, EHLO, TLS).
+
+use serde::Serialize;
+
+use scanrelay_proto::EhloInfo;
+use scanrelay_proto::Reply;
+
+use crate::tls::TlsInfo;
+
+/// The steps of a session, in the order they normally happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepName {
+    /// Resolving the host name.
+    Dns,
+    /// Opening the TCP connection.
+    Connect,
+    /// The TLS handshake (implicit TLS, or after STARTTLS).
+    Tls,
+    /// Waiting for the `220` greeting.
+    Banner,
+    /// `EHLO` (or the `HELO` fallback).
+    Ehlo,
+    /// The `STARTTLS` command.
+    Starttls,
+    /// `EHLO` again after the TLS handshake.
+    EhloAgain,
+    /// `AUTH`.
+    Auth,
+    /// `MAIL FROM`.
+    Mail,
+    /// `RCPT TO`.
+    Rcpt,
+    /// `DATA` and the message.
+    Data,
+    /// `RSET`.
+    Rset,
+    /// `QUIT`.
+    Quit,
+}
+
+impl StepName {
+    /// The name used in reports and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepName::Dns => "dns",
+            StepName::Connect => "connect",
+            StepName::Tls => "tls",
+            StepName::Banner => "banner",
+            StepName::Ehlo => "ehlo",
+            StepName::Starttls => "starttls",
+            StepName::EhloAgain => "ehlo_again",
+            StepName::Auth => "auth",
+            StepName::Mail => "mail",
+            StepName::Rcpt => "rcpt",
+            StepName::Data => "data",
+            StepName::Rset => "rset",
+            StepName::Quit => "quit",
+        }
+    }
+}
+
+/// One step: whether it passed, how long it took, and the lines exchanged.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRecord {
+    /// Which step.
+    pub step: StepName,
+    /// Whether it passed.
+    pub ok: bool,
+    /// Duration in milliseconds (fractional).
+    pub ms: f64,
+    /// Lines sent by the client (secrets redacted).
+    pub sent: Vec<String>,
+    /// Lines received from the server, verbatim.
+    pub received: Vec<String>,
+    /// A short note (resolved addresses, TLS version, error text).
+    pub note: Option<String>,
+}
+
+/// Everything a session learnt, kept even when it fails.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    /// The steps, in order.
+    pub steps: Vec<StepRecord>,
+    /// The greeting.
+    pub banner: Option<Reply>,
+    /// The last EHLO reply (after TLS when there was STARTTLS).
+    pub ehlo: Option<EhloInfo>,
+    /// TLS facts, once a handshake was attempted.
+    pub tls: Option<TlsInfo>,
+    /// The reply that ended the session in failure, if a server reply did.
+    pub last_reply: Option<Reply>,
+}
+
+impl Facts {
+    /// Starts a step; returns its index for [`Facts::finish`].
+    pub fn begin(&mut self, step: StepName) -> usize {
+        self.steps.push(StepRecord {
+            step,
+            ok: false,
+            ms: 0.0,
+            sent: Vec::new(),
+            received: Vec::new(),
+            note: None,
+        });
+        self.steps.len() - 1
+    }
+
+    /// The step being recorded.
+    pub fn current(&mut self) -> Option<&mut StepRecord> {
+        self.steps.last_mut()
+    }
+
+    /// Records a line sent in the current step.
+    pub fn sent(&mut self, line: String) {
+        if let Some(s) = self.current() {
+            s.sent.push(line);
+        }
+    }
+
+    /// Records a reply received in the current step.
+    pub fn received(&mut self, reply: &Reply) {
+        if let Some(s) = self.current() {
+            s.received.extend(reply.wire_lines());
+        }
+    }
+
+    /// Sets a note on the current step.
+    pub fn note(&mut self, note: impl Into<String>) {
+        if let Some(s) = self.current() {
+            s.note = Some(note.into());
+        }
+    }
+
+    /// Ends step `index`.
+    pub fn finish(&mut self, index: usize, ok: bool, started: tokio::time::Instant) {
+        if let Some(s) = self.steps.get_mut(index) {
+            s.ok = ok;
+            s.ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+        }
+    }
+
+    /// The last step, if any failed.
+    pub fn failed_step(&self) -> Option<&StepRecord> {
+        self.steps.iter().rev().find(|s| !s.ok)
+    }
+}

@@ -1,0 +1,217 @@
+//! Blocking filesystem primitives, each error tagged with its path. Called from
+//! `spawn_blocking` only.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::error::{SpoolError, ctx};
+use crate::id::{MessageId, unique_suffix};
+use crate::model::EnvFile;
+
+/// Incoming data being written.
+pub(crate) const TMP_DIR: &str = "tmp";
+/// Message bodies, `ID.eml`.
+pub(crate) const MSG_DIR: &str = "msg";
+/// Envelopes and delivery state, `ID.json`.
+pub(crate) const ENV_DIR: &str = "env";
+/// The spool lock file (advisory `flock`-style lock, see the crate docs).
+pub(crate) const LOCK_FILE: &str = "lock";
+
+/// Where everything lives under the spool directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Layout {
+    pub root: PathBuf,
+    pub tmp: PathBuf,
+    pub msg: PathBuf,
+    pub env: PathBuf,
+}
+
+impl Layout {
+    pub fn new(root: PathBuf) -> Layout {
+        Layout {
+            tmp: root.join(TMP_DIR),
+            msg: root.join(MSG_DIR),
+            env: root.join(ENV_DIR),
+            root,
+        }
+    }
+
+    pub fn tmp_body(&self, id: &MessageId) -> PathBuf {
+        self.tmp.join(format!("{id}.eml"))
+    }
+
+    pub fn body(&self, id: &MessageId) -> PathBuf {
+        self.msg.join(format!("{id}.eml"))
+    }
+
+    pub fn envelope(&self, id: &MessageId) -> PathBuf {
+        self.env.join(format!("{id}.json"))
+    }
+
+    /// A fresh temporary name next to the envelope, unique across processes. Starts with a dot
+    /// and ends in `.tmp`, so it never parses as an envelope.
+    pub fn envelope_tmp(&self, id: &MessageId) -> PathBuf {
+        self.env.join(format!(".{id}.{}.tmp", unique_suffix()))
+    }
+}
+
+/// The id in a file name `ID.EXT`, if it is one.
+pub(crate) fn id_from_name(name: &std::ffi::OsStr, ext: &str) -> Option<MessageId> {
+    name.to_str()?
+        .strip_suffix(ext)?
+        .strip_suffix('.')?
+        .parse()
+        .ok()
+}
+
+/// The names in a directory.
+pub(crate) fn list_names(dir: &Path) -> Result<Vec<std::ffi::OsString>, SpoolError> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir).map_err(ctx("read directory", dir))? {
+        names.push(entry.map_err(ctx("read directory", dir))?.file_name());
+    }
+    Ok(names)
+}
+
+/// Injected write failures (test seam). `None` means no injection.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    body: Mutex<Option<io::ErrorKind>>,
+    envelope: Mutex<Option<io::ErrorKind>>,
+}
+
+impl Faults {
+    pub fn set_body(&self, kind: Option<io::ErrorKind>) {
+        *self.body.lock().unwrap_or_else(|e| e.into_inner()) = kind;
+    }
+
+    pub fn set_envelope(&self, kind: Option<io::ErrorKind>) {
+        *self.envelope.lock().unwrap_or_else(|e| e.into_inner()) = kind;
+    }
+
+    pub fn body(&self) -> Option<io::ErrorKind> {
+        *self.body.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn envelope(&self) -> Option<io::ErrorKind> {
+        *self.envelope.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// `write_all`, or the injected failure.
+pub(crate) fn write_all(
+    file: &mut File,
+    path: &Path,
+    data: &[u8],
+    fault: Option<io::ErrorKind>,
+) -> Result<(), SpoolError> {
+    if let Some(kind) = fault {
+        return Err(SpoolError::io("write", path, io::Error::from(kind)));
+    }
+    file.write_all(data).map_err(ctx("write", path))
+}
+
+pub(crate) fn create_new(path: &Path) -> Result<File, SpoolError> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(ctx("create", path))
+}
+
+pub(crate) fn rename(from: &Path, to: &Path) -> Result<(), SpoolError> {
+    fs::rename(from, to).map_err(ctx("rename into place", from))
+}
+
+/// Remove a file; a missing file is fine. Returns whether it existed.
+pub(crate) fn remove_if_exists(path: &Path) -> Result<bool, SpoolError> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(SpoolError::io("remove", path, e)),
+    }
+}
+
+/// Remove a file during cleanup after another error: failures are logged, not returned.
+pub(crate) fn remove_quietly(path: &Path) {
+    if let Err(e) = remove_if_exists(path) {
+        tracing::warn!(error = %e, "spool cleanup failed");
+    }
+}
+
+/// fsync a directory, making the creations, renames and removals in it durable.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), SpoolError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(ctx("fsync directory", dir))
+}
+
+/// Read and parse an envelope file. `Ok(None)` if it does not exist.
+pub(crate) fn read_envelope(path: &Path) -> Result<Option<EnvFile>, SpoolError> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(SpoolError::io("read", path, e)),
+    };
+    serde_json::from_slice(&bytes)
+        .map(Some)
+        .map_err(|source| SpoolError::Json {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Atomically replace `env/ID.json`: write a temporary file in `env/`, `sync_all` it, rename it
+/// over the envelope. The caller must then fsync `env/` before relying on it. On error the
+/// temporary file is removed and the previous envelope (if any) is untouched.
+pub(crate) fn write_envelope(
+    layout: &Layout,
+    id: &MessageId,
+    env: &EnvFile,
+    fault: Option<io::ErrorKind>,
+) -> Result<(), SpoolError> {
+    let path = layout.envelope(id);
+    let bytes = serde_json::to_vec_pretty(env).map_err(|source| SpoolError::Json {
+        path: path.clone(),
+        source,
+    })?;
+    let tmp = layout.envelope_tmp(id);
+    let result = (|| {
+        let mut file = create_new(&tmp)?;
+        write_all(&mut file, &tmp, &bytes, fault)?;
+        file.sync_all().map_err(ctx("sync", &tmp))?;
+        drop(file);
+        rename(&tmp, &path)
+    })();
+    if result.is_err() {
+        remove_quietly(&tmp);
+    }
+    result
+}
+
+/// Open a message's body and take an exclusive advisory lock on it. The body file is never
+/// replaced during a message's life, so its lock serializes `update` and `remove` of that message
+/// across threads and processes. `Ok(None)` if the body does not exist.
+pub(crate) fn lock_message(layout: &Layout, id: &MessageId) -> Result<Option<File>, SpoolError> {
+    let path = layout.body(id);
+    let file = match File::open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(SpoolError::io("open", &path, e)),
+    };
+    file.lock().map_err(ctx("lock", &path))?;
+    Ok(Some(file))
+}
+
+/// Run blocking filesystem work on tokio's blocking pool.
+pub(crate) async fn blocking<T, F>(op: &'static str, f: F) -> Result<T, SpoolError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, SpoolError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|source| SpoolError::Task { op, source })?
+}

@@ -1,0 +1,201 @@
+//! What the spool stores about a message: its envelope and its delivery state.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::MessageId;
+
+/// The SMTP envelope and session facts of an accepted message. Never changes after commit.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Envelope {
+    /// The reverse path (`MAIL FROM`), without angle brackets; empty for the null sender.
+    pub mail_from: String,
+    /// The forward paths (`RCPT TO`), in the order given.
+    pub rcpt_to: Vec<String>,
+    /// When the message was accepted, in seconds since the Unix epoch.
+    pub received_at: u64,
+    /// The device's address, e.g. `192.0.2.7:51234`.
+    pub client_addr: String,
+    /// The `HELO`/`EHLO` argument.
+    pub helo: String,
+    /// The authenticated user, if the device authenticated.
+    #[serde(default)]
+    pub auth_user: Option<String>,
+    /// The message size in bytes as received.
+    pub size: u64,
+}
+
+/// Where a message is in its delivery life cycle.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// Ready to be sent at `next_attempt`.
+    Queued,
+    /// Held until an upstream relay is configured.
+    Waiting,
+    /// A temporary failure happened; retried at `next_attempt`.
+    Deferred,
+    /// A delivery attempt is in progress (or was, when the server stopped).
+    Sending,
+    /// Delivered to every recipient; about to be removed from the spool.
+    Delivered,
+    /// Given up on (permanent failure, expired, or damaged in the spool).
+    Failed,
+}
+
+impl State {
+    /// Every state, in life-cycle order.
+    pub const ALL: [State; 6] = [
+        State::Queued,
+        State::Waiting,
+        State::Deferred,
+        State::Sending,
+        State::Delivered,
+        State::Failed,
+    ];
+
+    /// Whether no further delivery attempt will be made (`Delivered` or `Failed`).
+    pub fn is_final(self) -> bool {
+        matches!(self, State::Delivered | State::Failed)
+    }
+
+    /// The lowercase name used in the envelope file and by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Waiting => "waiting",
+            State::Deferred => "deferred",
+            State::Sending => "sending",
+            State::Delivered => "delivered",
+            State::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A string that names no [`State`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown message state `{0}`")]
+pub struct UnknownState(pub String);
+
+impl FromStr for State {
+    type Err = UnknownState;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        State::ALL
+            .into_iter()
+            .find(|state| state.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| UnknownState(s.to_owned()))
+    }
+}
+
+/// The outcome for one recipient, as far as known.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum RcptState {
+    /// Not tried yet.
+    Pending,
+    /// Accepted by the upstream relay.
+    Delivered,
+    /// Temporarily refused; retried with the message.
+    Deferred,
+    /// Permanently refused.
+    Failed,
+}
+
+/// Per-recipient delivery outcome.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RcptStatus {
+    /// The recipient address, as in [`Envelope::rcpt_to`].
+    pub rcpt: String,
+    /// Its outcome.
+    pub state: RcptState,
+    /// The upstream's last reply for this recipient.
+    #[serde(default)]
+    pub reply: Option<String>,
+}
+
+/// The mutable delivery state of a message, rewritten atomically by [`crate::Spool::update`].
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Delivery {
+    /// The life-cycle state.
+    pub state: State,
+    /// Delivery attempts made so far.
+    pub attempts: u32,
+    /// Earliest time of the next attempt, in seconds since the Unix epoch.
+    pub next_attempt: u64,
+    /// Time of the last attempt, in seconds since the Unix epoch.
+    #[serde(default)]
+    pub last_attempt: Option<u64>,
+    /// The upstream's last reply, e.g. `451 4.3.0 try later`.
+    #[serde(default)]
+    pub last_reply: Option<String>,
+    /// A short machine-readable cause of the last failure, e.g. `"tls"`, `"auth"`.
+    #[serde(default)]
+    pub last_cause: Option<String>,
+    /// A human-readable description of the last failure.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// Per-recipient outcomes (may be empty).
+    #[serde(default)]
+    pub per_rcpt: Vec<RcptStatus>,
+}
+
+impl Delivery {
+    /// The state of a freshly accepted message: queued, due at `now`.
+    pub fn new(now: u64) -> Delivery {
+        Delivery {
+            state: State::Queued,
+            attempts: 0,
+            next_attempt: now,
+            last_attempt: None,
+            last_reply: None,
+            last_cause: None,
+            last_error: None,
+            per_rcpt: Vec::new(),
+        }
+    }
+}
+
+/// A queued message as stored: id, envelope, delivery state and body length.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The message id.
+    pub id: MessageId,
+    /// The envelope (fixed at acceptance).
+    pub envelope: Envelope,
+    /// The delivery state.
+    pub delivery: Delivery,
+    /// Length of the body file in bytes.
+    pub body_len: u64,
+}
+
+/// Version of the envelope file format written by this crate.
+pub(crate) const ENV_FORMAT: u32 = 1;
+
+/// The content of `env/ID.json`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub(crate) struct EnvFile {
+    pub version: u32,
+    pub body_len: u64,
+    pub envelope: Envelope,
+    pub delivery: Delivery,
+}
+
+impl EnvFile {
+    pub fn into_entry(self, id: MessageId) -> Entry {
+        Entry {
+            id,
+            envelope: self.envelope,
+            delivery: self.delivery,
+            body_len: self.body_len,
+        }
+    }
+}

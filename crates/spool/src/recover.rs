@@ -1,0 +1,121 @@
+//! Crash recovery, run by [`crate::Spool::open`] while holding the spool lock exclusively.
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+use crate::error::{SpoolError, ctx};
+use crate::fsio::{
+    Layout, id_from_name, list_names, read_envelope, remove_if_exists, sync_dir, write_envelope,
+};
+use crate::id::MessageId;
+use crate::model::State;
+
+/// What [`crate::Spool::open`] found and repaired.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recovery {
+    /// Whether recovery ran. It is skipped when another handle, normally another process (a
+    /// running server), has the spool open, since its in-progress files must not be touched.
+    pub performed: bool,
+    /// Partial files removed: incoming bodies in `tmp/` and temporary envelope files in `env/`.
+    pub removed_partial: usize,
+    /// Bodies in `msg/` without an envelope (commits cut short, never acknowledged) removed.
+    pub removed_orphans: usize,
+    /// Messages whose body file is missing: kept, marked [`State::Failed`].
+    pub corrupt: Vec<MessageId>,
+    /// Messages in the spool after recovery, including `corrupt` ones (0 if not performed).
+    pub messages: usize,
+}
+
+/// The error text recorded on messages whose body is missing.
+pub(crate) const BODY_MISSING: &str = "message body file missing from the spool";
+
+/// Undo everything a crash can leave behind. Blocking; the caller holds the exclusive lock.
+pub(crate) fn recover(layout: &Layout) -> Result<Recovery, SpoolError> {
+    let mut report = Recovery {
+        performed: true,
+        ..Recovery::default()
+    };
+    report.removed_partial += remove_all_files(&layout.tmp)?;
+    let mut envelopes = Vec::new();
+    for name in list_names(&layout.env)? {
+        if let Some(id) = id_from_name(&name, "json") {
+            envelopes.push(id);
+        } else if is_envelope_tmp(&name) {
+            remove_if_exists(&layout.env.join(&name))?;
+            report.removed_partial += 1;
+        } else {
+            tracing::warn!(file = ?layout.env.join(&name), "unexpected file in spool; left alone");
+        }
+    }
+    envelopes.sort();
+    for name in list_names(&layout.msg)? {
+        match id_from_name(&name, "eml") {
+            Some(id) if envelopes.binary_search(&id).is_err() => {
+                remove_if_exists(&layout.body(&id))?;
+                report.removed_orphans += 1;
+            }
+            Some(_) => {}
+            None => {
+                tracing::warn!(file = ?layout.msg.join(&name), "unexpected file in spool; left alone")
+            }
+        }
+    }
+    for id in &envelopes {
+        if !exists(&layout.body(id))? {
+            mark_corrupt(layout, id)?;
+            report.corrupt.push(id.clone());
+        }
+    }
+    report.messages = envelopes.len();
+    for dir in [&layout.tmp, &layout.msg, &layout.env] {
+        sync_dir(dir)?;
+    }
+    Ok(report)
+}
+
+/// `.ID.SUFFIX.tmp`, as written by `write_envelope`.
+fn is_envelope_tmp(name: &std::ffi::OsStr) -> bool {
+    name.to_str()
+        .is_some_and(|n| n.starts_with('.') && n.ends_with(".tmp"))
+}
+
+/// Remove every file in `dir`; returns how many.
+fn remove_all_files(dir: &Path) -> Result<usize, SpoolError> {
+    let mut removed = 0;
+    for name in list_names(dir)? {
+        let path = dir.join(&name);
+        match fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(file = ?path, error = %e, "cannot remove partial file"),
+        }
+    }
+    Ok(removed)
+}
+
+fn exists(path: &Path) -> Result<bool, SpoolError> {
+    path.try_exists().map_err(ctx("stat", path))
+}
+
+fn mark_corrupt(layout: &Layout, id: &MessageId) -> Result<(), SpoolError> {
+    let path = layout.envelope(id);
+    let mut env = match read_envelope(&path) {
+        Ok(Some(env)) => env,
+        Ok(None) => return Ok(()),
+        Err(e) => {
+            tracing::error!(error = %e, "unreadable envelope in spool; left alone");
+            return Ok(());
+        }
+    };
+    tracing::error!(%id, "message body missing from spool; marking the message failed");
+    if env.delivery.state != State::Failed
+        || env.delivery.last_error.as_deref() != Some(BODY_MISSING)
+    {
+        env.delivery.state = State::Failed;
+        env.delivery.last_cause = Some("spool".to_owned());
+        env.delivery.last_error = Some(BODY_MISSING.to_owned());
+        write_envelope(layout, id, &env, None)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,368 @@
+//! The spool handle: open and recover, begin, list, scan, load, update, remove.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, SystemTime};
+
+use crate::committer::{Committer, Counters, Dir};
+use crate::error::{SpoolError, ctx};
+use crate::fsio::{
+    Faults, LOCK_FILE, Layout, blocking, create_new, id_from_name, list_names, lock_message,
+    read_envelope, remove_if_exists, sync_dir, write_envelope,
+};
+use crate::id::MessageId;
+use crate::incoming::Incoming;
+use crate::model::{Delivery, Entry};
+use crate::recover::{Recovery, recover};
+
+/// How a [`Spool`] commits. The defaults are right for the gateway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Share directory fsyncs between concurrent commits (default `true`).
+    pub group_commit: bool,
+    /// With `group_commit`, how long the first waiting commit lingers for company before the
+    /// shared fsync starts (default zero: batch only what queued up during the previous fsync).
+    /// Every commit pays up to twice this in latency, even a lone one.
+    pub group_window: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            group_commit: true,
+            group_window: Duration::ZERO,
+        }
+    }
+}
+
+/// Counters since [`Spool::open`], for metrics and the commit benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpoolStats {
+    /// Messages committed by this handle (and its clones).
+    pub commits: u64,
+    /// Directory fsyncs asked for (two per commit, one or two per update and remove).
+    pub dir_sync_requests: u64,
+    /// Directory fsyncs actually performed; below `dir_sync_requests` when grouping works.
+    pub dir_fsyncs: u64,
+}
+
+/// A cheap change marker for an envelope file, from [`Spool::scan`]. Every atomic rewrite
+/// replaces the file, so a rewritten envelope gets a different stamp.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+/// One queued message as seen by [`Spool::scan`]: its id and the stamp of its envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScanItem {
+    /// The message id.
+    pub id: MessageId,
+    /// Changes whenever the envelope (delivery state) is rewritten.
+    pub stamp: Stamp,
+}
+
+/// The durable message queue. Cheap to clone (an `Arc` inside); all clones share one lock on
+/// the spool directory, released when the last clone (and [`Incoming`]) is dropped.
+#[derive(Clone)]
+pub struct Spool {
+    inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub layout: Layout,
+    pub committer: Committer,
+    pub counters: Arc<Counters>,
+    pub faults: Faults,
+    recovery: Recovery,
+    /// Held shared for the life of the handle; recovery needs it exclusively.
+    _lock: File,
+}
+
+impl fmt::Debug for Spool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Spool")
+            .field("dir", &self.inner.layout.root)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Spool {
+    /// Open (creating if needed) the spool in `dir` with default [`Options`], and recover from
+    /// any crash unless another process has the spool open (see [`Spool::recovery`]).
+    pub async fn open(dir: impl Into<PathBuf>) -> Result<Spool, SpoolError> {
+        Spool::open_with(dir, Options::default()).await
+    }
+
+    /// [`Spool::open`] with explicit options.
+    pub async fn open_with(dir: impl Into<PathBuf>, options: Options) -> Result<Spool, SpoolError> {
+        let layout = Layout::new(dir.into());
+        let prepared = layout.clone();
+        let (lock, recovery) = blocking("open spool", move || prepare(&prepared)).await?;
+        log_recovery(&layout.root, &recovery);
+        let counters = Arc::new(Counters::default());
+        let committer = Committer::new(
+            layout.msg.clone(),
+            layout.env.clone(),
+            counters.clone(),
+            options.group_commit,
+            options.group_window,
+        );
+        let inner = Inner {
+            layout,
+            committer,
+            counters,
+            faults: Faults::default(),
+            recovery,
+            _lock: lock,
+        };
+        Ok(Spool {
+            inner: Arc::new(inner),
+        })
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
+    }
+
+    /// The spool directory.
+    pub fn dir(&self) -> &Path {
+        &self.inner.layout.root
+    }
+
+    /// What recovery did when this spool was opened.
+    pub fn recovery(&self) -> &Recovery {
+        &self.inner.recovery
+    }
+
+    /// Counters since open.
+    pub fn stats(&self) -> SpoolStats {
+        let c = &self.inner.counters;
+        SpoolStats {
+            commits: c.commits.load(Ordering::Relaxed),
+            dir_sync_requests: c.dir_sync_requests.load(Ordering::Relaxed),
+            dir_fsyncs: c.dir_fsyncs.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Start receiving a message into a new temporary file.
+    pub async fn begin(&self) -> Result<Incoming, SpoolError> {
+        let id = MessageId::generate();
+        let path = self.inner.layout.tmp_body(&id);
+        let create = path.clone();
+        let file = blocking("create", move || create_new(&create)).await?;
+        Ok(Incoming::new(self.clone(), id, path, file))
+    }
+
+    /// Every queued message with its state, sorted by id (acceptance order). Messages removed
+    /// while listing are left out; an unreadable envelope is logged and left out.
+    pub async fn list(&self) -> Result<Vec<Entry>, SpoolError> {
+        let layout = self.inner.layout.clone();
+        blocking("list", move || {
+            let mut entries = Vec::new();
+            for id in envelope_ids(&layout)? {
+                match read_envelope(&layout.envelope(&id)) {
+                    Ok(Some(env)) => entries.push(env.into_entry(id)),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "skipping unreadable envelope"),
+                }
+            }
+            entries.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(entries)
+        })
+        .await
+    }
+
+    /// The ids of all queued messages with a change stamp, sorted by id: one directory read and
+    /// one `stat` per message, no file contents. The scheduler rescans every few seconds and
+    /// [`Spool::load`]s the messages that are new or whose stamp changed (e.g. an operator's
+    /// `queue retry` from another process).
+    pub async fn scan(&self) -> Result<Vec<ScanItem>, SpoolError> {
+        let layout = self.inner.layout.clone();
+        blocking("scan", move || {
+            let mut items = Vec::new();
+            for id in envelope_ids(&layout)? {
+                let path = layout.envelope(&id);
+                match fs::symlink_metadata(&path) {
+                    Ok(meta) => items.push(ScanItem {
+                        id,
+                        stamp: stamp(&meta),
+                    }),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(SpoolError::io("stat", path, e)),
+                }
+            }
+            items.sort_by(|a, b| a.id.cmp(&b.id));
+            Ok(items)
+        })
+        .await
+    }
+
+    /// One message's envelope and state, read fresh from disk.
+    pub async fn load(&self, id: &MessageId) -> Result<Entry, SpoolError> {
+        let path = self.inner.layout.envelope(id);
+        let id = id.clone();
+        blocking("load", move || match read_envelope(&path)? {
+            Some(env) => Ok(env.into_entry(id)),
+            None => Err(SpoolError::NotFound(id)),
+        })
+        .await
+    }
+
+    /// Open a message's body (the bytes as received, CRLF line ends) for reading.
+    pub async fn open_body(&self, id: &MessageId) -> Result<tokio::fs::File, SpoolError> {
+        let path = self.body_path(id);
+        match tokio::fs::File::open(&path).await {
+            Ok(file) => Ok(file),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(SpoolError::NotFound(id.clone())),
+            Err(e) => Err(SpoolError::io("open", path, e)),
+        }
+    }
+
+    /// Where a message's body lives (`msg/ID.eml`).
+    pub fn body_path(&self, id: &MessageId) -> PathBuf {
+        self.inner.layout.body(id)
+    }
+
+    /// Change a message's delivery state: read it fresh, apply `f`, atomically replace the
+    /// envelope and fsync `env/`. Serialized per message across threads and processes by an
+    /// advisory lock on the body file, so a concurrent update or removal is never lost or undone.
+    pub async fn update(
+        &self,
+        id: &MessageId,
+        f: impl FnOnce(&mut Delivery),
+    ) -> Result<Entry, SpoolError> {
+        let (layout, locked) = (self.inner.layout.clone(), id.clone());
+        let (lock, mut env) = blocking("update", move || {
+            let Some(lock) = lock_message(&layout, &locked)? else {
+                let path = layout.envelope(&locked);
+                let exists = path.try_exists().map_err(ctx("stat", &path))?;
+                return Err(if exists {
+                    SpoolError::BodyMissing(locked)
+                } else {
+                    SpoolError::NotFound(locked)
+                });
+            };
+            match read_envelope(&layout.envelope(&locked))? {
+                Some(env) => Ok((lock, env)),
+                None => Err(SpoolError::NotFound(locked)),
+            }
+        })
+        .await?;
+        f(&mut env.delivery);
+        let (spool, target, written) = (self.clone(), id.clone(), env.clone());
+        blocking("update", move || {
+            let inner = spool.inner();
+            let fault = inner.faults.envelope();
+            write_envelope(&inner.layout, &target, &written, fault)?;
+            inner.committer.sync(Dir::Env)?;
+            drop(lock);
+            Ok(())
+        })
+        .await?;
+        Ok(env.into_entry(id.clone()))
+    }
+
+    /// Remove a message (delivered, or deleted by an operator): remove the envelope, fsync
+    /// `env/`, then remove the body and fsync `msg/`. [`SpoolError::NotFound`] if it is already
+    /// gone. Works on damaged messages whose body is missing.
+    pub async fn remove(&self, id: &MessageId) -> Result<(), SpoolError> {
+        let (spool, target) = (self.clone(), id.clone());
+        blocking("remove", move || {
+            let inner = spool.inner();
+            let layout = &inner.layout;
+            let _lock = lock_message(layout, &target)?;
+            if !remove_if_exists(&layout.envelope(&target))? {
+                return Err(SpoolError::NotFound(target));
+            }
+            inner.committer.sync(Dir::Env)?;
+            if remove_if_exists(&layout.body(&target))? {
+                inner.committer.sync(Dir::Msg)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Test seam: make every following body and envelope write fail with an error of `kind`
+    /// (`None` to stop). Used to exercise the disk-full path without filling a disk.
+    #[doc(hidden)]
+    pub fn fail_writes_with(&self, kind: Option<io::ErrorKind>) {
+        self.inner.faults.set_body(kind);
+        self.inner.faults.set_envelope(kind);
+    }
+
+    /// Test seam: like [`Spool::fail_writes_with`] for envelope writes only.
+    #[doc(hidden)]
+    pub fn fail_envelope_writes_with(&self, kind: Option<io::ErrorKind>) {
+        self.inner.faults.set_envelope(kind);
+    }
+}
+
+/// Create the directories, take the lock, recover if nobody else has the spool open.
+fn prepare(layout: &Layout) -> Result<(File, Recovery), SpoolError> {
+    for dir in [&layout.root, &layout.tmp, &layout.msg, &layout.env] {
+        fs::create_dir_all(dir).map_err(ctx("create directory", dir))?;
+    }
+    sync_dir(&layout.root)?;
+    let path = layout.root.join(LOCK_FILE);
+    let lock = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(ctx("open", &path))?;
+    let recovery = match lock.try_lock() {
+        Ok(()) => {
+            let recovery = recover(layout);
+            lock.unlock().map_err(ctx("unlock", &path))?;
+            recovery?
+        }
+        Err(TryLockError::WouldBlock) => Recovery::default(),
+        Err(TryLockError::Error(e)) => return Err(SpoolError::io("lock", path, e)),
+    };
+    lock.lock_shared().map_err(ctx("lock", &path))?;
+    Ok((lock, recovery))
+}
+
+fn log_recovery(dir: &Path, r: &Recovery) {
+    if !r.performed {
+        tracing::info!(?dir, "spool in use by another process; recovery skipped");
+        return;
+    }
+    tracing::info!(
+        ?dir,
+        messages = r.messages,
+        removed_partial = r.removed_partial,
+        removed_orphans = r.removed_orphans,
+        corrupt = r.corrupt.len(),
+        "spool opened"
+    );
+}
+
+/// Ids of the envelope files in `env/` (unsorted).
+fn envelope_ids(layout: &Layout) -> Result<Vec<MessageId>, SpoolError> {
+    Ok(list_names(&layout.env)?
+        .iter()
+        .filter_map(|name| id_from_name(name, "json"))
+        .collect())
+}
+
+fn stamp(meta: &fs::Metadata) -> Stamp {
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Stamp {
+        len: meta.len(),
+        modified: meta.modified().ok(),
+        inode,
+    }
+}

@@ -1,0 +1,15 @@
+//! Integration tests for `scanrelay-spool`: round trips, recovery after reopen and after
+//! `kill -9`, concurrency, and the disk-full path. The test modules live in `tests/spool/`.
+
+#[path = "spool/basics.rs"]
+mod basics;
+#[path = "spool/common.rs"]
+mod common;
+#[path = "spool/concurrency.rs"]
+mod concurrency;
+#[path = "spool/crash.rs"]
+mod crash;
+#[path = "spool/disk_full.rs"]
+mod disk_full;
+#[path = "spool/recovery.rs"]
+mod recovery;

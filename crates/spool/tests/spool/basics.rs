@@ -1,0 +1,208 @@
+//! Round trips and the operator-facing operations on a single handle.
+
+use std::time::Duration;
+
+use scanrelay_spool::{Delivery, MessageId, RcptState, RcptStatus, Spool, State};
+
+use crate::common::{assert_consistent, body, envelope, names, read_body, store, write_chunks};
+
+#[tokio::test]
+async fn multi_megabyte_body_round_trips_in_odd_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let data = body(7, 5 * 1024 * 1024 + 123);
+    let mut incoming = spool.begin().await.unwrap();
+    assert!(incoming.is_empty());
+    // Chunk sizes around the 64 KiB buffer boundary, including oversized ones.
+    let mut rest = &data[..];
+    for size in [1, 1000, 65_535, 65_536, 65_537, 300_000]
+        .into_iter()
+        .cycle()
+    {
+        if rest.is_empty() {
+            break;
+        }
+        let (chunk, tail) = rest.split_at(size.min(rest.len()));
+        incoming.write(chunk).await.unwrap();
+        rest = tail;
+    }
+    assert_eq!(incoming.len(), data.len() as u64);
+    let env = envelope(7, data.len() as u64);
+    let id = incoming.commit(env.clone()).await.unwrap();
+
+    let entry = spool.load(&id).await.unwrap();
+    assert_eq!(entry.id, id);
+    assert_eq!(entry.envelope, env);
+    assert_eq!(entry.delivery, Delivery::new(env.received_at));
+    assert_eq!(entry.body_len, data.len() as u64);
+    assert!(read_body(&spool, &id).await == data, "body differs");
+    assert_eq!(
+        spool.body_path(&id),
+        dir.path().join("msg").join(format!("{id}.eml"))
+    );
+    assert_consistent(dir.path());
+}
+
+#[tokio::test]
+async fn list_load_update_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(store(&spool, n, 10_000 + n as usize).await);
+    }
+    let listed: Vec<MessageId> = spool
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(listed, ids, "list is sorted by id, i.e. acceptance order");
+
+    let updated = spool
+        .update(&ids[1], |d| {
+            d.state = State::Deferred;
+            d.attempts += 1;
+            d.next_attempt += 300;
+            d.last_attempt = Some(1_700_000_100);
+            d.last_reply = Some("451 4.3.0 try later".into());
+            d.per_rcpt = vec![RcptStatus {
+                rcpt: "alice@example.com".into(),
+                state: RcptState::Deferred,
+                reply: Some("451 4.3.0 try later".into()),
+            }];
+        })
+        .await
+        .unwrap();
+    assert_eq!(updated.delivery.state, State::Deferred);
+    assert_eq!(spool.load(&ids[1]).await.unwrap(), updated);
+    assert_eq!(spool.list().await.unwrap()[1], updated);
+
+    spool.remove(&ids[0]).await.unwrap();
+    assert_eq!(spool.list().await.unwrap().len(), 2);
+    assert!(spool.load(&ids[0]).await.unwrap_err().is_not_found());
+    assert!(spool.remove(&ids[0]).await.unwrap_err().is_not_found());
+    assert!(
+        spool
+            .update(&ids[0], |_| {})
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
+    assert!(spool.open_body(&ids[0]).await.unwrap_err().is_not_found());
+    assert!(!spool.body_path(&ids[0]).exists());
+    assert_consistent(dir.path());
+}
+
+#[tokio::test]
+async fn scan_stamps_change_when_state_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let a = store(&spool, 1, 100).await;
+    let b = store(&spool, 2, 100).await;
+    let before = spool.scan().await.unwrap();
+    assert_eq!(before.iter().map(|i| &i.id).collect::<Vec<_>>(), [&a, &b]);
+    spool
+        .update(&b, |d| d.state = State::Waiting)
+        .await
+        .unwrap();
+    let after = spool.scan().await.unwrap();
+    assert_eq!(after[0], before[0], "untouched message keeps its stamp");
+    assert_ne!(
+        after[1].stamp, before[1].stamp,
+        "rewritten envelope gets a new stamp"
+    );
+}
+
+#[test]
+fn invalid_ids_are_rejected() {
+    for bad in [
+        "../x",
+        "..",
+        "",
+        "a/b",
+        "../../etc/passwd",
+        "00063f8a1c2b3d4e-../../../../x",
+    ] {
+        let err = bad.parse::<MessageId>().unwrap_err();
+        assert!(err.to_string().contains("invalid message id"), "{err}");
+    }
+    assert!(serde_json::from_str::<MessageId>("\"../x\"").is_err());
+    let good = "00063f8a1c2b3d4e-9f3a61c0d2e4b7a1";
+    assert_eq!(good.parse::<MessageId>().unwrap().to_string(), good);
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_accepted_id_is_a_plain_file_name(s in "\\PC{0,40}|[0-9a-f]{16}-[0-9a-f./]{16}") {
+        if let Ok(id) = s.parse::<MessageId>() {
+            proptest::prop_assert_eq!(id.as_str(), s.as_str());
+            proptest::prop_assert!(id.as_str().bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'));
+        }
+    }
+
+    #[test]
+    fn well_formed_ids_round_trip(t in 0u64.., salt in 0u64..) {
+        let text = format!("{t:016x}-{salt:016x}");
+        let id: MessageId = text.parse().unwrap();
+        proptest::prop_assert_eq!(id.timestamp_micros(), t);
+        let json = serde_json::to_string(&id).unwrap();
+        proptest::prop_assert_eq!(serde_json::from_str::<MessageId>(&json).unwrap(), id);
+    }
+}
+
+#[tokio::test]
+async fn abort_and_drop_remove_the_partial_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let mut incoming = spool.begin().await.unwrap();
+    write_chunks(&mut incoming, &body(1, 200_000), 4096)
+        .await
+        .unwrap();
+    assert_eq!(names(&dir.path().join("tmp")).len(), 1);
+    incoming.abort().await;
+    assert!(names(&dir.path().join("tmp")).is_empty());
+
+    let mut incoming = spool.begin().await.unwrap();
+    incoming.write(b"Subject: dropped\r\n").await.unwrap();
+    drop(incoming);
+    for _ in 0..200 {
+        if names(&dir.path().join("tmp")).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        names(&dir.path().join("tmp")).is_empty(),
+        "drop left the tmp file"
+    );
+    assert!(spool.list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn empty_message_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let id = spool
+        .begin()
+        .await
+        .unwrap()
+        .commit(envelope(0, 0))
+        .await
+        .unwrap();
+    assert_eq!(spool.load(&id).await.unwrap().body_len, 0);
+    assert!(read_body(&spool, &id).await.is_empty());
+}
+
+#[test]
+fn states_display_parse_and_finality() {
+    for state in State::ALL {
+        assert_eq!(state.to_string().parse::<State>().unwrap(), state);
+        let json = serde_json::to_string(&state).unwrap();
+        assert_eq!(json, format!("\"{state}\""));
+    }
+    assert!(State::Delivered.is_final() && State::Failed.is_final());
+    assert!(!State::Queued.is_final() && !State::Sending.is_final());
+    assert!("bogus".parse::<State>().is_err());
+}

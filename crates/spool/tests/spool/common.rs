@@ -1,0 +1,108 @@
+//! Shared helpers: deterministic message bodies and envelopes, file listings.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use scanrelay_spool::{Envelope, Incoming, MessageId, Spool, SpoolError};
+use tokio::io::AsyncReadExt;
+
+/// A deterministic CRLF message tagged `n`, `len` bytes long (or just its header if longer).
+pub fn body(n: u64, len: usize) -> Vec<u8> {
+    let mut out = format!("Subject: scan {n}\r\n\r\n").into_bytes();
+    let mut i: u64 = 0;
+    while out.len() < len {
+        i += 1;
+        if i.is_multiple_of(77) {
+            out.extend_from_slice(b"\r\n");
+        } else {
+            let x = (i.wrapping_mul(2_654_435_761) ^ n.wrapping_mul(40_503)) % 26;
+            out.push(b'a' + x as u8);
+        }
+    }
+    out
+}
+
+/// The envelope for message `n` of `size` bytes; `helo` carries `n` so a listed entry can be
+/// checked against the body it must have.
+pub fn envelope(n: u64, size: u64) -> Envelope {
+    Envelope {
+        mail_from: format!("scanner{n}@printers.example"),
+        rcpt_to: vec!["alice@example.com".into(), format!("bob{n}@example.com")],
+        received_at: 1_700_000_000 + n,
+        client_addr: "192.0.2.7:51234".into(),
+        helo: format!("n={n}"),
+        auth_user: n.is_multiple_of(2).then(|| "scanner".into()),
+        size,
+    }
+}
+
+/// The `n` an envelope made by [`envelope`] carries.
+pub fn tag(env: &Envelope) -> u64 {
+    env.helo.strip_prefix("n=").unwrap().parse().unwrap()
+}
+
+/// Write `data` in chunks of `chunk` bytes.
+pub async fn write_chunks(
+    incoming: &mut Incoming,
+    data: &[u8],
+    chunk: usize,
+) -> Result<(), SpoolError> {
+    for part in data.chunks(chunk) {
+        incoming.write(part).await?;
+    }
+    Ok(())
+}
+
+/// Store message `n` of `len` bytes and return its id.
+pub async fn store(spool: &Spool, n: u64, len: usize) -> MessageId {
+    let data = body(n, len);
+    let mut incoming = spool.begin().await.unwrap();
+    write_chunks(&mut incoming, &data, 16 * 1024).await.unwrap();
+    assert_eq!(incoming.len(), data.len() as u64);
+    incoming
+        .commit(envelope(n, data.len() as u64))
+        .await
+        .unwrap()
+}
+
+/// The whole body of a queued message.
+pub async fn read_body(spool: &Spool, id: &MessageId) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut file = spool.open_body(id).await.unwrap();
+    file.read_to_end(&mut out).await.unwrap();
+    out
+}
+
+/// The file names in `dir`.
+pub fn names(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect()
+}
+
+/// Assert the spool holds no partial file and that bodies and envelopes pair up exactly.
+pub fn assert_consistent(dir: &Path) {
+    assert_eq!(
+        names(&dir.join("tmp")),
+        BTreeSet::new(),
+        "partial files left in tmp/"
+    );
+    let env: BTreeSet<String> = names(&dir.join("env"))
+        .into_iter()
+        .map(|n| {
+            n.strip_suffix(".json")
+                .expect("only envelopes in env/")
+                .to_owned()
+        })
+        .collect();
+    let msg: BTreeSet<String> = names(&dir.join("msg"))
+        .into_iter()
+        .map(|n| {
+            n.strip_suffix(".eml")
+                .expect("only bodies in msg/")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(env, msg, "envelopes and bodies do not pair up");
+}

@@ -1,0 +1,37 @@
+//! Test-only helpers for scanrelay's integration tests. Nothing here is linked into a shipped
+//! binary; the crate is a dev-dependency only and depends on no other scanrelay crate.
+//!
+//! * [`ScriptedSmtpServer`]: an in-process SMTP server on `127.0.0.1:0` that replays a
+//!   [`Script`], to reproduce provider behaviour a real Postfix cannot (Gmail `534-5.7.9`,
+//!   Microsoft 365 `535 5.7.139`, the XOAUTH2 `334 <base64 JSON>` round trip, Naver's implicit
+//!   TLS and sender refusal) and protocol edge cases. [`scenarios`] holds canned provider
+//!   scripts built from verbatim captures.
+//! * [`SilentServer`]: a listener that accepts and never speaks.
+//! * [`TestPki`]: a throw-away CA and leaf certificates (valid, wrong host, expired,
+//!   self-signed) in a temporary directory.
+//! * [`peers()`] / [`require_peers!`]: the real loopback Postfix/Dovecot peers that
+//!   `scripts/peers` starts, read from `SCANRELAY_PEER_*`.
+//! * [`fixtures`]: the labelled provider replies in `fixtures/provider-replies.jsonl`.
+//! * [`assert_no_secrets`]: checks that a transcript or log leaks no password or token, in
+//!   clear or base64.
+//!
+//! What it must not do: reach beyond the loopback interface. Servers bind `127.0.0.1` only,
+//! and [`peers()`] refuses a peer host that is not a loopback address. Helpers panic on setup
+//! failures (that is what a test wants); script mismatches are returned as `Err` from
+//! [`ScriptedSmtpServer::finish`] so the test can show the transcript.
+#![forbid(unsafe_code)]
+
+pub mod fixtures;
+mod peers;
+mod pki;
+pub mod scenarios;
+mod scripted;
+mod secrets;
+mod silent;
+mod thread;
+
+pub use peers::{Peers, bytes_contain, peers};
+pub use pki::{Leaf, TestPki};
+pub use scripted::{CertChoice, DEFAULT_READ_TIMEOUT, Script, ScriptedSmtpServer, ServerLog, Step};
+pub use secrets::assert_no_secrets;
+pub use silent::SilentServer;
