@@ -26,6 +26,7 @@ mod advice_en;
 mod advice_ko;
 mod advice_provider;
 mod causes;
+mod client_failure;
 mod explain;
 mod lang;
 mod password;
@@ -35,6 +36,7 @@ mod rules;
 
 pub use advice::{Advice, advise, generic_advice, settings_line};
 pub use causes::{Cause, ReplyFacts, Stage};
+pub use client_failure::{cause_of, exit_code, stage_of};
 pub use explain::{Explanation, explain};
 pub use lang::Lang;
 pub use password::{PasswordCheck, Warning, normalize_password};

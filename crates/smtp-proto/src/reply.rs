@@ -158,11 +158,8 @@ impl Reply {
             .enumerate()
             .map(|(i, line)| {
                 let sep = if i == last { ' ' } else { '-' };
-                if line.is_empty() && i == last {
-                    format!("{}", self.code)
-                } else {
-                    format!("{}{}{}", self.code, sep, line)
-                }
+                // An empty last line still carries its space: RFC 4954 requires `334 SP`.
+                format!("{}{}{}", self.code, sep, line)
             })
             .collect()
     }

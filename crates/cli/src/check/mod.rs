@@ -1,15 +1,14 @@
 //! `scanrelay check`: run every step against the server, then diagnose.
 
-mod cause;
 pub mod plan;
 mod report;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use scanrelay_client::{ClientError, Connection, Facts, establish};
-use scanrelay_diagnose::{Advice, Cause, Provider, advise, detect_provider};
+use scanrelay_client::{ClientError, Connection, Credentials, Facts, establish};
+use scanrelay_diagnose::{Advice, Cause, Provider, advise, cause_of, detect_provider};
 
-pub use cause::{cause_of, exit_code};
+pub use scanrelay_diagnose::exit_code;
 pub use plan::Plan;
 pub use report::{render_human, render_json};
 
@@ -45,7 +44,10 @@ pub async fn run(plan: &Plan) -> Outcome {
         .or_else(|| detect_provider(Some(&plan.client.host), &banner_text));
     let cause = match &error {
         None => Cause::Ok,
-        Some(e) => cause_of(e, &facts, &plan.client, provider),
+        Some(e) => {
+            let token = matches!(plan.client.credentials, Some(Credentials::Token { .. }));
+            cause_of(e, &facts, token, provider)
+        }
     };
     let advice = advise(cause, provider, plan.lang);
     Outcome {

@@ -97,7 +97,7 @@ pub(crate) async fn accept_loop(listener: TcpListener, kind: Kind, shared: Arc<S
     let mut shutdown = shared.shutdown.clone();
     loop {
         tokio::select! {
-            _ = shutdown.wait_for(|&stop| stop) => break,
+            _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => spawn_connection(&shared, stream, peer, kind),
                 Err(e) => {
@@ -109,6 +109,11 @@ pub(crate) async fn accept_loop(listener: TcpListener, kind: Kind, shared: Arc<S
         }
     }
     tracing::debug!(?kind, "listener stopped accepting");
+}
+
+/// Resolves once shutdown is signalled (or its sender is gone).
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|&stop| stop).await.map(drop);
 }
 
 fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr, kind: Kind) {

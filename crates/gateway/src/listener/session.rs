@@ -326,7 +326,7 @@ impl Driver {
     async fn on_data_start(&mut self) {
         match self.shared.spool.begin().await {
             Ok(incoming) => {
-                let trace = self.trace(&incoming.id().to_string());
+                let trace = self.trace(incoming.id().as_ref());
                 self.txn.fixer = Some(HeaderFixer::new(trace));
                 self.txn.incoming = Some(incoming);
             }
@@ -375,7 +375,7 @@ impl Driver {
             Ok(id) => {
                 tracing::info!(%id, from = %from, rcpts, size, "queued");
                 (self.shared.wake)();
-                Ok(replies::queued(&id.to_string()))
+                Ok(replies::queued(id.as_ref()))
             }
             Err(e) => Err(self.spool_error_reply("commit", &e)),
         }

@@ -53,7 +53,7 @@
 //!
 //! [`ServerConfig::max_line_length`] applies to command lines and AUTH responses. DATA lines
 //! have no length limit (the receiver streams and holds at most two bytes; RFC 5321's 1000 is
-//! not enforced, as scanners write long base64 lines); the message is limited by
+//! not enforced, as some devices send long unwrapped lines); the message is limited by
 //! [`ServerConfig::max_message_size`], counted in content bytes after unstuffing and with LF
 //! normalised to CRLF. See [`DataReceiver`] for the exact end-of-data and bare-LF rules.
 //!

@@ -376,10 +376,10 @@ fn severity() {
 #[test]
 fn wire_form() {
     assert_eq!(Reply::new(250, "OK").to_string(), "250 OK\r\n");
-    assert_eq!(Reply::new(250, "").to_string(), "250\r\n");
+    assert_eq!(Reply::new(250, "").to_string(), "250 \r\n");
     assert_eq!(
         Reply::multi(250, Vec::<String>::new()).to_string(),
-        "250\r\n"
+        "250 \r\n"
     );
     assert_eq!(
         Reply::multi(250, ["mx.example.com", "SIZE 1000", "HELP"]).to_string(),
@@ -387,7 +387,7 @@ fn wire_form() {
     );
     assert_eq!(
         Reply::multi(250, ["", "x", ""]).wire_lines(),
-        ["250-", "250-x", "250"]
+        ["250-", "250-x", "250 "]
     );
 }
 

@@ -1,8 +1,14 @@
-//! From what the client observed to one diagnosis code.
+//! From what the SMTP client observed (a [`ClientError`] and the session's [`Facts`]) to one
+//! cause code. Server replies go through the rule table ([`classify_reply`]); connection-level
+//! failures (DNS, TCP, TLS, the TLS-mode probes) are mapped from the client's own typed
+//! observation. Used by `check` and by the gateway's delivery, so both diagnose alike.
 
-use scanrelay_client::{ClientConfig, ClientError, Credentials, Facts, StepName, TlsFailure};
-use scanrelay_diagnose::{Cause, Provider, ReplyFacts, Stage, classify_reply};
+use scanrelay_client::{ClientError, Facts, StepName, TlsFailure};
 use scanrelay_proto::sasl::SaslError;
+
+use crate::causes::{Cause, ReplyFacts, Stage};
+use crate::providers::Provider;
+use crate::rules::classify_reply;
 
 /// The stage a client step corresponds to, for the reply classifier.
 pub fn stage_of(step: StepName) -> Stage {
@@ -21,11 +27,12 @@ pub fn stage_of(step: StepName) -> Stage {
     }
 }
 
-/// Diagnoses a client error.
+/// Diagnoses a client error. `token_auth` says whether AUTH used an OAuth2 token, where a
+/// credentials refusal means the token was rejected.
 pub fn cause_of(
     error: &ClientError,
     facts: &Facts,
-    cfg: &ClientConfig,
+    token_auth: bool,
     provider: Option<&Provider>,
 ) -> Cause {
     match error {
@@ -81,8 +88,7 @@ pub fn cause_of(
                 text: reply.text(),
             };
             let cause = classify_reply(Some(stage_of(*step)), &reply_facts, provider);
-            let token = matches!(cfg.credentials, Some(Credentials::Token { .. }));
-            if *step == StepName::Auth && token && cause == Cause::AuthBadCredentials {
+            if *step == StepName::Auth && token_auth && cause == Cause::AuthBadCredentials {
                 Cause::AuthOauthTokenRejected
             } else {
                 cause
