@@ -219,7 +219,8 @@ async fn client(plan: Arc<Plan>, range: std::ops::Range<u64>) -> ClientResult {
     let mut session: Option<Session> = None;
     for n in range {
         if Instant::now() >= plan.deadline {
-            out.errors.push(format!("message {n}: not sent, --max-secs reached"));
+            out.errors
+                .push(format!("message {n}: not sent, --max-secs reached"));
             continue;
         }
         if session.is_none() {

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result, bail};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::timeout;
@@ -62,7 +62,9 @@ impl Session {
             step_timeout,
         };
         s.read_reply().await?.expect(2, "greeting")?;
-        s.command(&format!("EHLO {ehlo}")).await?.expect(2, "EHLO")?;
+        s.command(&format!("EHLO {ehlo}"))
+            .await?
+            .expect(2, "EHLO")?;
         Ok(s)
     }
 
@@ -111,10 +113,15 @@ impl Session {
         let mut line = String::new();
         loop {
             line.clear();
-            let n = timeout(self.step_timeout, (&mut self.reader).take(MAX_LINE as u64).read_line(&mut line))
-                .await
-                .context("waiting for a reply: timed out")?
-                .context("reading a reply")?;
+            let n = timeout(
+                self.step_timeout,
+                (&mut self.reader)
+                    .take(MAX_LINE as u64)
+                    .read_line(&mut line),
+            )
+            .await
+            .context("waiting for a reply: timed out")?
+            .context("reading a reply")?;
             if n == 0 {
                 bail!("connection closed by the server");
             }
@@ -148,7 +155,10 @@ mod tests {
 
     #[test]
     fn reply_lines() {
-        assert_eq!(parse_reply_line("250-PIPELINING\r\n").unwrap(), (250, false));
+        assert_eq!(
+            parse_reply_line("250-PIPELINING\r\n").unwrap(),
+            (250, false)
+        );
         assert_eq!(parse_reply_line("250 OK\r\n").unwrap(), (250, true));
         assert_eq!(parse_reply_line("354\r\n").unwrap(), (354, true));
         assert!(parse_reply_line("hello\r\n").is_err());

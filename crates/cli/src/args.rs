@@ -21,6 +21,80 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain an SMTP error reply pasted from a device's log or another tool.
     Explain(ExplainArgs),
+    /// Run the gateway: devices submit SMTP here; mail is spooled durably and delivered
+    /// upstream with retries. With no config, embedded defaults are used (and written to the
+    /// data directory).
+    Serve(ServeArgs),
+    /// Inspect and manage the gateway's queue (safe while the gateway runs).
+    Queue(QueueArgs),
+}
+
+/// Where the gateway's config and data live.
+#[derive(Debug, Args)]
+pub struct GatewayLocation {
+    /// Config file (default: DATA-DIR/scanrelay.toml, written from the embedded defaults on
+    /// first start).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// Data directory (default: $SCANRELAY_DATA_DIR, $XDG_DATA_HOME/scanrelay or
+    /// ~/.local/share/scanrelay).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// `scanrelay serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Config and data location.
+    #[command(flatten)]
+    pub location: GatewayLocation,
+    /// Validate the config, print a summary, and exit.
+    #[arg(long)]
+    pub check_config: bool,
+}
+
+/// `scanrelay queue`.
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// Config and data location.
+    #[command(flatten)]
+    pub location: GatewayLocation,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: QueueAction,
+}
+
+/// Queue operations.
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// List queued, deferred, waiting and failed messages.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one message: envelope, state, attempts, next try, last reply and diagnosis.
+    Show {
+        /// Message id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Retry a message (or every one) now.
+    Retry {
+        /// Message id.
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every message that is not delivered.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Delete a message from the queue.
+    Delete {
+        /// Message id.
+        id: String,
+    },
 }
 
 /// TLS mode flag values.

@@ -5,6 +5,8 @@
 mod args;
 mod check;
 mod explain;
+mod queue;
+mod serve;
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -19,6 +21,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(a) => run_check(&a),
         Command::Explain(a) => explain::run(&a),
+        Command::Serve(a) => {
+            init_logging();
+            serve::run(&a)
+        }
+        Command::Queue(a) => queue::run(&a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -27,6 +34,15 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCANRELAY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -263,7 +263,11 @@ mod tests {
                     .map(|(_, v)| OsString::from(v))
             }
         };
-        static ALL: [(&str, &str); 3] = [("SCANRELAY_DATA_DIR", "/d"), ("XDG_DATA_HOME", "/x"), ("HOME", "/h")];
+        static ALL: [(&str, &str); 3] = [
+            ("SCANRELAY_DATA_DIR", "/d"),
+            ("XDG_DATA_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
         let all = &ALL;
         assert_eq!(data_dir_from(env(all)), PathBuf::from("/d"));
         assert_eq!(data_dir_from(env(&all[1..])), PathBuf::from("/x/scanrelay"));

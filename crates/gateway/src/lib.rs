@@ -9,4 +9,4 @@ pub mod listener;
 pub mod server;
 pub mod settings;
 
-pub use server::{Gateway, GatewayError, RunningGateway};
+pub use server::{Gateway, GatewayError, RunningGateway, StartOptions};

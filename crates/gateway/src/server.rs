@@ -12,6 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::delivery::{BackoffError, Scheduler, SmtpUpstream, Upstream, UpstreamSetupError};
 use crate::listener::{self, CertInfo, Kind, Shared, TlsError, Wake};
 use crate::settings::Settings;
 
@@ -44,9 +45,20 @@ pub enum GatewayError {
     /// The TLS certificate could not be loaded or generated.
     #[error(transparent)]
     Tls(#[from] TlsError),
-    /// The upstream could not be set up.
+    /// The upstream could not be set up from its settings.
     #[error("upstream: {0}")]
-    Upstream(String),
+    Upstream(#[from] UpstreamSetupError),
+    /// The retry delays are invalid.
+    #[error("delivery: {0}")]
+    Delivery(#[from] BackoffError),
+}
+
+/// Start-up options that are not settings.
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    /// The config file the settings came from, named in the "no upstream configured" notes;
+    /// default `<data-dir>/scanrelay.toml`.
+    pub config_path: Option<PathBuf>,
 }
 
 /// The gateway: `scanrelay serve`.
@@ -64,7 +76,8 @@ pub struct RunningGateway {
     shared: Arc<Shared>,
     stop: watch::Sender<bool>,
     listeners: Vec<JoinHandle<()>>,
-    delivery: Option<JoinHandle<()>>,
+    delivery: JoinHandle<()>,
+    config_path: PathBuf,
 }
 
 impl std::fmt::Debug for RunningGateway {
@@ -83,6 +96,14 @@ impl Gateway {
     /// free port: read it back with [`RunningGateway::local_addrs`]) and starts delivery.
     /// The start-up facts are logged and available as [`RunningGateway::banner`].
     pub async fn start(settings: Settings) -> Result<RunningGateway, GatewayError> {
+        Gateway::start_with(settings, StartOptions::default()).await
+    }
+
+    /// [`Gateway::start`] with options.
+    pub async fn start_with(
+        settings: Settings,
+        options: StartOptions,
+    ) -> Result<RunningGateway, GatewayError> {
         crate::config::create_private_dir(&settings.data_dir).map_err(|source| {
             GatewayError::DataDir {
                 path: settings.data_dir.clone(),
@@ -91,12 +112,16 @@ impl Gateway {
         })?;
         let l = &settings.listen;
         let configured = l.tls_cert.as_deref().zip(l.tls_key.as_deref());
-        let identity = listener::tls::load_or_generate(configured, &settings.data_dir, &l.hostname)?;
+        let identity =
+            listener::tls::load_or_generate(configured, &settings.data_dir, &l.hostname)?;
         let spool = Spool::open(settings.spool_dir.clone()).await?;
         let smtp = bind("listen.smtp", l.smtp).await?;
         let smtps = bind("listen.smtps", l.smtps).await?;
         let (stop, stop_rx) = watch::channel(false);
-        let (wake, delivery) = start_delivery(&settings, &spool, stop_rx.clone())?;
+        let config_path = options
+            .config_path
+            .unwrap_or_else(|| settings.data_dir.join(crate::config::CONFIG_FILE_NAME));
+        let (wake, delivery) = start_delivery(&settings, &config_path, &spool, stop_rx.clone())?;
         let shared = Arc::new(Shared::new(
             &settings,
             spool.clone(),
@@ -105,14 +130,12 @@ impl Gateway {
             stop_rx,
         ));
         let mut listeners = Vec::new();
-        let mut addr = |socket: Option<TcpListener>, kind| -> io::Result<Option<SocketAddr>> {
-            let Some(socket) = socket else { return Ok(None) };
-            let local = socket.local_addr()?;
-            listeners.push(tokio::spawn(listener::accept_loop(socket, kind, shared.clone())));
-            Ok(Some(local))
+        let mut spawn = |socket, kind, key, addr| {
+            spawn_listener(socket, kind, &shared, &mut listeners)
+                .map_err(|e| bind_err(key, addr, e))
         };
-        let smtp = addr(smtp, Kind::Smtp).map_err(|e| bind_err("listen.smtp", l.smtp, e))?;
-        let smtps = addr(smtps, Kind::Smtps).map_err(|e| bind_err("listen.smtps", l.smtps, e))?;
+        let smtp = spawn(smtp, Kind::Smtp, "listen.smtp", l.smtp)?;
+        let smtps = spawn(smtps, Kind::Smtps, "listen.smtps", l.smtps)?;
         let running = RunningGateway {
             settings,
             smtp,
@@ -123,12 +146,32 @@ impl Gateway {
             stop,
             listeners,
             delivery,
+            config_path,
         };
         for line in running.banner().lines() {
             tracing::info!("{line}");
         }
         Ok(running)
     }
+}
+
+/// Starts the accept loop for a bound socket; returns its local address.
+fn spawn_listener(
+    socket: Option<TcpListener>,
+    kind: Kind,
+    shared: &Arc<Shared>,
+    tasks: &mut Vec<JoinHandle<()>>,
+) -> io::Result<Option<SocketAddr>> {
+    let Some(socket) = socket else {
+        return Ok(None);
+    };
+    let local = socket.local_addr()?;
+    tasks.push(tokio::spawn(listener::accept_loop(
+        socket,
+        kind,
+        shared.clone(),
+    )));
+    Ok(Some(local))
 }
 
 async fn bind(
@@ -153,12 +196,20 @@ fn bind_err(key: &'static str, addr: Option<SocketAddr>, source: io::Error) -> G
 /// Starts the scheduler (with the SMTP upstream when one is configured); returns its wake-up.
 fn start_delivery(
     settings: &Settings,
+    config_path: &std::path::Path,
     spool: &Spool,
     stop: watch::Receiver<bool>,
-) -> Result<(Wake, Option<JoinHandle<()>>), GatewayError> {
-    let _ = (settings, spool, stop);
-    let wake: Wake = Arc::new(|| {});
-    Ok((wake, None))
+) -> Result<(Wake, JoinHandle<()>), GatewayError> {
+    let upstream: Option<Arc<dyn Upstream>> = match &settings.upstream {
+        Some(up) => Some(Arc::new(SmtpUpstream::new(up)?)),
+        None => None,
+    };
+    let scheduler = Scheduler::new(spool.clone(), upstream, settings.delivery.clone())?
+        .with_hostname(settings.listen.hostname.clone())
+        .with_config_path(config_path);
+    let handle = scheduler.handle();
+    let task = tokio::spawn(scheduler.run(stop));
+    Ok((Arc::new(move || handle.wake()), task))
 }
 
 impl RunningGateway {
@@ -208,17 +259,24 @@ impl RunningGateway {
         }
         push(format!("data dir: {}", self.settings.data_dir.display()));
         push(format!("spool: {}", self.settings.spool_dir.display()));
-        let generated = if self.cert.generated { " (generated now)" } else { "" };
-        push(format!("TLS certificate: {}{generated}", self.cert.cert_path.display()));
-        push(format!("TLS certificate SHA-256 fingerprint: {}", self.cert.fingerprint));
+        let generated = if self.cert.generated {
+            " (generated now)"
+        } else {
+            ""
+        };
+        push(format!(
+            "TLS certificate: {}{generated}",
+            self.cert.cert_path.display()
+        ));
+        push(format!(
+            "TLS certificate SHA-256 fingerprint: {}",
+            self.cert.fingerprint
+        ));
         match &self.settings.upstream {
             Some(up) => push(format!("upstream: {}:{} ({})", up.server, up.port, up.tls)),
             None => push(format!(
                 "no upstream configured: mail is accepted and held; add [upstream] to {}",
-                self.settings
-                    .data_dir
-                    .join(crate::config::CONFIG_FILE_NAME)
-                    .display()
+                self.config_path.display()
             )),
         }
         out
@@ -228,7 +286,11 @@ impl RunningGateway {
     /// connected (any address, e.g. one outside `allow_networks`), returning the client end.
     /// Works with paused tokio time.
     #[doc(hidden)]
-    pub fn connect_in_memory(&self, peer: SocketAddr, implicit_tls: bool) -> tokio::io::DuplexStream {
+    pub fn connect_in_memory(
+        &self,
+        peer: SocketAddr,
+        implicit_tls: bool,
+    ) -> tokio::io::DuplexStream {
         let (client, server) = tokio::io::duplex(64 * 1024);
         listener::spawn_stream(&self.shared, server, peer, implicit_tls);
         client
@@ -247,9 +309,7 @@ impl RunningGateway {
         if tokio::time::timeout(bound, drained).await.is_err() {
             tracing::warn!("sessions still open after the shutdown grace period");
         }
-        if let Some(task) = self.delivery {
-            let _ = task.await;
-        }
+        let _ = self.delivery.await;
         tracing::info!("gateway stopped");
     }
 }

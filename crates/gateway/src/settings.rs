@@ -19,7 +19,11 @@ pub struct DeviceAccount {
 
 impl std::fmt::Debug for DeviceAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "DeviceAccount {{ username: {:?}, password: <redacted> }}", self.username)
+        write!(
+            f,
+            "DeviceAccount {{ username: {:?}, password: <redacted> }}",
+            self.username
+        )
     }
 }
 

@@ -8,9 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use scanrelay_client::{ClientError, Connection, Credentials, Facts, establish};
 use scanrelay_diagnose::{Advice, Cause, Provider, advise, cause_of, detect_provider};
 
-pub use scanrelay_diagnose::exit_code;
 pub use plan::Plan;
 pub use report::{render_human, render_json};
+pub use scanrelay_diagnose::exit_code;
 
 /// What a check found.
 pub struct Outcome {

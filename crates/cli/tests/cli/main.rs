@@ -4,6 +4,8 @@
 mod check_peers;
 mod check_scripted;
 mod explain;
+mod gateway_e2e;
+mod gateway_support;
 
 use std::process::Stdio;
 

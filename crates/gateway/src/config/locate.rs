@@ -3,8 +3,8 @@
 
 use std::ops::Range;
 
-use toml::de::{DeTable, DeValue};
 use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 /// Line lookups over one config text.
 pub(crate) struct Locator<'a> {

@@ -20,7 +20,11 @@ pub fn summary(s: &Settings) -> String {
     let nets: Vec<String> = l.allow_networks.iter().map(|n| n.to_string()).collect();
     line(&mut out, "listening", &listeners.join(", "));
     line(&mut out, "hostname", &l.hostname);
-    line(&mut out, "relay without AUTH from", &or_none(&nets.join(", ")));
+    line(
+        &mut out,
+        "relay without AUTH from",
+        &or_none(&nets.join(", ")),
+    );
     line(&mut out, "devices (AUTH)", &devices(s));
     let auth = if l.allow_plaintext_auth {
         "offered with and without TLS (allow_plaintext_auth = true)"

@@ -160,7 +160,11 @@ mod tests {
             ("45", 45),
         ];
         for (text, want) in cases {
-            assert_eq!(parse_duration(text), Ok(Duration::from_secs(want)), "{text}");
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(want)),
+                "{text}"
+            );
         }
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("5 fortnights").is_err());

@@ -6,11 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+use scanrelay_diagnose::Provider;
 use scanrelay_proto::TlsMode;
 
 use super::locate::Locator;
-use super::units::Span;
 use super::raw::{RawConfig, RawDelivery, RawDevice, RawFromPolicy, RawListen, RawUpstream};
+use super::units::Span;
 use super::{ConfigError, Loaded, ParseOptions, Problem};
 use crate::settings::{
     DeliverySettings, DeviceAccount, FromPolicy, ListenSettings, Settings, UpstreamSettings,
@@ -96,7 +97,10 @@ impl Validator<'_> {
             Some(text) => self.socket("listen.smtps", text, DEFAULT_SMTPS_PORT)?,
         };
         if smtp.is_none() && smtps.is_none() {
-            return Err(self.err("listen.smtp", "no listener: set smtp or smtps to an address"));
+            return Err(self.err(
+                "listen.smtp",
+                "no listener: set smtp or smtps to an address",
+            ));
         }
         let allow_networks = match raw.allow_networks {
             Some(list) => self.networks(&list)?,
@@ -142,7 +146,10 @@ impl Validator<'_> {
             )
         })?;
         if addr.port() == 0 && !self.opts.allow_port_zero {
-            return Err(self.err(key, "port 0 is not allowed: choose a fixed port devices can use"));
+            return Err(self.err(
+                key,
+                "port 0 is not allowed: choose a fixed port devices can use",
+            ));
         }
         Ok(Some(addr))
     }
@@ -197,8 +204,12 @@ impl Validator<'_> {
     ) -> Result<(Option<PathBuf>, Option<PathBuf>)> {
         match (cert, key) {
             (None, None) => Ok((None, None)),
-            (Some(_), None) => Err(self.err("listen.tls_cert", "tls_cert is set but tls_key is not")),
-            (None, Some(_)) => Err(self.err("listen.tls_key", "tls_key is set but tls_cert is not")),
+            (Some(_), None) => {
+                Err(self.err("listen.tls_cert", "tls_cert is set but tls_key is not"))
+            }
+            (None, Some(_)) => {
+                Err(self.err("listen.tls_key", "tls_key is set but tls_cert is not"))
+            }
             (Some(cert), Some(key)) => Ok((
                 Some(self.existing_file("listen.tls_cert", &cert)?),
                 Some(self.existing_file("listen.tls_key", &key)?),
@@ -218,9 +229,9 @@ impl Validator<'_> {
     fn hostname(&self, key: &str, raw: Option<String>) -> Result<String> {
         let name = raw.unwrap_or_else(system_hostname);
         let ok = !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':'));
+            && name.chars().all(|c| {
+                c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':')
+            });
         if ok {
             Ok(name)
         } else {
@@ -286,18 +297,23 @@ impl Validator<'_> {
         Ok(out)
     }
 
+    fn preset(&self, id: Option<&str>) -> Result<Option<&'static Provider>> {
+        let Some(id) = id else { return Ok(None) };
+        scanrelay_diagnose::provider(id).map(Some).ok_or_else(|| {
+            let known: Vec<&str> = scanrelay_diagnose::providers()
+                .iter()
+                .map(|p| p.id)
+                .collect();
+            let msg = format!(
+                "unknown provider \"{id}\": known presets are {}",
+                known.join(", ")
+            );
+            self.err("upstream.provider", msg)
+        })
+    }
+
     fn upstream(&mut self, raw: RawUpstream, hostname: &str) -> Result<UpstreamSettings> {
-        let preset = match raw.provider.as_deref() {
-            Some(id) => Some(scanrelay_diagnose::provider(id).ok_or_else(|| {
-                let known: Vec<&str> =
-                    scanrelay_diagnose::providers().iter().map(|p| p.id).collect();
-                self.err(
-                    "upstream.provider",
-                    format!("unknown provider \"{id}\": known presets are {}", known.join(", ")),
-                )
-            })?),
-            None => None,
-        };
+        let preset = self.preset(raw.provider.as_deref())?;
         let server = match (&raw.server, preset) {
             (Some(s), _) if !s.trim().is_empty() => s.trim().to_string(),
             (_, Some(p)) => p.host.to_string(),
@@ -313,26 +329,14 @@ impl Validator<'_> {
             return Err(self.err("upstream.port", "port 0 is not allowed"));
         }
         let password = self.upstream_password(&raw)?;
-        if raw.username.is_some() != password.is_some() {
-            let (key, msg) = if password.is_none() {
-                ("upstream.username", "a username needs a password: set password or password_file")
-            } else {
-                ("upstream.password", "a password needs a username: set username")
-            };
-            return Err(self.err(key, msg));
-        }
+        self.credentials_pair(raw.username.is_some(), password.is_some())?;
         if tls == TlsMode::None && password.is_some() && !is_loopback_host(&server) {
             self.warn(
                 "upstream.tls",
                 "tls = \"none\" sends the upstream password in clear text over the network",
             );
         }
-        let from_policy = match raw.from_policy {
-            Some(RawFromPolicy::Rewrite) => FromPolicy::Rewrite,
-            Some(RawFromPolicy::Keep) => FromPolicy::Keep,
-            None if raw.username.is_some() => FromPolicy::Rewrite,
-            None => FromPolicy::Keep,
-        };
+        let from_policy = self.sender_policy(raw.from_policy, raw.username.as_deref())?;
         let default_conns = preset.and_then(|p| p.max_concurrency).map_or(3, u64::from);
         Ok(UpstreamSettings {
             provider: preset.map(|p| p.id.to_string()),
@@ -346,10 +350,48 @@ impl Validator<'_> {
                 .map(|p| self.existing_file("upstream.ca_file", &p))
                 .transpose()?,
             from_policy,
-            max_connections: self.count("upstream.max_connections", raw.max_connections, default_conns)?,
-            helo: self.hostname("upstream.helo", raw.helo.or_else(|| Some(hostname.to_string())))?,
+            max_connections: self.count(
+                "upstream.max_connections",
+                raw.max_connections,
+                default_conns,
+            )?,
+            helo: self.hostname(
+                "upstream.helo",
+                raw.helo.or_else(|| Some(hostname.to_string())),
+            )?,
             timeout: self.duration("upstream.timeout", raw.timeout, 120)?,
         })
+    }
+
+    /// `rewrite` needs the account's address; the default is `rewrite` when the user name is
+    /// an address (Gmail, Microsoft 365 and Naver want the account as sender), else `keep`.
+    fn sender_policy(&self, raw: Option<RawFromPolicy>, user: Option<&str>) -> Result<FromPolicy> {
+        let is_address = user.is_some_and(|u| u.contains('@'));
+        match raw {
+            Some(RawFromPolicy::Keep) => Ok(FromPolicy::Keep),
+            Some(RawFromPolicy::Rewrite) if is_address => Ok(FromPolicy::Rewrite),
+            Some(RawFromPolicy::Rewrite) => Err(self.err(
+                "upstream.from_policy",
+                "\"rewrite\" puts the upstream account in the sender, so username must be a mail address; use \"keep\" otherwise",
+            )),
+            None if is_address => Ok(FromPolicy::Rewrite),
+            None => Ok(FromPolicy::Keep),
+        }
+    }
+
+    /// A user name and a password come together or not at all.
+    fn credentials_pair(&self, user: bool, password: bool) -> Result<()> {
+        match (user, password) {
+            (true, false) => Err(self.err(
+                "upstream.username",
+                "a username needs a password: set password or password_file",
+            )),
+            (false, true) => Err(self.err(
+                "upstream.password",
+                "a password needs a username: set username",
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn upstream_password(&self, raw: &RawUpstream) -> Result<Option<String>> {
@@ -358,16 +400,24 @@ impl Validator<'_> {
                 "upstream.password_file",
                 "both password and password_file are set: keep only one",
             )),
-            (Some(p), None) if p.is_empty() => Err(self.err("upstream.password", "must not be empty")),
+            (Some(p), None) if p.is_empty() => {
+                Err(self.err("upstream.password", "must not be empty"))
+            }
             (Some(p), None) => Ok(Some(p.clone())),
             (None, Some(path)) => {
                 let full = self.resolve(path);
                 let text = std::fs::read_to_string(&full).map_err(|e| {
-                    self.err("upstream.password_file", format!("cannot read {}: {e}", full.display()))
+                    self.err(
+                        "upstream.password_file",
+                        format!("cannot read {}: {e}", full.display()),
+                    )
                 })?;
                 let password = text.trim_end_matches(['\r', '\n']).to_string();
                 if password.is_empty() {
-                    return Err(self.err("upstream.password_file", format!("{} is empty", full.display())));
+                    return Err(self.err(
+                        "upstream.password_file",
+                        format!("{} is empty", full.display()),
+                    ));
                 }
                 Ok(Some(password))
             }
@@ -380,7 +430,11 @@ impl Validator<'_> {
         let retry_min = self.duration_or("delivery.retry_min", raw.retry_min, d.retry_min)?;
         let retry_max = self.duration_or("delivery.retry_max", raw.retry_max, d.retry_max)?;
         let max_age = self.duration_or("delivery.max_age", raw.max_age, d.max_age)?;
-        let rescan_interval = self.duration_or("delivery.rescan_interval", raw.rescan_interval, d.rescan_interval)?;
+        let rescan_interval = self.duration_or(
+            "delivery.rescan_interval",
+            raw.rescan_interval,
+            d.rescan_interval,
+        )?;
         if retry_min > retry_max {
             return Err(self.err("delivery.retry_min", "is longer than retry_max"));
         }
@@ -405,7 +459,7 @@ impl Validator<'_> {
 fn upstream_endpoint(
     port: Option<u16>,
     tls: Option<TlsMode>,
-    preset: Option<&scanrelay_diagnose::Provider>,
+    preset: Option<&Provider>,
 ) -> (u16, TlsMode) {
     let preset_tls = |port: u16| {
         preset.and_then(|p| {
@@ -426,7 +480,11 @@ fn upstream_endpoint(
     match (port, tls) {
         (Some(port), Some(tls)) => (port, tls),
         (Some(port), None) => {
-            let guess = if port == 465 { TlsMode::Implicit } else { TlsMode::StartTls };
+            let guess = if port == 465 {
+                TlsMode::Implicit
+            } else {
+                TlsMode::StartTls
+            };
             (port, preset_tls(port).unwrap_or(guess))
         }
         (None, Some(tls)) => (preset_port(tls).unwrap_or(default_port(tls)), tls),
@@ -542,16 +600,31 @@ mod tests {
 
     #[test]
     fn sockets() {
-        assert_eq!(parse_socket("0.0.0.0", 2525), Some("0.0.0.0:2525".parse().unwrap()));
+        assert_eq!(
+            parse_socket("0.0.0.0", 2525),
+            Some("0.0.0.0:2525".parse().unwrap())
+        );
         assert_eq!(parse_socket("[::]", 25), Some("[::]:25".parse().unwrap()));
-        assert_eq!(parse_socket("localhost:26", 25), Some("127.0.0.1:26".parse().unwrap()));
+        assert_eq!(
+            parse_socket("localhost:26", 25),
+            Some("127.0.0.1:26".parse().unwrap())
+        );
         assert_eq!(parse_socket("example.com:25", 25), None);
     }
 
     #[test]
     fn endpoint_pairs_port_and_tls() {
-        assert_eq!(upstream_endpoint(Some(465), None, None), (465, TlsMode::Implicit));
-        assert_eq!(upstream_endpoint(None, Some(TlsMode::Implicit), None), (465, TlsMode::Implicit));
-        assert_eq!(upstream_endpoint(None, None, None), (587, TlsMode::StartTls));
+        assert_eq!(
+            upstream_endpoint(Some(465), None, None),
+            (465, TlsMode::Implicit)
+        );
+        assert_eq!(
+            upstream_endpoint(None, Some(TlsMode::Implicit), None),
+            (465, TlsMode::Implicit)
+        );
+        assert_eq!(
+            upstream_endpoint(None, None, None),
+            (587, TlsMode::StartTls)
+        );
     }
 }

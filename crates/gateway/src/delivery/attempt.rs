@@ -87,18 +87,26 @@ impl Outcome {
                 for refusal in report.refused {
                     let transient = refusal.is_transient();
                     let why = Why {
-                        error: format!("recipient refused: {}", refusal.reply.wire_lines().join(" / ")),
-                        reply: Some(refusal.reply),
+                        error: refusal.describe(),
+                        reply: refusal.reply,
                         cause: refusal.cause,
                     };
-                    let list = if transient { &mut outcome.deferred } else { &mut outcome.failed };
+                    let list = if transient {
+                        &mut outcome.deferred
+                    } else {
+                        &mut outcome.failed
+                    };
                     list.push((refusal.rcpt, why));
                 }
                 outcome.defer_unreported(pending);
             }
             Err(error) => {
                 let why = Why::of(&error);
-                let list = if error.is_transient() { &mut outcome.deferred } else { &mut outcome.failed };
+                let list = if error.is_transient() {
+                    &mut outcome.deferred
+                } else {
+                    &mut outcome.failed
+                };
                 list.extend(pending.iter().map(|r| (r.clone(), why.clone())));
             }
         }
@@ -109,7 +117,11 @@ impl Outcome {
     fn defer_unreported(&mut self, pending: &[String]) {
         for rcpt in pending {
             let reported = self.delivered.iter().any(|(r, _)| r == rcpt)
-                || self.deferred.iter().chain(&self.failed).any(|(r, _)| r == rcpt);
+                || self
+                    .deferred
+                    .iter()
+                    .chain(&self.failed)
+                    .any(|(r, _)| r == rcpt);
             if !reported {
                 let why = Why {
                     reply: None,
@@ -123,7 +135,10 @@ impl Outcome {
 
     /// The failure to show as the message's last error: a deferral first, else a failure.
     fn headline(&self) -> Option<&Why> {
-        self.deferred.first().or(self.failed.first()).map(|(_, why)| why)
+        self.deferred
+            .first()
+            .or(self.failed.first())
+            .map(|(_, why)| why)
     }
 }
 
@@ -178,11 +193,12 @@ async fn try_attempt(ctx: &Ctx, id: &MessageId) -> Result<Option<Instant>, Spool
 
 /// Recipients not yet delivered to nor failed for good.
 pub(crate) fn pending_recipients(entry: &Entry) -> Vec<String> {
-    let done = |rcpt: &String| {
-        entry.delivery.per_rcpt.iter().any(|s| {
-            s.rcpt == *rcpt && matches!(s.state, RcptState::Delivered | RcptState::Failed)
-        })
-    };
+    let done =
+        |rcpt: &String| {
+            entry.delivery.per_rcpt.iter().any(|s| {
+                s.rcpt == *rcpt && matches!(s.state, RcptState::Delivered | RcptState::Failed)
+            })
+        };
     entry
         .envelope
         .rcpt_to
@@ -249,7 +265,12 @@ async fn record(
         outcome.failed.extend(expired);
     }
     let id = &entry.id;
-    if outcome.deferred.is_empty() && outcome.failed.is_empty() {
+    let failed_before = entry
+        .delivery
+        .per_rcpt
+        .iter()
+        .any(|s| s.state == RcptState::Failed);
+    if outcome.deferred.is_empty() && outcome.failed.is_empty() && !failed_before {
         ctx.spool.remove(id).await?;
         tracing::info!(%id, upstream = upstream.name(), "delivered");
         return Ok(None);
@@ -261,8 +282,11 @@ async fn record(
         .await?;
     log_outcome(&entry_after, &outcome, reason);
     if !outcome.failed.is_empty() {
-        let failed: Vec<FailedRecipient> =
-            outcome.failed.iter().map(|(rcpt, why)| why.failed(rcpt)).collect();
+        let failed: Vec<FailedRecipient> = outcome
+            .failed
+            .iter()
+            .map(|(rcpt, why)| why.failed(rcpt))
+            .collect();
         send_bounce(ctx, entry, upstream, &failed, reason).await;
     }
     Ok((entry_after.delivery.state == State::Deferred).then(|| Instant::now() + delay))
@@ -275,8 +299,18 @@ fn apply(d: &mut Delivery, outcome: &Outcome, now: u64, delay: Duration) {
         .delivered
         .iter()
         .map(|(r, reply)| (r, RcptState::Delivered, reply.as_ref()))
-        .chain(outcome.deferred.iter().map(|(r, w)| (r, RcptState::Deferred, w.reply.as_ref())))
-        .chain(outcome.failed.iter().map(|(r, w)| (r, RcptState::Failed, w.reply.as_ref())));
+        .chain(
+            outcome
+                .deferred
+                .iter()
+                .map(|(r, w)| (r, RcptState::Deferred, w.reply.as_ref())),
+        )
+        .chain(
+            outcome
+                .failed
+                .iter()
+                .map(|(r, w)| (r, RcptState::Failed, w.reply.as_ref())),
+        );
     for (rcpt, state, reply) in statuses {
         let reply = reply.map(|r| r.wire_lines().join("\n"));
         match d.per_rcpt.iter_mut().find(|s| s.rcpt == *rcpt) {
@@ -313,6 +347,9 @@ fn log_outcome(entry: &Entry, outcome: &Outcome, reason: BounceReason) {
         State::Deferred => tracing::warn!(
             %id, attempts = d.attempts, next_attempt = d.next_attempt, cause, error,
             "delivery deferred"
+        ),
+        _ if outcome.failed.is_empty() => tracing::info!(
+            %id, "delivered to the remaining recipients; earlier failures stay recorded"
         ),
         _ => tracing::error!(
             %id, attempts = d.attempts, cause, error, failed = outcome.failed.len(),

@@ -51,7 +51,9 @@ pub fn failure_cause(err: &ClientError, provider: Option<&Provider>) -> Cause {
             StepName::Tls => Cause::TlsHandshakeFailed,
             _ => Cause::ServerTemporary,
         },
-        ClientError::Closed { step: StepName::Tls } => Cause::TlsHandshakeFailed,
+        ClientError::Closed {
+            step: StepName::Tls,
+        } => Cause::TlsHandshakeFailed,
         ClientError::Closed { .. } => Cause::ServerTemporary,
         ClientError::TlsModeMismatch { .. } => Cause::TlsModeMismatch,
         ClientError::Tls { kind, .. } => match kind {
@@ -64,6 +66,7 @@ pub fn failure_cause(err: &ClientError, provider: Option<&Provider>) -> Cause {
         ClientError::StartTlsUnavailable => Cause::TlsStarttlsUnavailable,
         ClientError::AuthNotOffered => Cause::AuthNotOffered,
         ClientError::MechanismUnsupported { .. } => Cause::AuthMechanismUnsupported,
+        ClientError::InvalidAddress(_) => Cause::SyntaxError,
         ClientError::Protocol { .. } | ClientError::Sasl { .. } | ClientError::Body(_) => {
             Cause::Unknown
         }
@@ -86,5 +89,6 @@ pub fn failure_stage(err: &ClientError) -> Option<Stage> {
         | ClientError::MechanismUnsupported { .. }
         | ClientError::Sasl { .. } => Some(Stage::Auth),
         ClientError::Body(_) => Some(Stage::Data),
+        ClientError::InvalidAddress(_) => None,
     }
 }

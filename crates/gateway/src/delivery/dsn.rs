@@ -177,14 +177,24 @@ fn one_line(reply: &Reply) -> String {
 
 fn ascii(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect()
 }
 
 fn delivery_status(input: &DsnInput<'_>) -> String {
     let mut out = String::new();
     let arrival = Date::new(i64::try_from(input.arrival_date).unwrap_or(0)).to_rfc822();
-    let _ = write!(out, "Reporting-MTA: dns; {}\r\n", ascii(input.reporting_mta));
+    let _ = write!(
+        out,
+        "Reporting-MTA: dns; {}\r\n",
+        ascii(input.reporting_mta)
+    );
     let _ = write!(out, "X-Scanrelay-Queue-ID: {}\r\n", ascii(input.queue_id));
     let _ = write!(out, "Arrival-Date: {arrival}\r\n");
     for failure in input.failures {
@@ -281,7 +291,11 @@ fn recipient_text(out: &mut String, input: &DsnInput<'_>, failure: &FailedRecipi
         Lang::En => ("Diagnosis", "What to do"),
         Lang::Ko => ("진단", "해결 방법"),
     };
-    let _ = write!(out, "    {diagnosis}: {} - {}\r\n", failure.cause, advice.summary);
+    let _ = write!(
+        out,
+        "    {diagnosis}: {} - {}\r\n",
+        failure.cause, advice.summary
+    );
     let _ = write!(out, "    {fix}: {}\r\n", advice.fix);
 }
 

@@ -37,6 +37,6 @@ pub use clock::{Clock, SystemClock, TokioClock};
 pub use scheduler::{Scheduler, SchedulerHandle};
 pub use smtp_upstream::{DEFAULT_IDLE_TIMEOUT, SmtpUpstream, UpstreamSetupError};
 pub use upstream::{
-    DeliveryError, DeliveryFuture, DeliveryReport, MessageBody, OutgoingMessage,
-    RecipientFailure, Upstream,
+    DeliveryError, DeliveryFuture, DeliveryReport, MessageBody, OutgoingMessage, RecipientFailure,
+    Upstream,
 };

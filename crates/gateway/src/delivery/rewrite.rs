@@ -164,7 +164,9 @@ pub fn rewrite_from_header(head: &[u8], account: &str) -> Vec<u8> {
     };
     let from = fields.iter().find(|f| f.is("from"));
     let original = from.map(|f| parse_first_mailbox(&unfold(f.raw_value())));
-    if let Some(Mailbox { addr: Some(addr), .. }) = &original
+    if let Some(Mailbox {
+        addr: Some(addr), ..
+    }) = &original
         && addr.eq_ignore_ascii_case(account.as_bytes())
     {
         return head.to_vec();
@@ -363,12 +365,20 @@ mod tests {
     #[test]
     fn parses_mailbox_forms() {
         let cases: &[(&str, Option<&str>, Option<&str>)] = &[
-            ("\"Scanner 3F\" <scan@x>", Some("\"Scanner 3F\""), Some("scan@x")),
+            (
+                "\"Scanner 3F\" <scan@x>",
+                Some("\"Scanner 3F\""),
+                Some("scan@x"),
+            ),
             ("Scanner <scan@x>", Some("Scanner"), Some("scan@x")),
             ("<scan@x>", None, Some("scan@x")),
             ("scan@x", None, Some("scan@x")),
             ("scan@x (Scanner 3F)", Some("Scanner 3F"), Some("scan@x")),
-            ("scan@x (Kim, \"3F\")", Some("\"Kim, \\\"3F\\\"\""), Some("scan@x")),
+            (
+                "scan@x (Kim, \"3F\")",
+                Some("\"Kim, \\\"3F\\\"\""),
+                Some("scan@x"),
+            ),
             ("\"A <b>, c\" <d@e>", Some("\"A <b>, c\""), Some("d@e")),
             ("a@b, c@d", None, Some("a@b")),
             ("Office: \"S\" <s@x>, t@x;", Some("\"S\""), Some("s@x")),

@@ -137,7 +137,9 @@ impl Scheduler {
                 next_rescan = Instant::now() + rescan_every;
             }
             runner.start_due();
-            let wake_at = runner.next_due().map_or(next_rescan, |due| due.min(next_rescan));
+            let wake_at = runner
+                .next_due()
+                .map_or(next_rescan, |due| due.min(next_rescan));
             tokio::select! {
                 changed = shutdown.changed() => if changed.is_err() { break },
                 () = self.wake.notified() => next_rescan = Instant::now(),
@@ -309,7 +311,10 @@ impl Queue {
     }
 
     fn forget(&mut self, id: &MessageId) {
-        if let Some(Known { due: Some(when), .. }) = self.known.remove(id) {
+        if let Some(Known {
+            due: Some(when), ..
+        }) = self.known.remove(id)
+        {
             self.due.remove(&(when, id.clone()));
         }
     }
@@ -343,7 +348,13 @@ impl Queue {
             return None;
         }
         let (_, id) = self.due.pop_first()?;
-        self.known.insert(id.clone(), Known { stamp: None, due: None });
+        self.known.insert(
+            id.clone(),
+            Known {
+                stamp: None,
+                due: None,
+            },
+        );
         self.in_flight.insert(id.clone());
         Some(id)
     }

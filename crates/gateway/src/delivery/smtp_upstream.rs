@@ -14,9 +14,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use scanrelay_client::{
-    ClientConfig, ClientError, Connection, Credentials, Failure, establish,
-};
+use scanrelay_client::{ClientConfig, ClientError, Connection, Credentials, Failure, establish};
 use scanrelay_diagnose::{Cause, Provider, Stage};
 use scanrelay_proto::EhloInfo;
 use tokio::sync::Semaphore;
@@ -183,7 +181,9 @@ impl SmtpUpstream {
                         uses: idle.uses,
                     });
                 }
-                Err(e) => tracing::debug!(upstream = %self.name, error = %e, "idle session is dead"),
+                Err(e) => {
+                    tracing::debug!(upstream = %self.name, error = %e, "idle session is dead")
+                }
             }
         }
         match establish(&self.config).await {
@@ -207,8 +207,7 @@ impl SmtpUpstream {
         let Failure { error, facts } = failure;
         let mut cause = failure_cause(&error, self.provider);
         let starttls_offered = facts.ehlo.as_ref().is_some_and(EhloInfo::starttls);
-        if matches!(error, ClientError::AuthNotOffered) && facts.tls.is_none() && starttls_offered
-        {
+        if matches!(error, ClientError::AuthNotOffered) && facts.tls.is_none() && starttls_offered {
             cause = Cause::TlsStarttlsRequired;
         }
         DeliveryError::Session {
@@ -273,7 +272,12 @@ impl SmtpUpstream {
                 Err(ClientError::Rejected { reply, .. }) => refused.push(RecipientFailure {
                     rcpt: rcpt.clone(),
                     cause: reply_cause(Stage::Rcpt, &reply, self.provider),
-                    reply,
+                    reply: Some(reply),
+                }),
+                Err(ClientError::InvalidAddress(_)) => refused.push(RecipientFailure {
+                    rcpt: rcpt.clone(),
+                    cause: Cause::SyntaxError,
+                    reply: None,
                 }),
                 Err(e) => return Err(self.tx_error(Stage::Rcpt, e)),
             }
@@ -289,6 +293,10 @@ impl SmtpUpstream {
                     cause: reply_cause(stage, &reply, self.provider),
                     reply,
                 },
+                reusable: true,
+            },
+            ClientError::InvalidAddress(address) => TxFailure {
+                error: DeliveryError::InvalidSender(address),
                 reusable: true,
             },
             other => TxFailure {

@@ -85,13 +85,14 @@ pub struct DeliveryReport {
     pub reply: Option<Reply>,
 }
 
-/// A recipient the upstream refused.
+/// A recipient the upstream refused (or that could not even be sent).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecipientFailure {
     /// The recipient address.
     pub rcpt: String,
-    /// The upstream's exact reply.
-    pub reply: Reply,
+    /// The upstream's exact reply; `None` when the address was refused before sending (it
+    /// contains characters that cannot go into `RCPT TO`).
+    pub reply: Option<Reply>,
     /// The diagnosis.
     pub cause: Cause,
 }
@@ -99,7 +100,15 @@ pub struct RecipientFailure {
 impl RecipientFailure {
     /// Whether the refusal is temporary (4xx): the recipient is retried with the message.
     pub fn is_transient(&self) -> bool {
-        self.reply.is_transient()
+        self.reply.as_ref().is_some_and(Reply::is_transient)
+    }
+
+    /// The refusal in words: the reply lines, or why the address was not sent.
+    pub fn describe(&self) -> String {
+        match &self.reply {
+            Some(reply) => format!("recipient refused: {}", reply.wire_lines().join(" / ")),
+            None => format!("invalid recipient address {:?}", self.rcpt),
+        }
     }
 }
 
@@ -142,6 +151,9 @@ pub enum DeliveryError {
         /// The diagnosis.
         cause: Cause,
     },
+    /// The envelope sender cannot be sent (it contains a line break or angle bracket).
+    #[error("invalid envelope sender {0:?}")]
+    InvalidSender(String),
     /// The message exceeds the size the upstream announced in EHLO.
     #[error(
         "the message is {size} bytes, more than the {limit} bytes the upstream server accepts (EHLO SIZE)"
@@ -173,7 +185,9 @@ impl DeliveryError {
             | DeliveryError::Connection { .. }
             | DeliveryError::Spool(_) => true,
             DeliveryError::Rejected { reply, .. } => reply.is_transient(),
-            DeliveryError::TooLarge { .. } | DeliveryError::HeaderTooLong { .. } => false,
+            DeliveryError::TooLarge { .. }
+            | DeliveryError::HeaderTooLong { .. }
+            | DeliveryError::InvalidSender(_) => false,
         }
     }
 
@@ -198,6 +212,7 @@ impl DeliveryError {
             | DeliveryError::Rejected { cause, .. }
             | DeliveryError::Connection { cause, .. } => *cause,
             DeliveryError::TooLarge { .. } => Cause::MessageTooLarge,
+            DeliveryError::InvalidSender(_) => Cause::SyntaxError,
             DeliveryError::HeaderTooLong { .. } | DeliveryError::Spool(_) => Cause::Unknown,
         }
     }

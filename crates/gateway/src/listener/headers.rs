@@ -258,7 +258,10 @@ mod tests {
     #[test]
     fn date_format() {
         assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
-        assert_eq!(rfc5322_date(1_704_207_845), "Tue, 02 Jan 2024 15:04:05 +0000");
+        assert_eq!(
+            rfc5322_date(1_704_207_845),
+            "Tue, 02 Jan 2024 15:04:05 +0000"
+        );
     }
 
     #[test]
@@ -269,7 +272,12 @@ mod tests {
 
     #[test]
     fn missing_fields_added_across_chunk_boundaries() {
-        let out = fix(&[b"Subj", b"ect: scan\r", b"\n To: folded\r\n\r", b"\nbody\r\n"]);
+        let out = fix(&[
+            b"Subj",
+            b"ect: scan\r",
+            b"\n To: folded\r\n\r",
+            b"\nbody\r\n",
+        ]);
         let want = format!("Received: x\r\nSubject: scan\r\n To: folded\r\n{ADDED}\r\nbody\r\n");
         assert_eq!(out, want);
     }
@@ -282,7 +290,10 @@ mod tests {
 
     #[test]
     fn headers_only_and_empty() {
-        assert_eq!(fix(&[b"Subject: s\r\n"]), format!("Received: x\r\nSubject: s\r\n{ADDED}"));
+        assert_eq!(
+            fix(&[b"Subject: s\r\n"]),
+            format!("Received: x\r\nSubject: s\r\n{ADDED}")
+        );
         assert_eq!(fix(&[]), format!("Received: x\r\n{ADDED}\r\n"));
     }
 
@@ -295,6 +306,9 @@ mod tests {
         msg.extend_from_slice(b"\r\nbody\r\n");
         let chunks: Vec<&[u8]> = msg.chunks(1000).collect();
         let out = fix(&chunks);
-        assert_eq!(out.as_bytes(), [b"Received: x\r\n".as_slice(), &msg].concat());
+        assert_eq!(
+            out.as_bytes(),
+            [b"Received: x\r\n".as_slice(), &msg].concat()
+        );
     }
 }

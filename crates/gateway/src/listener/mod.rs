@@ -29,8 +29,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
-use crate::settings::Settings;
 use crate::settings::ListenSettings;
+use crate::settings::Settings;
 
 pub use tls::{CertInfo, TlsError};
 
@@ -61,7 +61,10 @@ impl Shared {
     ) -> Shared {
         let listen = settings.listen.clone();
         Shared {
-            policy: policy::RelayPolicy::new(listen.allow_networks.clone(), settings.devices.clone()),
+            policy: policy::RelayPolicy::new(
+                listen.allow_networks.clone(),
+                settings.devices.clone(),
+            ),
             throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
             settings: listen,
@@ -89,7 +92,10 @@ pub(crate) fn too_many_connections_reply() -> Reply {
 
 /// `421 4.7.0 Too many authentication failures, try again later`.
 pub(crate) fn auth_lockout_reply() -> Reply {
-    Reply::new(421, "4.7.0 Too many authentication failures, try again later")
+    Reply::new(
+        421,
+        "4.7.0 Too many authentication failures, try again later",
+    )
 }
 
 /// Accepts connections until shutdown is signalled.
@@ -172,7 +178,12 @@ where
     let span = tracing::info_span!("smtp", client = %peer);
     let task = async move {
         let Ok(permit) = shared.limit.clone().try_acquire_owned() else {
-            let _ = session::refuse(stream, &too_many_connections_reply(), Duration::from_secs(5)).await;
+            let _ = session::refuse(
+                stream,
+                &too_many_connections_reply(),
+                Duration::from_secs(5),
+            )
+            .await;
             return;
         };
         let result = if implicit_tls {

@@ -188,7 +188,10 @@ mod tests {
         assert!(open.rcpt_verdict(mapped, false).is_ok());
         assert_eq!(open.rcpt_verdict(outside, false).unwrap_err().code, 550);
         let with_auth = policy(&[("mfp", "pw")]);
-        assert_eq!(with_auth.rcpt_verdict(outside, false).unwrap_err().code, 530);
+        assert_eq!(
+            with_auth.rcpt_verdict(outside, false).unwrap_err().code,
+            530
+        );
         assert!(with_auth.rcpt_verdict(outside, true).is_ok());
     }
 

@@ -39,7 +39,12 @@ pub(crate) async fn serve<S: Stream>(
     let mut driver = Driver::new(shared.clone(), peer, tls_active);
     if shared.throttle.is_locked(peer.ip()) {
         tracing::info!("refused: locked out after too many failed AUTH attempts");
-        return refuse(stream, &auth_lockout_reply(), shared.settings.command_timeout).await;
+        return refuse(
+            stream,
+            &auth_lockout_reply(),
+            shared.settings.command_timeout,
+        )
+        .await;
     }
     match driver.run(stream, true).await? {
         Next::Done => Ok(()),
@@ -313,7 +318,10 @@ impl Driver {
     /// network nor authenticated.
     fn on_rcpt(&mut self, address: String) {
         let authenticated = self.session.authenticated_user().is_some();
-        let verdict = self.shared.policy.rcpt_verdict(self.peer.ip(), authenticated);
+        let verdict = self
+            .shared
+            .policy
+            .rcpt_verdict(self.peer.ip(), authenticated);
         match &verdict {
             Ok(()) => self.txn.rcpts.push(address),
             Err(reply) => {
@@ -370,7 +378,11 @@ impl Driver {
             return Err(self.spool_error_reply("write", &e));
         }
         let envelope = self.envelope(incoming.len());
-        let (from, rcpts, size) = (envelope.mail_from.clone(), envelope.rcpt_to.len(), envelope.size);
+        let (from, rcpts, size) = (
+            envelope.mail_from.clone(),
+            envelope.rcpt_to.len(),
+            envelope.size,
+        );
         match incoming.commit(envelope).await {
             Ok(id) => {
                 tracing::info!(%id, from = %from, rcpts, size, "queued");
@@ -382,7 +394,10 @@ impl Driver {
     }
 
     async fn on_too_large(&mut self) {
-        tracing::info!(limit = self.shared.settings.max_message_size, "message too large");
+        tracing::info!(
+            limit = self.shared.settings.max_message_size,
+            "message too large"
+        );
         self.txn.fixer = None;
         if let Some(incoming) = self.txn.incoming.take() {
             incoming.abort().await;
@@ -411,7 +426,11 @@ impl Driver {
             rcpt_to: self.txn.rcpts.clone(),
             received_at: now_unix(),
             client_addr: self.peer.to_string(),
-            helo: self.session.client_domain().unwrap_or("unknown").to_string(),
+            helo: self
+                .session
+                .client_domain()
+                .unwrap_or("unknown")
+                .to_string(),
             auth_user: self.session.authenticated_user().map(str::to_string),
             size,
         }

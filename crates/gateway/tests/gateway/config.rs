@@ -64,7 +64,12 @@ fn every_documented_key_parses() {
     let s = loaded.settings;
     assert_eq!(s.listen.smtp, Some("0.0.0.0:2525".parse().unwrap()));
     assert_eq!(s.listen.smtps, Some("0.0.0.0:2465".parse().unwrap()));
-    let nets: Vec<String> = s.listen.allow_networks.iter().map(|n| n.to_string()).collect();
+    let nets: Vec<String> = s
+        .listen
+        .allow_networks
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     assert_eq!(nets, ["192.168.1.0/24", "10.20.0.5/32"]);
     assert_eq!(s.listen.max_message_size, 35 * 1024 * 1024);
     assert!(s.listen.allow_plaintext_auth);
@@ -78,7 +83,10 @@ fn every_documented_key_parses() {
     assert_eq!(s.devices.len(), 2);
     assert_eq!(s.devices[1].username, "mfp-1f");
     let up = s.upstream.unwrap();
-    assert_eq!((up.server.as_str(), up.port, up.tls), ("smtp.gmail.com", 587, TlsMode::StartTls));
+    assert_eq!(
+        (up.server.as_str(), up.port, up.tls),
+        ("smtp.gmail.com", 587, TlsMode::StartTls)
+    );
     assert_eq!(up.provider.as_deref(), Some("gmail"));
     assert_eq!(up.username.as_deref(), Some("scanner@example.com"));
     assert_eq!(up.password.as_deref(), Some("abcd efgh ijkl mnop"));
@@ -98,7 +106,12 @@ fn empty_file_gives_safe_defaults() {
     let s = parse("").unwrap().settings;
     assert_eq!(s.listen.smtp, Some("127.0.0.1:2525".parse().unwrap()));
     assert_eq!(s.listen.smtps, None);
-    let nets: Vec<String> = s.listen.allow_networks.iter().map(|n| n.to_string()).collect();
+    let nets: Vec<String> = s
+        .listen
+        .allow_networks
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
     assert_eq!(nets, ["127.0.0.0/8", "::1/128"]);
     assert_eq!(s.listen.max_message_size, 35_000_000);
     assert!(!s.listen.allow_plaintext_auth);
@@ -146,14 +159,21 @@ fn anonymous_upstream_keeps_the_sender() {
 
 #[test]
 fn long_device_password_warns_with_key_and_line() {
-    let text = "[[device]]\nusername = \"mfp\"\npassword = \"this-password-is-longer-than-twenty\"\n";
+    let text =
+        "[[device]]\nusername = \"mfp\"\npassword = \"this-password-is-longer-than-twenty\"\n";
     let loaded = parse(text).unwrap();
     assert_eq!(loaded.warnings.len(), 1);
     let w = &loaded.warnings[0];
     assert_eq!(w.key.as_deref(), Some("device[0].password"));
     assert_eq!(w.line, Some(3));
-    assert!(w.to_string().starts_with("/etc/scanrelay/config.toml: line 3: device[0].password: "));
-    assert!(!w.to_string().contains("this-password"), "warning leaks the password: {w}");
+    assert!(
+        w.to_string()
+            .starts_with("/etc/scanrelay/config.toml: line 3: device[0].password: ")
+    );
+    assert!(
+        !w.to_string().contains("this-password"),
+        "warning leaks the password: {w}"
+    );
 }
 
 #[test]
@@ -171,7 +191,15 @@ fn port_zero_only_with_the_test_option() {
 fn summary_shows_the_setup_but_no_password() {
     let s = parse(FULL).unwrap().settings;
     let text = config::summary(&s);
-    for want in ["0.0.0.0:2525", "192.168.1.0/24", "mfp-3f", "smtp.gmail.com:587", "scanner@example.com", "rewrite", "it@example.com"] {
+    for want in [
+        "0.0.0.0:2525",
+        "192.168.1.0/24",
+        "mfp-3f",
+        "smtp.gmail.com:587",
+        "scanner@example.com",
+        "rewrite",
+        "it@example.com",
+    ] {
         assert!(text.contains(want), "summary lacks {want}:\n{text}");
     }
     for secret in ["short-pass-3f", "short-pass-1f", "abcd efgh ijkl mnop"] {
@@ -188,9 +216,18 @@ fn default_config_is_written_on_first_start_and_parses() {
     let (settings, written) = config::load_or_init(&data, None).unwrap();
     let path = data.join("scanrelay.toml");
     assert_eq!(written.as_deref(), Some(path.as_path()));
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), config::DEFAULT_CONFIG);
-    assert!(settings.upstream.is_none(), "no upstream active in the default");
-    assert_eq!(settings.listen.smtp, Some("127.0.0.1:2525".parse().unwrap()));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        config::DEFAULT_CONFIG
+    );
+    assert!(
+        settings.upstream.is_none(),
+        "no upstream active in the default"
+    );
+    assert_eq!(
+        settings.listen.smtp,
+        Some("127.0.0.1:2525".parse().unwrap())
+    );
     assert_eq!(settings.spool_dir, data.join("spool"));
     #[cfg(unix)]
     {

@@ -30,7 +30,16 @@ async fn curl_upload_lands_in_spool_with_exact_bytes() {
     let url = format!("smtp://{}/device.test", t.smtp());
     let out = run(
         "curl",
-        &["-sS", &url, "--mail-from", "scan@mfp.test", "--mail-rcpt", "office@example.test", "-T", &file],
+        &[
+            "-sS",
+            &url,
+            "--mail-from",
+            "scan@mfp.test",
+            "--mail-rcpt",
+            "office@example.test",
+            "-T",
+            &file,
+        ],
     )
     .await;
     assert!(out.status.success(), "curl failed: {}", text(&out));
@@ -51,11 +60,24 @@ async fn swaks_plain_device_lands_in_spool_with_exact_bytes() {
     let server = t.smtp().to_string();
     let out = run(
         "swaks",
-        &["--server", &server, "--from", "scan@mfp.test", "--to", "office@example.test", "--data", &file],
+        &[
+            "--server",
+            &server,
+            "--from",
+            "scan@mfp.test",
+            "--to",
+            "office@example.test",
+            "--data",
+            &file,
+        ],
     )
     .await;
     assert!(out.status.success(), "swaks failed: {}", text(&out));
-    assert!(text(&out).contains("250 2.0.0 OK: queued as "), "{}", text(&out));
+    assert!(
+        text(&out).contains("250 2.0.0 OK: queued as "),
+        "{}",
+        text(&out)
+    );
     let (_, body) = t.only_message().await;
     // swaks always writes CRLF before the terminating dot, even after a final CRLF: that
     // empty line is part of what it sent.
@@ -78,7 +100,10 @@ async fn python_smtplib_device_lands_in_spool_with_exact_bytes() {
     assert!(out.status.success(), "smtplib failed: {}", text(&out));
     let (entry, body) = t.only_message().await;
     assert_eq!(without_received(&body), MESSAGE.as_bytes());
-    assert_eq!(entry.envelope.rcpt_to, ["office@example.test", "bcc@example.test"]);
+    assert_eq!(
+        entry.envelope.rcpt_to,
+        ["office@example.test", "bcc@example.test"]
+    );
     assert_eq!(entry.envelope.helo, "pydevice.test");
 }
 
@@ -93,8 +118,19 @@ async fn swaks_auth_login_over_starttls() {
     let out = run(
         "swaks",
         &[
-            "--server", &server, "--from", "scan@mfp.test", "--to", "office@example.test",
-            "--tls", "--auth", "LOGIN", "--auth-user", "mfp-3f", "--auth-password", "scan-pass-1",
+            "--server",
+            &server,
+            "--from",
+            "scan@mfp.test",
+            "--to",
+            "office@example.test",
+            "--tls",
+            "--auth",
+            "LOGIN",
+            "--auth-user",
+            "mfp-3f",
+            "--auth-password",
+            "scan-pass-1",
         ],
     )
     .await;
@@ -140,7 +176,14 @@ async fn relay_from_outside_allow_list_without_auth_is_refused_and_nothing_queue
     let server = t.smtp().to_string();
     let out = run(
         "swaks",
-        &["--server", &server, "--from", "spam@evil.test", "--to", "victim@example.test"],
+        &[
+            "--server",
+            &server,
+            "--from",
+            "spam@evil.test",
+            "--to",
+            "victim@example.test",
+        ],
     )
     .await;
     assert!(!out.status.success());
@@ -150,7 +193,16 @@ async fn relay_from_outside_allow_list_without_auth_is_refused_and_nothing_queue
     let url = format!("smtp://{}/evil.test", t.smtp());
     let out = run(
         "curl",
-        &["-sS", &url, "--mail-from", "spam@evil.test", "--mail-rcpt", "victim@example.test", "-T", &file],
+        &[
+            "-sS",
+            &url,
+            "--mail-from",
+            "spam@evil.test",
+            "--mail-rcpt",
+            "victim@example.test",
+            "-T",
+            &file,
+        ],
     )
     .await;
     assert!(!out.status.success(), "curl must fail: {}", text(&out));
@@ -167,7 +219,10 @@ async fn relay_without_device_accounts_is_denied_with_550() {
     let mut c = Raw::connect(t.smtp()).await;
     expect_code(&c.reply().await, "220");
     let ehlo = c.cmd("EHLO outsider.test").await;
-    assert!(!ehlo.contains("AUTH"), "no AUTH without device accounts: {ehlo}");
+    assert!(
+        !ehlo.contains("AUTH"),
+        "no AUTH without device accounts: {ehlo}"
+    );
     expect_code(&c.cmd("MAIL FROM:<spam@evil.test>").await, "250");
     expect_code(&c.cmd("RCPT TO:<victim@example.test>").await, "550 5.7.1");
     let data = c.cmd("DATA").await;
@@ -186,7 +241,16 @@ async fn oversized_message_gets_552_and_nothing_is_queued() {
     let server = t.smtp().to_string();
     let out = run(
         "swaks",
-        &["--server", &server, "--from", "scan@mfp.test", "--to", "office@example.test", "--data", path.to_str().unwrap()],
+        &[
+            "--server",
+            &server,
+            "--from",
+            "scan@mfp.test",
+            "--to",
+            "office@example.test",
+            "--data",
+            path.to_str().unwrap(),
+        ],
     )
     .await;
     assert!(text(&out).contains("552 5.3.4"), "{}", text(&out));
@@ -203,7 +267,9 @@ async fn two_hundred_concurrent_connections_are_all_queued() {
         tasks.spawn(async move {
             let mut c = Raw::connect(addr).await;
             let content = format!("Subject: n{i}\r\n\r\nmessage {i}\r\n");
-            let reply = c.send_mail("scan@mfp.test", &["office@example.test"], &content).await;
+            let reply = c
+                .send_mail("scan@mfp.test", &["office@example.test"], &content)
+                .await;
             c.cmd("QUIT").await;
             reply
         });

@@ -31,14 +31,24 @@ async fn auth_failures_are_slowed_then_the_address_is_locked_out() {
     for failure in 1..=5u64 {
         let started = Instant::now();
         expect_code(&c.cmd(&bad).await, "535 5.7.8");
-        assert_eq!(started.elapsed(), Duration::from_secs(failure), "delay of failure {failure}");
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_secs(failure),
+            "delay of failure {failure}"
+        );
     }
-    expect_code(&c.reply().await, "421 4.7.0 Too many authentication failures");
+    expect_code(
+        &c.reply().await,
+        "421 4.7.0 Too many authentication failures",
+    );
     assert_eq!(c.reply().await, "", "closed after the 421");
 
     // The address stays refused, even with the right password, on any connection.
     let mut again = Raw::new(t.gw.connect_in_memory(peer("192.0.2.50:40001"), false));
-    expect_code(&again.reply().await, "421 4.7.0 Too many authentication failures");
+    expect_code(
+        &again.reply().await,
+        "421 4.7.0 Too many authentication failures",
+    );
     // Another address is not affected.
     let mut other = Raw::new(t.gw.connect_in_memory(peer("192.0.2.51:40000"), false));
     expect_code(&other.reply().await, "220");
@@ -95,11 +105,20 @@ async fn stalled_data_gets_421_timeout_and_nothing_is_queued() {
 async fn full_disk_gets_452_and_loses_nothing() {
     let t = TestGateway::start(|_| {}).await;
     let mut c = Raw::connect(t.smtp()).await;
-    let reply = c.send_mail("a@mfp.test", &["b@example.test"], "Subject: 1\r\n\r\nfirst\r\n").await;
+    let reply = c
+        .send_mail(
+            "a@mfp.test",
+            &["b@example.test"],
+            "Subject: 1\r\n\r\nfirst\r\n",
+        )
+        .await;
     expect_code(&reply, "250");
 
     t.gw.spool().fail_writes_with(Some(ErrorKind::StorageFull));
-    for content in ["Subject: 2\r\n\r\nsmall\r\n".to_string(), format!("Subject: 3\r\n\r\n{}\r\n", "y".repeat(300_000))] {
+    for content in [
+        "Subject: 2\r\n\r\nsmall\r\n".to_string(),
+        format!("Subject: 3\r\n\r\n{}\r\n", "y".repeat(300_000)),
+    ] {
         expect_code(&c.cmd("MAIL FROM:<a@mfp.test>").await, "250");
         expect_code(&c.cmd("RCPT TO:<b@example.test>").await, "250");
         expect_code(&c.cmd("DATA").await, "354");
@@ -107,7 +126,8 @@ async fn full_disk_gets_452_and_loses_nothing() {
         expect_code(&c.cmd(".").await, "452 4.3.1");
     }
     t.gw.spool().fail_envelope_writes_with(None);
-    t.gw.spool().fail_writes_with(Some(ErrorKind::PermissionDenied));
+    t.gw.spool()
+        .fail_writes_with(Some(ErrorKind::PermissionDenied));
     expect_code(&c.cmd("MAIL FROM:<a@mfp.test>").await, "250");
     expect_code(&c.cmd("RCPT TO:<b@example.test>").await, "250");
     expect_code(&c.cmd("DATA").await, "354");
@@ -133,7 +153,10 @@ async fn connections_over_the_cap_get_421() {
     expect_code(&a.reply().await, "220");
     expect_code(&b.reply().await, "220");
     let mut c = Raw::connect(t.smtp()).await;
-    assert_eq!(c.reply().await, "421 4.7.0 Too many connections, try again later\r\n");
+    assert_eq!(
+        c.reply().await,
+        "421 4.7.0 Too many connections, try again later\r\n"
+    );
     drop(a);
     let mut ok = false;
     for _ in 0..50 {
@@ -167,17 +190,27 @@ async fn shutdown_lets_the_open_transaction_finish() {
     busy.send("part two\r\n").await;
     expect_code(&busy.cmd(".").await, "250");
     expect_code(&busy.reply().await, "421 4.3.2");
-    tokio::time::timeout(Duration::from_secs(10), stopping).await.unwrap().unwrap();
-    assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "no longer listening");
+    tokio::time::timeout(Duration::from_secs(10), stopping)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(addr).await.is_err(),
+        "no longer listening"
+    );
 
-    let spool = scanrelay_spool::Spool::open(dir.path().join("spool")).await.unwrap();
+    let spool = scanrelay_spool::Spool::open(dir.path().join("spool"))
+        .await
+        .unwrap();
     assert_eq!(spool.list().await.unwrap().len(), 1);
 }
 
 #[tokio::test]
 async fn self_signed_certificate_is_generated_once_and_its_fingerprint_served() {
     let dir = tempfile::tempdir().unwrap();
-    let gw = scanrelay_gateway::Gateway::start(settings(dir.path())).await.unwrap();
+    let gw = scanrelay_gateway::Gateway::start(settings(dir.path()))
+        .await
+        .unwrap();
     let cert = gw.cert().clone();
     assert!(cert.generated);
     assert_eq!(cert.cert_path, dir.path().join("tls/cert.pem"));
@@ -187,7 +220,10 @@ async fn self_signed_certificate_is_generated_once_and_its_fingerprint_served() 
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = std::fs::metadata(dir.path().join("tls/key.pem")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("tls/key.pem"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
     let script = format!(
@@ -197,10 +233,17 @@ async fn self_signed_certificate_is_generated_once_and_its_fingerprint_served() 
         port = gw.smtps_addr().unwrap().port()
     );
     let out = run("python3", &["-c", &script]).await;
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), cert.fingerprint, "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        cert.fingerprint,
+        "{}",
+        text(&out)
+    );
     gw.shutdown().await;
 
-    let again = scanrelay_gateway::Gateway::start(settings(dir.path())).await.unwrap();
+    let again = scanrelay_gateway::Gateway::start(settings(dir.path()))
+        .await
+        .unwrap();
     assert!(!again.cert().generated);
     assert_eq!(again.cert().fingerprint, cert.fingerprint);
     again.shutdown().await;

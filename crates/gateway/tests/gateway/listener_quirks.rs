@@ -140,7 +140,11 @@ async fn missing_from_date_and_message_id_are_added() {
     let t = TestGateway::start(|_| {}).await;
     let mut c = Raw::connect(t.smtp()).await;
     let reply = c
-        .send_mail("scan@mfp.test", &["office@example.test"], "Subject: bare scan\r\n\r\nbody\r\n")
+        .send_mail(
+            "scan@mfp.test",
+            &["office@example.test"],
+            "Subject: bare scan\r\n\r\nbody\r\n",
+        )
         .await;
     expect_code(&reply, "250");
     let (_, body) = t.only_message().await;
@@ -150,8 +154,16 @@ async fn missing_from_date_and_message_id_are_added() {
     let lines: Vec<&str> = headers.split("\r\n").collect();
     assert_eq!(lines[0], "Subject: bare scan");
     assert_eq!(lines[1], "From: <scan@mfp.test>");
-    assert!(lines[2].starts_with("Date: ") && lines[2].ends_with(" +0000"), "{}", lines[2]);
-    assert!(lines[3].starts_with("Message-ID: <") && lines[3].ends_with("@gw.test>"), "{}", lines[3]);
+    assert!(
+        lines[2].starts_with("Date: ") && lines[2].ends_with(" +0000"),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines[3].starts_with("Message-ID: <") && lines[3].ends_with("@gw.test>"),
+        "{}",
+        lines[3]
+    );
     assert_eq!(lines.len(), 4);
 }
 
@@ -159,22 +171,36 @@ async fn missing_from_date_and_message_id_are_added() {
 async fn bcc_recipient_is_only_in_the_envelope() {
     let t = TestGateway::start(|_| {}).await;
     let mut c = Raw::connect(t.smtp()).await;
-    let content = "From: <scan@mfp.test>\r\nTo: <office@example.test>\r\nSubject: s\r\n\r\nbody\r\n";
+    let content =
+        "From: <scan@mfp.test>\r\nTo: <office@example.test>\r\nSubject: s\r\n\r\nbody\r\n";
     let reply = c
-        .send_mail("scan@mfp.test", &["office@example.test", "boss@example.test"], content)
+        .send_mail(
+            "scan@mfp.test",
+            &["office@example.test", "boss@example.test"],
+            content,
+        )
         .await;
     expect_code(&reply, "250");
     let (entry, body) = t.only_message().await;
-    assert_eq!(entry.envelope.rcpt_to, ["office@example.test", "boss@example.test"]);
-    assert!(!String::from_utf8_lossy(&body).contains("boss@"), "Bcc leaked into headers");
+    assert_eq!(
+        entry.envelope.rcpt_to,
+        ["office@example.test", "boss@example.test"]
+    );
+    assert!(
+        !String::from_utf8_lossy(&body).contains("boss@"),
+        "Bcc leaked into headers"
+    );
 }
 
 #[tokio::test]
 async fn smuggled_lf_dot_lf_does_not_end_the_message() {
     let t = TestGateway::start(|_| {}).await;
     let mut c = Raw::connect(t.smtp()).await;
-    let content = "Subject: a\r\n\r\nbefore\n.\nMAIL FROM:<evil@x.test>\r\nRCPT TO:<victim@y.test>\r\n";
-    let reply = c.send_mail("scan@mfp.test", &["office@example.test"], content).await;
+    let content =
+        "Subject: a\r\n\r\nbefore\n.\nMAIL FROM:<evil@x.test>\r\nRCPT TO:<victim@y.test>\r\n";
+    let reply = c
+        .send_mail("scan@mfp.test", &["office@example.test"], content)
+        .await;
     expect_code(&reply, "250");
     expect_code(&c.cmd("QUIT").await, "221");
     let (entry, body) = t.only_message().await;
@@ -190,7 +216,8 @@ async fn pipelined_transaction_in_one_write() {
     let mut c = Raw::connect(t.smtp()).await;
     expect_code(&c.reply().await, "220");
     expect_code(&c.cmd("EHLO mfp").await, "250");
-    c.send("MAIL FROM:<a@mfp.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n").await;
+    c.send("MAIL FROM:<a@mfp.test>\r\nRCPT TO:<b@example.test>\r\nDATA\r\n")
+        .await;
     expect_code(&c.reply().await, "250");
     expect_code(&c.reply().await, "250");
     expect_code(&c.reply().await, "354");
@@ -218,7 +245,14 @@ mod hmac_md5 {
         let Command::AuthResponse(line) = client.respond(&encoded).unwrap() else {
             panic!("expected a response line");
         };
-        let raw = base64::engine::general_purpose::STANDARD.decode(line).unwrap();
-        String::from_utf8(raw).unwrap().split_once(' ').unwrap().1.to_string()
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(line)
+            .unwrap();
+        String::from_utf8(raw)
+            .unwrap()
+            .split_once(' ')
+            .unwrap()
+            .1
+            .to_string()
     }
 }

@@ -7,9 +7,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::Duration;
 
-use scanrelay_gateway::settings::{
-    DeliverySettings, DeviceAccount, ListenSettings, Settings,
-};
+use scanrelay_gateway::settings::{DeliverySettings, DeviceAccount, ListenSettings, Settings};
 use scanrelay_gateway::{Gateway, RunningGateway};
 use scanrelay_spool::Entry;
 use tempfile::TempDir;
@@ -154,7 +152,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Raw<S> {
     pub async fn send_mail(&mut self, from: &str, to: &[&str], content: &str) -> String {
         assert!(self.reply().await.starts_with("220 "));
         assert!(self.cmd("EHLO device.test").await.starts_with("250"));
-        assert!(self.cmd(&format!("MAIL FROM:<{from}>")).await.starts_with("250"));
+        assert!(
+            self.cmd(&format!("MAIL FROM:<{from}>"))
+                .await
+                .starts_with("250")
+        );
         for rcpt in to {
             let reply = self.cmd(&format!("RCPT TO:<{rcpt}>")).await;
             assert!(reply.starts_with("250"), "{reply}");
@@ -175,11 +177,10 @@ pub fn expect_code(reply: &str, code: &str) {
 pub async fn run(program: &str, args: &[&str]) -> Output {
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(args).kill_on_drop(true);
-    let output = tokio::time::timeout(Duration::from_secs(60), cmd.output())
+    tokio::time::timeout(Duration::from_secs(60), cmd.output())
         .await
         .unwrap_or_else(|_| panic!("{program} timed out"))
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    output
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
 }
 
 /// stdout and stderr as one string, for assertions and failure messages.
@@ -193,7 +194,10 @@ pub fn text(out: &Output) -> String {
 
 /// The stored message without the gateway's `Received:` trace header (two lines, folded).
 pub fn without_received(body: &[u8]) -> &[u8] {
-    assert!(body.starts_with(b"Received: from "), "no Received header first");
+    assert!(
+        body.starts_with(b"Received: from "),
+        "no Received header first"
+    );
     let first = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
     let second = first + body[first..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
     assert_eq!(body[first], b'\t', "Received is folded onto a second line");

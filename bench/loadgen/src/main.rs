@@ -1,0 +1,60 @@
+//! `scanrelay-loadgen`: the benchmark's outside view of a mail relay, as office devices see it.
+//!
+//! * `send`: N concurrent plain-SMTP clients send generated messages and record when each was
+//!   accepted (JSON summary on stdout, one JSON line per accepted message in the accept log).
+//! * `delivered`: waits for the run's messages in the upstream Maildir and computes the
+//!   accept-to-upstream latency from the delivered files' mtimes.
+//! * `memwatch`: samples the RSS of a process or a process group until stopped.
+//! * `report`: merges the per-case files of `bench/run` into results JSON and a markdown table.
+//!
+//! Standalone on purpose: it shares no code with scanrelay.
+#![forbid(unsafe_code)]
+
+mod delivered;
+mod memwatch;
+mod message;
+mod report;
+mod send;
+mod smtp;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Benchmark load generator for scanrelay (plain SMTP, loopback only).
+#[derive(Debug, Parser)]
+#[command(name = "scanrelay-loadgen", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Send messages with N concurrent clients and measure accept latency and throughput.
+    Send(send::SendArgs),
+    /// Wait for a run's messages in a Maildir and measure accept-to-upstream latency.
+    Delivered(delivered::DeliveredArgs),
+    /// Sample the memory of a process or process group until SIGTERM.
+    Memwatch(memwatch::MemwatchArgs),
+    /// Merge bench/run's per-case files into results JSON and a markdown table.
+    Report(report::ReportArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Send(a) => send::run(a),
+        Command::Delivered(a) => delivered::run(a),
+        Command::Memwatch(a) => memwatch::run(a),
+        Command::Report(a) => report::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("scanrelay-loadgen: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
