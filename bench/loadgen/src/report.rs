@@ -71,6 +71,8 @@ struct Case {
     peak_rss_kib: Option<u64>,
     /// How `peak_rss_kib` was obtained.
     peak_rss_method: &'static str,
+    /// Peak over samples of the summed proportional set size (shared pages split).
+    peak_pss_kib: Option<u64>,
     send: Option<SendSummary>,
     delivered: Option<DeliveredSummary>,
     memory: Option<MemSummary>,
@@ -87,6 +89,7 @@ struct Ratio {
     upstream_p50: Option<f64>,
     upstream_p99: Option<f64>,
     peak_rss: Option<f64>,
+    peak_pss: Option<f64>,
 }
 
 /// Runs `report`.
@@ -125,6 +128,7 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>> {
             )
         };
         cases.push(Case {
+            peak_pss_kib: memory.as_ref().map(|m| m.peak_pss_sum_kib),
             send: read_json(&d.join("send.json")),
             delivered: read_json(&d.join("delivered.json")),
             memory,
@@ -162,6 +166,7 @@ fn ratios(cases: &[Case]) -> Vec<Ratio> {
         };
         let aps = |c: &Case| c.send.as_ref().map(|x| x.accepts_per_s);
         let rss = |c: &Case| c.peak_rss_kib.map(|k| k as f64);
+        let pss = |c: &Case| c.peak_pss_kib.map(|k| k as f64);
         out.push(Ratio {
             size: s.meta.size.clone(),
             clients: s.meta.clients,
@@ -171,6 +176,7 @@ fn ratios(cases: &[Case]) -> Vec<Ratio> {
             upstream_p50: div(up(s, |l| l.p50_ms), up(p, |l| l.p50_ms)),
             upstream_p99: div(up(s, |l| l.p99_ms), up(p, |l| l.p99_ms)),
             peak_rss: div(rss(s), rss(p)),
+            peak_pss: div(pss(s), pss(p)),
         });
     }
     out
@@ -180,8 +186,8 @@ fn markdown(cases: &[Case], ratios: &[Ratio]) -> String {
     let mut md = String::new();
     md.push_str(
         "| target | size | clients | msgs | accepts/s | MB/s | accept ms p50 / p95 / p99 \
-         | accept-to-upstream ms p50 / p95 / p99 / max | peak RSS MiB | errors |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+         | accept-to-upstream ms p50 / p95 / p99 / max | peak RSS MiB | peak PSS MiB | errors |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
     for c in cases {
         let _ = writeln!(md, "{}", case_row(c));
@@ -189,14 +195,14 @@ fn markdown(cases: &[Case], ratios: &[Ratio]) -> String {
     if !ratios.is_empty() {
         md.push_str(
             "\n| size | clients | accepts/s ratio | accept p50 ratio | accept p99 ratio \
-             | upstream p50 ratio | upstream p99 ratio | peak RSS ratio |\n\
-             |---|--:|--:|--:|--:|--:|--:|--:|\n",
+             | upstream p50 ratio | upstream p99 ratio | peak RSS ratio | peak PSS ratio |\n\
+             |---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for r in ratios {
             let f = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.2}"));
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 r.size,
                 r.clients,
                 f(r.accepts_per_s),
@@ -204,7 +210,8 @@ fn markdown(cases: &[Case], ratios: &[Ratio]) -> String {
                 f(r.accept_p99),
                 f(r.upstream_p50),
                 f(r.upstream_p99),
-                f(r.peak_rss)
+                f(r.peak_rss),
+                f(r.peak_pss)
             );
         }
         md.push_str("\n(ratios are scanrelay / postfix-relay)\n");
@@ -216,7 +223,7 @@ fn case_row(c: &Case) -> String {
     let m = &c.meta;
     if m.status != "ok" && c.send.is_none() {
         return format!(
-            "| {} | {} | {} | {} | {}: {} | | | | | |",
+            "| {} | {} | {} | {} | {}: {} | | | | | | |",
             m.target, m.size, m.clients, m.messages, m.status, m.note
         );
     }
@@ -236,7 +243,7 @@ fn case_row(c: &Case) -> String {
         });
     let errors = s.map_or(0, |s| s.errors) + c.delivered.as_ref().map_or(0, |d| d.missing as u64);
     format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         m.target,
         m.size,
         m.clients,
@@ -245,8 +252,12 @@ fn case_row(c: &Case) -> String {
         s.map_or("-".into(), |s| format!("{:.1}", s.mb_per_s)),
         acc,
         up,
-        c.peak_rss_kib
-            .map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+        mib(c.peak_rss_kib),
+        mib(c.peak_pss_kib),
         errors
     )
+}
+
+fn mib(kib: Option<u64>) -> String {
+    kib.map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0))
 }

@@ -4,6 +4,7 @@
 //! observation. Used by `check` and by the gateway's delivery, so both diagnose alike.
 
 use scanrelay_client::{ClientError, Facts, StepName, TlsFailure};
+use scanrelay_proto::Reply;
 use scanrelay_proto::sasl::SaslError;
 
 use crate::causes::{Cause, ReplyFacts, Stage};
@@ -27,11 +28,46 @@ pub fn stage_of(step: StepName) -> Stage {
     }
 }
 
-/// Diagnoses a client error. `token_auth` says whether AUTH used an OAuth2 token, where a
-/// credentials refusal means the token was rejected.
+/// The facts of a reply that the classifier reads.
+pub fn reply_facts(reply: &Reply) -> ReplyFacts {
+    ReplyFacts {
+        code: reply.code,
+        enhanced: reply.enhanced().map(|e| e.to_string()),
+        text: reply.text(),
+    }
+}
+
+/// Classifies a reply received at `stage`.
+pub fn reply_cause(stage: Stage, reply: &Reply, provider: Option<&Provider>) -> Cause {
+    classify_reply(Some(stage), &reply_facts(reply), provider)
+}
+
+/// The stage a client error happened at, when it says.
+pub fn failure_stage(err: &ClientError) -> Option<Stage> {
+    match err {
+        ClientError::Rejected { step, .. }
+        | ClientError::Timeout { step, .. }
+        | ClientError::Io { step, .. }
+        | ClientError::Closed { step }
+        | ClientError::Protocol { step, .. } => Some(stage_of(*step)),
+        ClientError::Dns { .. } => Some(Stage::Dns),
+        ClientError::ConnectRefused { .. } => Some(Stage::Connect),
+        ClientError::TlsModeMismatch { .. } | ClientError::Tls { .. } => Some(Stage::Tls),
+        ClientError::StartTlsUnavailable => Some(Stage::StartTls),
+        ClientError::AuthNotOffered
+        | ClientError::MechanismUnsupported { .. }
+        | ClientError::Sasl { .. } => Some(Stage::Auth),
+        ClientError::Body(_) => Some(Stage::Data),
+        ClientError::InvalidAddress(_) => None,
+    }
+}
+
+/// Diagnoses a client error. `facts` (what the session saw, when known) refines a missing
+/// AUTH into "STARTTLS required"; `token_auth` says whether AUTH used an OAuth2 token, where
+/// a credentials refusal means the token was rejected.
 pub fn cause_of(
     error: &ClientError,
-    facts: &Facts,
+    facts: Option<&Facts>,
     token_auth: bool,
     provider: Option<&Provider>,
 ) -> Cause {
@@ -67,8 +103,10 @@ pub fn cause_of(
         },
         ClientError::StartTlsUnavailable => Cause::TlsStarttlsUnavailable,
         ClientError::AuthNotOffered => {
-            let starttls_offered = facts.ehlo.as_ref().is_some_and(|e| e.starttls());
-            if facts.tls.is_none() && starttls_offered {
+            let starttls_offered = facts
+                .and_then(|f| f.ehlo.as_ref())
+                .is_some_and(|e| e.starttls());
+            if facts.is_some_and(|f| f.tls.is_none()) && starttls_offered {
                 Cause::TlsStarttlsRequired
             } else {
                 Cause::AuthNotOffered
@@ -82,12 +120,7 @@ pub fn cause_of(
         ClientError::InvalidAddress(_) => Cause::SyntaxError,
         ClientError::Sasl { .. } | ClientError::Body(_) => Cause::Unknown,
         ClientError::Rejected { step, reply } => {
-            let reply_facts = ReplyFacts {
-                code: reply.code,
-                enhanced: reply.enhanced().map(|e| e.to_string()),
-                text: reply.text(),
-            };
-            let cause = classify_reply(Some(stage_of(*step)), &reply_facts, provider);
+            let cause = reply_cause(stage_of(*step), reply, provider);
             if *step == StepName::Auth && token_auth && cause == Cause::AuthBadCredentials {
                 Cause::AuthOauthTokenRejected
             } else {

@@ -213,8 +213,10 @@ pub static RULES: &[Rule] = &[
         "relaying not allowed",
     ]),
     r(C::RelayDenied).enh("x.7.1").text(&["relay"]),
+    // "Try again later" alone is rate limiting only when the server drops the session (421,
+    // Gmail's EHLO throttle); a 451 "try again later" is an ordinary temporary failure.
+    r(C::RateLimited).code(421).text(&["try again later"]),
     r(C::RateLimited).codes(400, 499).text(&[
-        "try again later",
         "rate limit",
         "slow down",
         "unusual rate",

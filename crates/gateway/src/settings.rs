@@ -70,8 +70,8 @@ pub enum FromPolicy {
     Keep,
 }
 
-/// The upstream server the gateway delivers through.
-#[derive(Debug, Clone)]
+/// The upstream server the gateway delivers through. `Debug` never shows the password.
+#[derive(Clone)]
 pub struct UpstreamSettings {
     /// Provider preset id, for its rules and advice.
     pub provider: Option<String>,
@@ -95,6 +95,24 @@ pub struct UpstreamSettings {
     pub helo: String,
     /// Per-step timeout.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for UpstreamSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpstreamSettings")
+            .field("provider", &self.provider)
+            .field("server", &self.server)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("ca_file", &self.ca_file)
+            .field("from_policy", &self.from_policy)
+            .field("max_connections", &self.max_connections)
+            .field("helo", &self.helo)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// Retry and bounce policy.

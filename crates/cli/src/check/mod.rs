@@ -46,7 +46,7 @@ pub async fn run(plan: &Plan) -> Outcome {
         None => Cause::Ok,
         Some(e) => {
             let token = matches!(plan.client.credentials, Some(Credentials::Token { .. }));
-            cause_of(e, &facts, token, provider)
+            cause_of(e, Some(&facts), token, provider)
         }
     };
     let advice = advise(cause, provider, plan.lang);

@@ -348,10 +348,10 @@ fn delivered_ids(p: &scanrelay_test_support::Peers, prefix: &str) -> HashSet<Str
         };
         let text = String::from_utf8_lossy(&bytes);
         for line in text.lines().take(60) {
-            if let Some(id) = line.strip_prefix("X-Test-Id: ") {
-                if id.starts_with(prefix) {
-                    ids.insert(id.trim().to_string());
-                }
+            if let Some(id) = line.strip_prefix("X-Test-Id: ")
+                && id.starts_with(prefix)
+            {
+                ids.insert(id.trim().to_string());
             }
         }
     }

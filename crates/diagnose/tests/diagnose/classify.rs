@@ -53,6 +53,12 @@ fn unseen_providers_land_through_enhanced_codes() {
 }
 
 const WORDINGS: &[(Option<Stage>, &str, Cause)] = &[
+    // Postfix check_recipient_access DEFER: a temporary failure, not rate limiting.
+    (
+        Some(Stage::Rcpt),
+        "451 4.3.0 <tempfail@example.test>: Recipient address rejected: Temporary failure for tests, try again later",
+        ServerTemporary,
+    ),
     (
         Some(Stage::Rcpt),
         "550 5.7.1 Relay access denied",

@@ -188,22 +188,33 @@ async fn try_attempt(ctx: &Ctx, id: &MessageId) -> Result<Option<Instant>, Spool
         return Err(SpoolError::NotFound(id.clone()));
     }
     let outcome = Outcome::from_result(&pending, result);
-    record(ctx, &entry, upstream.as_ref(), outcome).await
+    record(ctx, &entry, &pending, upstream.as_ref(), outcome).await
 }
 
-/// Recipients not yet delivered to nor failed for good.
+/// Recipients still to try: those neither delivered to nor failed for good. When only failed
+/// ones are left, the message was failed and an operator queued it again (`queue retry`):
+/// then the failed recipients are tried again.
 pub(crate) fn pending_recipients(entry: &Entry) -> Vec<String> {
-    let done =
-        |rcpt: &String| {
-            entry.delivery.per_rcpt.iter().any(|s| {
-                s.rcpt == *rcpt && matches!(s.state, RcptState::Delivered | RcptState::Failed)
-            })
-        };
-    entry
-        .envelope
-        .rcpt_to
+    let state_of = |rcpt: &String| {
+        entry
+            .delivery
+            .per_rcpt
+            .iter()
+            .find(|s| s.rcpt == *rcpt)
+            .map_or(RcptState::Pending, |s| s.state)
+    };
+    let rcpts = &entry.envelope.rcpt_to;
+    let open: Vec<String> = rcpts
         .iter()
-        .filter(|r| !done(r))
+        .filter(|r| !matches!(state_of(r), RcptState::Delivered | RcptState::Failed))
+        .cloned()
+        .collect();
+    if !open.is_empty() {
+        return open;
+    }
+    rcpts
+        .iter()
+        .filter(|r| state_of(r) == RcptState::Failed)
         .cloned()
         .collect()
 }
@@ -253,6 +264,7 @@ async fn prepare(
 async fn record(
     ctx: &Ctx,
     entry: &Entry,
+    pending: &[String],
     upstream: &dyn Upstream,
     mut outcome: Outcome,
 ) -> Result<Option<Instant>, SpoolError> {
@@ -269,8 +281,10 @@ async fn record(
         .delivery
         .per_rcpt
         .iter()
-        .any(|s| s.state == RcptState::Failed);
+        .any(|s| s.state == RcptState::Failed && !pending.contains(&s.rcpt));
     if outcome.deferred.is_empty() && outcome.failed.is_empty() && !failed_before {
+        // Recorded first: if the removal fails, a rescan removes it, it is never resent.
+        ctx.spool.update(id, |d| d.state = State::Delivered).await?;
         ctx.spool.remove(id).await?;
         tracing::info!(%id, upstream = upstream.name(), "delivered");
         return Ok(None);
@@ -278,7 +292,9 @@ async fn record(
     let delay = ctx.backoff.delay(entry.delivery.attempts + 1);
     let entry_after = ctx
         .spool
-        .update(id, |d| apply(d, &outcome, now, delay))
+        .update(id, |d| {
+            apply(d, &entry.envelope.rcpt_to, &outcome, now, delay)
+        })
         .await?;
     log_outcome(&entry_after, &outcome, reason);
     if !outcome.failed.is_empty() {
@@ -293,7 +309,7 @@ async fn record(
 }
 
 /// The new delivery state after an attempt that did not deliver to everyone.
-fn apply(d: &mut Delivery, outcome: &Outcome, now: u64, delay: Duration) {
+fn apply(d: &mut Delivery, rcpts: &[String], outcome: &Outcome, now: u64, delay: Duration) {
     d.attempts += 1;
     let statuses = outcome
         .delivered
@@ -325,6 +341,12 @@ fn apply(d: &mut Delivery, outcome: &Outcome, now: u64, delay: Duration) {
             }),
         }
     }
+    d.per_rcpt.sort_by_key(|s| {
+        rcpts
+            .iter()
+            .position(|r| *r == s.rcpt)
+            .unwrap_or(usize::MAX)
+    });
     if let Some(why) = outcome.headline() {
         d.last_reply = why.reply.as_ref().map(|r| r.wire_lines().join("\n"));
         d.last_cause = Some(why.cause.to_string());

@@ -23,7 +23,6 @@
 mod attempt;
 mod backoff;
 mod bounce;
-mod cause;
 mod clock;
 pub mod dsn;
 pub mod rewrite;
@@ -32,7 +31,6 @@ mod smtp_upstream;
 mod upstream;
 
 pub use backoff::{Backoff, BackoffError};
-pub use cause::{failure_cause, reply_cause, stage_of_step};
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use scheduler::{Scheduler, SchedulerHandle};
 pub use smtp_upstream::{DEFAULT_IDLE_TIMEOUT, SmtpUpstream, UpstreamSetupError};

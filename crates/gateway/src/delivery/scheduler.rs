@@ -251,7 +251,15 @@ impl Runner {
                 }
                 None
             }
-            State::Waiting | State::Sending => Some(Instant::now()),
+            State::Waiting => Some(Instant::now()),
+            // Interrupted (stop, crash, or the outcome could not be recorded): not sooner
+            // than `retry_min` after that attempt, so a spool that cannot record outcomes
+            // does not turn into a resend loop.
+            State::Sending => {
+                let last = entry.delivery.last_attempt.unwrap_or(0);
+                let retry_min = self.ctx.backoff.min().as_secs();
+                Some(self.due_instant(last.saturating_add(retry_min)))
+            }
             State::Queued | State::Deferred => Some(self.due_instant(entry.delivery.next_attempt)),
         };
         self.queue.schedule(id, due, Some(stamp));

@@ -20,11 +20,11 @@ use scanrelay_proto::EhloInfo;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
-use crate::delivery::cause::{failure_cause, failure_stage, reply_cause};
 use crate::delivery::upstream::{
     DeliveryError, DeliveryFuture, DeliveryReport, OutgoingMessage, RecipientFailure, Upstream,
 };
 use crate::settings::{FromPolicy, UpstreamSettings};
+use scanrelay_diagnose::{cause_of, failure_stage, reply_cause};
 
 /// How long an idle session is kept for reuse by default.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -205,11 +205,7 @@ impl SmtpUpstream {
 
     fn session_error(&self, failure: Failure) -> DeliveryError {
         let Failure { error, facts } = failure;
-        let mut cause = failure_cause(&error, self.provider);
-        let starttls_offered = facts.ehlo.as_ref().is_some_and(EhloInfo::starttls);
-        if matches!(error, ClientError::AuthNotOffered) && facts.tls.is_none() && starttls_offered {
-            cause = Cause::TlsStarttlsRequired;
-        }
+        let cause = cause_of(&error, Some(&facts), false, self.provider);
         DeliveryError::Session {
             stage: failure_stage(&error),
             detail: error.to_string(),
@@ -303,7 +299,7 @@ impl SmtpUpstream {
                 error: DeliveryError::Connection {
                     stage,
                     detail: other.to_string(),
-                    cause: failure_cause(&other, self.provider),
+                    cause: cause_of(&other, None, false, self.provider),
                 },
                 reusable: false,
             },

@@ -7,9 +7,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use scanrelay_diagnose::Stage;
-use scanrelay_gateway::delivery::{
-    Backoff, DeliveryReport, RecipientFailure, Upstream, reply_cause,
-};
+use scanrelay_diagnose::reply_cause;
+use scanrelay_gateway::delivery::{Backoff, DeliveryReport, RecipientFailure, Upstream};
 use scanrelay_spool::{RcptState, State};
 
 use crate::delivery_support::{
@@ -357,7 +356,7 @@ async fn a_failing_bounce_is_not_bounced_again() {
         all.len() == 2 && all.iter().all(|e| e.delivery.state == State::Failed)
     })
     .await;
-    tokio::time::sleep(Duration::from_secs(7 * 24 * 3600)).await;
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
     running.stop().await;
     assert_eq!(
         entries(&t.spool).await.len(),
@@ -430,8 +429,96 @@ async fn a_message_deleted_by_the_operator_is_skipped() {
     .await;
     // `scanrelay queue delete` from another process.
     t.spool.remove(&id).await.unwrap();
-    tokio::time::sleep(Duration::from_secs(24 * 3600)).await;
+    tokio::time::sleep(Duration::from_secs(3 * 3600)).await;
     running.stop().await;
     assert_eq!(fake.calls().len(), 1, "not tried again after deletion");
     assert!(entries(&t.spool).await.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn wake_picks_up_a_new_message_before_the_next_rescan() {
+    let t = temp_spool().await;
+    let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
+    let mut settings = delivery_settings();
+    settings.rescan_interval = Duration::from_secs(3600);
+    let running = Running::start(&t.spool, Some(fake.clone()), settings);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let started = tokio::time::Instant::now();
+    spool_message(
+        &t.spool,
+        "scan@office.lan",
+        &["boss@example.com"],
+        &scan_mail("scan@office.lan"),
+    )
+    .await;
+    running.handle.wake();
+    eventually("the new message is delivered", DAY, || async {
+        entries(&t.spool).await.is_empty()
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "woken, not rescanned: {:?}",
+        started.elapsed()
+    );
+    running.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupted_attempt_waits_retry_min_before_it_is_resent() {
+    let t = temp_spool().await;
+    let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
+    let id = spool_message(
+        &t.spool,
+        "scan@office.lan",
+        &["boss@example.com"],
+        &scan_mail("scan@office.lan"),
+    )
+    .await;
+    // The server stopped (or could not record the outcome) in the middle of an attempt.
+    t.spool
+        .update(&id, |d| {
+            d.state = State::Sending;
+            d.last_attempt = Some(BASE);
+        })
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let running = Running::start(&t.spool, Some(fake.clone()), delivery_settings());
+    eventually("the message is delivered", DAY, || async {
+        entries(&t.spool).await.is_empty()
+    })
+    .await;
+    running.stop().await;
+    let calls = fake.calls();
+    assert_eq!(calls.len(), 1);
+    assert!(
+        calls[0].at - started >= Duration::from_secs(60),
+        "resent too soon: {:?}",
+        calls[0].at - started
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_delivered_message_left_in_the_spool_is_removed_not_resent() {
+    let t = temp_spool().await;
+    let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
+    let id = spool_message(
+        &t.spool,
+        "scan@office.lan",
+        &["boss@example.com"],
+        &scan_mail("scan@office.lan"),
+    )
+    .await;
+    t.spool
+        .update(&id, |d| d.state = State::Delivered)
+        .await
+        .unwrap();
+    let running = Running::start(&t.spool, Some(fake.clone()), delivery_settings());
+    eventually("the leftover is removed", DAY, || async {
+        entries(&t.spool).await.is_empty()
+    })
+    .await;
+    running.stop().await;
+    assert!(fake.calls().is_empty());
 }

@@ -5,10 +5,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use scanrelay_diagnose::reply_cause;
 use scanrelay_diagnose::{Cause, Stage};
 use scanrelay_gateway::delivery::{
     DeliveryError, DeliveryFuture, DeliveryReport, OutgoingMessage, Scheduler, SchedulerHandle,
-    TokioClock, Upstream, reply_cause,
+    TokioClock, Upstream,
 };
 use scanrelay_gateway::settings::DeliverySettings;
 use scanrelay_proto::Reply;
@@ -79,7 +80,6 @@ pub struct Call {
     pub id: MessageId,
     pub mail_from: String,
     pub rcpt_to: Vec<String>,
-    pub size: u64,
     pub body: Vec<u8>,
     /// tokio time of the call.
     pub at: Instant,
@@ -154,7 +154,6 @@ impl FakeUpstream {
                 id: msg.id,
                 mail_from: msg.mail_from,
                 rcpt_to: msg.rcpt_to,
-                size: msg.size,
                 body,
                 at: Instant::now(),
                 attempts_before,

@@ -261,3 +261,52 @@ async fn configured_certificate_is_used() {
     assert_eq!(t.gw.cert().cert_path, pki.leaf().cert_pem_path());
     assert!(!t.dir.path().join("tls").exists());
 }
+
+#[tokio::test]
+async fn auth_is_offered_only_after_tls_by_default() {
+    let t = TestGateway::start(|s| s.devices = vec![device("mfp-3f", "pw-3f")]).await;
+    let mut c = Raw::connect(t.smtp()).await;
+    expect_code(&c.reply().await, "220");
+    let ehlo = c.cmd("EHLO mfp").await;
+    assert!(ehlo.contains("STARTTLS"), "{ehlo}");
+    assert!(!ehlo.contains("AUTH"), "AUTH offered in clear text: {ehlo}");
+    let plain = format!("AUTH PLAIN {}", B64.encode("\0mfp-3f\0pw-3f"));
+    expect_code(&c.cmd(&plain).await, "538 5.7.11");
+}
+
+#[tokio::test]
+async fn a_port_in_use_is_reported_with_its_key() {
+    let first = TestGateway::start(|_| {}).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = settings(dir.path());
+    s.listen.smtp = Some(first.smtp());
+    let err = scanrelay_gateway::Gateway::start(s).await.unwrap_err();
+    let shown = err.to_string();
+    assert!(
+        shown.contains("listen.smtp") && shown.contains(&first.smtp().to_string()),
+        "{shown}"
+    );
+}
+
+#[tokio::test]
+async fn with_an_upstream_configured_the_banner_names_it() {
+    let t = TestGateway::start(|s| {
+        s.upstream = Some(scanrelay_gateway::settings::UpstreamSettings {
+            provider: None,
+            server: "127.0.0.1".to_string(),
+            port: 1,
+            tls: scanrelay_proto::TlsMode::None,
+            username: None,
+            password: None,
+            ca_file: None,
+            from_policy: scanrelay_gateway::settings::FromPolicy::Keep,
+            max_connections: 1,
+            helo: HOST.to_string(),
+            timeout: Duration::from_secs(5),
+        });
+    })
+    .await;
+    let banner = t.gw.banner();
+    assert!(banner.contains("upstream: 127.0.0.1:1 (none)"), "{banner}");
+    assert!(!banner.contains("no upstream configured"), "{banner}");
+}

@@ -4,6 +4,9 @@
 mod config;
 mod config_errors;
 mod delivery;
+mod delivery_dsn;
+mod delivery_rewrite;
+mod delivery_smtp;
 mod delivery_support;
 mod listener;
 mod listener_limits;
