@@ -42,6 +42,9 @@ fn parse_kv(s: &str) -> Result<(String, String), String> {
 pub struct Meta {
     /// Position in the run.
     pub order: u32,
+    /// Round (1-based) of the matrix this case belongs to.
+    #[serde(default)]
+    pub round: u32,
     /// postfix-relay or scanrelay.
     pub target: String,
     /// Body size as given (100KB, 10MB).
@@ -78,7 +81,27 @@ struct Case {
     memory: Option<MemSummary>,
 }
 
-/// scanrelay divided by postfix-relay for one size and client count.
+/// Every round of one target x size x clients, and the round the table shows.
+#[derive(Debug, Clone, Serialize)]
+struct Group {
+    target: String,
+    size: String,
+    clients: u64,
+    rounds: usize,
+    rounds_ok: usize,
+    /// Smallest and largest accepts/s over the successful rounds.
+    accepts_per_s_range: Option<(f64, f64)>,
+    /// Run id of the round with the median accepts/s (its figures are the ones shown).
+    median_run_id: Option<String>,
+    /// Messages not accepted or not delivered, over all rounds.
+    errors: u64,
+    #[serde(skip)]
+    median: Option<usize>,
+    #[serde(skip)]
+    first: usize,
+}
+
+/// scanrelay divided by postfix-relay for one size and client count (median rounds).
 #[derive(Debug, Clone, Serialize)]
 struct Ratio {
     size: String,
@@ -95,17 +118,19 @@ struct Ratio {
 /// Runs `report`.
 pub fn run(args: &ReportArgs) -> Result<()> {
     let cases = load_cases(&args.cases)?;
-    let ratios = ratios(&cases);
+    let groups = group(&cases);
+    let ratios = ratios(&cases, &groups);
     let info: BTreeMap<_, _> = args.info.iter().cloned().collect();
     let results = serde_json::json!({
         "date": args.date,
         "environment": info,
-        "cases": cases,
+        "summary": groups,
         "ratios_scanrelay_over_postfix": ratios,
+        "cases": cases,
     });
     std::fs::write(&args.out, serde_json::to_string_pretty(&results)? + "\n")
         .with_context(|| format!("write {}", args.out.display()))?;
-    print!("{}", markdown(&cases, &ratios));
+    print!("{}", markdown(&cases, &groups, &ratios));
     Ok(())
 }
 
@@ -147,55 +172,120 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Option<T> {
     serde_json::from_str(&text).ok()
 }
 
-fn ratios(cases: &[Case]) -> Vec<Ratio> {
-    let ok = |target: &str, c: &Case| c.meta.target == target && c.meta.status == "ok";
+fn accepts_per_s(c: &Case) -> Option<f64> {
+    c.send.as_ref().map(|s| s.accepts_per_s)
+}
+
+fn case_errors(c: &Case) -> u64 {
+    c.send.as_ref().map_or(0, |s| s.errors) + c.delivered.as_ref().map_or(0, |d| d.missing as u64)
+}
+
+/// Groups the rounds of each target x size x clients, in order of first appearance.
+fn group(cases: &[Case]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (i, c) in cases.iter().enumerate() {
+        let m = &c.meta;
+        let pos = groups
+            .iter()
+            .position(|g| g.target == m.target && g.size == m.size && g.clients == m.clients);
+        let pos = pos.unwrap_or_else(|| {
+            groups.push(Group {
+                target: m.target.clone(),
+                size: m.size.clone(),
+                clients: m.clients,
+                rounds: 0,
+                rounds_ok: 0,
+                accepts_per_s_range: None,
+                median_run_id: None,
+                errors: 0,
+                median: None,
+                first: i,
+            });
+            members.push(Vec::new());
+            groups.len() - 1
+        });
+        members[pos].push(i);
+    }
+    for (g, idx) in groups.iter_mut().zip(members) {
+        g.rounds = idx.len();
+        g.errors = idx.iter().map(|&i| case_errors(&cases[i])).sum();
+        let mut ok: Vec<(f64, usize)> = idx
+            .iter()
+            .filter(|&&i| cases[i].meta.status == "ok")
+            .filter_map(|&i| Some((accepts_per_s(&cases[i])?, i)))
+            .collect();
+        ok.sort_by(|a, b| a.0.total_cmp(&b.0));
+        g.rounds_ok = ok.len();
+        if let (Some(lo), Some(hi)) = (ok.first(), ok.last()) {
+            g.accepts_per_s_range = Some((lo.0, hi.0));
+            let mid = ok[(ok.len() - 1) / 2].1;
+            g.median = Some(mid);
+            g.median_run_id = Some(cases[mid].meta.run_id.clone());
+        }
+    }
+    groups
+}
+
+fn ratios(cases: &[Case], groups: &[Group]) -> Vec<Ratio> {
+    let median = |target: &str, size: &str, clients: u64| {
+        groups
+            .iter()
+            .find(|g| g.target == target && g.size == size && g.clients == clients)
+            .and_then(|g| g.median)
+            .map(|i| &cases[i])
+    };
     let mut out = Vec::new();
-    for s in cases.iter().filter(|c| ok("scanrelay", c)) {
-        let Some(p) = cases.iter().find(|p| {
-            ok("postfix-relay", p) && p.meta.size == s.meta.size && p.meta.clients == s.meta.clients
-        }) else {
+    for g in groups.iter().filter(|g| g.target == "scanrelay") {
+        let (Some(s), Some(p)) = (
+            median("scanrelay", &g.size, g.clients),
+            median("postfix-relay", &g.size, g.clients),
+        ) else {
             continue;
         };
-        let div = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) if b > 0.0 => Some(round3(a / b)),
-            _ => None,
-        };
-        let acc = |c: &Case, f: fn(&Latency) -> f64| c.send.as_ref()?.accept_latency.map(|l| f(&l));
-        let up = |c: &Case, f: fn(&Latency) -> f64| {
-            c.delivered.as_ref()?.upstream_latency.map(|l| f(&l))
-        };
-        let aps = |c: &Case| c.send.as_ref().map(|x| x.accepts_per_s);
-        let rss = |c: &Case| c.peak_rss_kib.map(|k| k as f64);
-        let pss = |c: &Case| c.peak_pss_kib.map(|k| k as f64);
-        out.push(Ratio {
-            size: s.meta.size.clone(),
-            clients: s.meta.clients,
-            accepts_per_s: div(aps(s), aps(p)),
-            accept_p50: div(acc(s, |l| l.p50_ms), acc(p, |l| l.p50_ms)),
-            accept_p99: div(acc(s, |l| l.p99_ms), acc(p, |l| l.p99_ms)),
-            upstream_p50: div(up(s, |l| l.p50_ms), up(p, |l| l.p50_ms)),
-            upstream_p99: div(up(s, |l| l.p99_ms), up(p, |l| l.p99_ms)),
-            peak_rss: div(rss(s), rss(p)),
-            peak_pss: div(pss(s), pss(p)),
-        });
+        out.push(ratio(s, p));
     }
     out
 }
 
-fn markdown(cases: &[Case], ratios: &[Ratio]) -> String {
+fn ratio(s: &Case, p: &Case) -> Ratio {
+    let div = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => Some(round3(a / b)),
+        _ => None,
+    };
+    let acc = |c: &Case, f: fn(&Latency) -> f64| c.send.as_ref()?.accept_latency.map(|l| f(&l));
+    let up =
+        |c: &Case, f: fn(&Latency) -> f64| c.delivered.as_ref()?.upstream_latency.map(|l| f(&l));
+    let rss = |c: &Case| c.peak_rss_kib.map(|k| k as f64);
+    let pss = |c: &Case| c.peak_pss_kib.map(|k| k as f64);
+    Ratio {
+        size: s.meta.size.clone(),
+        clients: s.meta.clients,
+        accepts_per_s: div(accepts_per_s(s), accepts_per_s(p)),
+        accept_p50: div(acc(s, |l| l.p50_ms), acc(p, |l| l.p50_ms)),
+        accept_p99: div(acc(s, |l| l.p99_ms), acc(p, |l| l.p99_ms)),
+        upstream_p50: div(up(s, |l| l.p50_ms), up(p, |l| l.p50_ms)),
+        upstream_p99: div(up(s, |l| l.p99_ms), up(p, |l| l.p99_ms)),
+        peak_rss: div(rss(s), rss(p)),
+        peak_pss: div(pss(s), pss(p)),
+    }
+}
+
+fn markdown(cases: &[Case], groups: &[Group], ratios: &[Ratio]) -> String {
     let mut md = String::new();
     md.push_str(
-        "| target | size | clients | msgs | accepts/s | MB/s | accept ms p50 / p95 / p99 \
-         | accept-to-upstream ms p50 / p95 / p99 / max | peak RSS MiB | peak PSS MiB | errors |\n\
-         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
+        "| target | size | clients | msgs | accepts/s | accepts/s range | MB/s \
+         | accept ms p50 / p95 / p99 | accept-to-upstream ms p50 / p95 / p99 / max \
+         | delivered/s | peak RSS MiB | peak PSS MiB | errors |\n\
+         |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
-    for c in cases {
-        let _ = writeln!(md, "{}", case_row(c));
+    for g in groups {
+        let _ = writeln!(md, "{}", group_row(cases, g));
     }
     if !ratios.is_empty() {
         md.push_str(
-            "\n| size | clients | accepts/s ratio | accept p50 ratio | accept p99 ratio \
-             | upstream p50 ratio | upstream p99 ratio | peak RSS ratio | peak PSS ratio |\n\
+            "\n| size | clients | accepts/s | accept p50 | accept p99 \
+             | upstream p50 | upstream p99 | peak RSS | peak PSS |\n\
              |---|--:|--:|--:|--:|--:|--:|--:|--:|\n",
         );
         for r in ratios {
@@ -214,50 +304,140 @@ fn markdown(cases: &[Case], ratios: &[Ratio]) -> String {
                 f(r.peak_pss)
             );
         }
-        md.push_str("\n(ratios are scanrelay / postfix-relay)\n");
+        md.push_str("\n(ratios: scanrelay / postfix-relay, median rounds)\n");
     }
     md
 }
 
-fn case_row(c: &Case) -> String {
-    let m = &c.meta;
-    if m.status != "ok" && c.send.is_none() {
+fn group_row(cases: &[Case], g: &Group) -> String {
+    let Some(c) = g.median.map(|i| &cases[i]) else {
+        let m = &cases[g.first].meta;
         return format!(
-            "| {} | {} | {} | {} | {}: {} | | | | | | |",
+            "| {} | {} | {} | {} | {}: {} | | | | | | | | |",
             m.target, m.size, m.clients, m.messages, m.status, m.note
         );
-    }
+    };
     let s = c.send.as_ref();
     let acc = s.and_then(|s| s.accept_latency).map_or("-".into(), |l| {
         format!("{:.1} / {:.1} / {:.1}", l.p50_ms, l.p95_ms, l.p99_ms)
     });
-    let up = c
-        .delivered
-        .as_ref()
-        .and_then(|d| d.upstream_latency)
-        .map_or("-".into(), |l| {
-            format!(
-                "{:.0} / {:.0} / {:.0} / {:.0}",
-                l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
-            )
-        });
-    let errors = s.map_or(0, |s| s.errors) + c.delivered.as_ref().map_or(0, |d| d.missing as u64);
+    let d = c.delivered.as_ref();
+    let up = d.and_then(|d| d.upstream_latency).map_or("-".into(), |l| {
+        format!(
+            "{:.0} / {:.0} / {:.0} / {:.0}",
+            l.p50_ms, l.p95_ms, l.p99_ms, l.max_ms
+        )
+    });
+    let range = g.accepts_per_s_range.map_or("-".into(), |(lo, hi)| {
+        format!("{lo:.0}-{hi:.0} ({}/{})", g.rounds_ok, g.rounds)
+    });
     format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-        m.target,
-        m.size,
-        m.clients,
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        g.target,
+        g.size,
+        g.clients,
         s.map_or(0, |s| s.messages),
         s.map_or("-".into(), |s| format!("{:.1}", s.accepts_per_s)),
+        range,
         s.map_or("-".into(), |s| format!("{:.1}", s.mb_per_s)),
         acc,
         up,
+        d.map_or("-".into(), |d| format!("{:.1}", d.delivered_per_s)),
         mib(c.peak_rss_kib),
         mib(c.peak_pss_kib),
-        errors
+        g.errors
     )
 }
 
 fn mib(kib: Option<u64>) -> String {
     kib.map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::send::ConnMode;
+
+    fn case(target: &str, round: u32, aps: f64, status: &str) -> Case {
+        let send = SendSummary {
+            label: target.into(),
+            run_id: format!("{target}-r{round}"),
+            server: String::new(),
+            connection: ConnMode::PerClient,
+            clients: 1,
+            body_bytes: 100_000,
+            attempted: 10,
+            messages: 10,
+            bytes: 1_000_000,
+            elapsed_s: 1.0,
+            accepts_per_s: aps,
+            mb_per_s: 1.0,
+            accept_latency: None,
+            errors: 0,
+            error_samples: Vec::new(),
+        };
+        Case {
+            meta: Meta {
+                order: round * 2 + u32::from(target == "scanrelay"),
+                round,
+                target: target.into(),
+                size: "100KB".into(),
+                clients: 1,
+                messages: 10,
+                run_id: format!("{target}-r{round}"),
+                status: status.into(),
+                note: String::new(),
+                vmhwm_kib: None,
+            },
+            peak_rss_kib: Some(1024),
+            peak_rss_method: "",
+            peak_pss_kib: Some(512),
+            send: Some(send),
+            delivered: None,
+            memory: None,
+        }
+    }
+
+    #[test]
+    fn median_round_and_ratio() {
+        let cases = vec![
+            case("postfix-relay", 1, 100.0, "ok"),
+            case("scanrelay", 1, 300.0, "ok"),
+            case("postfix-relay", 2, 80.0, "ok"),
+            case("scanrelay", 2, 500.0, "ok"),
+            case("postfix-relay", 3, 120.0, "ok"),
+            case("scanrelay", 3, 10.0, "failed"),
+        ];
+        let groups = group(&cases);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].median_run_id.as_deref(), Some("postfix-relay-r1"));
+        assert_eq!(groups[0].accepts_per_s_range, Some((80.0, 120.0)));
+        // Two good rounds: the lower median.
+        assert_eq!(groups[1].median_run_id.as_deref(), Some("scanrelay-r1"));
+        assert_eq!((groups[1].rounds, groups[1].rounds_ok), (3, 2));
+        let r = ratios(&cases, &groups);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].accepts_per_s, Some(3.0));
+        assert_eq!(r[0].peak_rss, Some(1.0));
+        let md = markdown(&cases, &groups, &r);
+        assert!(
+            md.contains("| scanrelay | 100KB | 1 | 10 | 300.0 | 300-500 (2/3) |"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn skipped_target_has_a_row_and_no_ratio() {
+        let mut skipped = case("scanrelay", 1, 0.0, "skipped");
+        skipped.send = None;
+        skipped.meta.note = "'scanrelay serve' does not exist yet".into();
+        let cases = vec![case("postfix-relay", 1, 100.0, "ok"), skipped];
+        let groups = group(&cases);
+        assert!(ratios(&cases, &groups).is_empty());
+        let md = markdown(&cases, &groups, &[]);
+        assert!(
+            md.contains("skipped: 'scanrelay serve' does not exist yet"),
+            "{md}"
+        );
+    }
 }

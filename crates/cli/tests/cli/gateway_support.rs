@@ -72,10 +72,15 @@ fn config_text(p: &Peers, port: u16, dir: &Path, c: &GatewayConfig<'_>) -> Strin
 impl Gateway {
     /// Writes the config and starts `scanrelay serve`; returns once the port accepts.
     pub async fn start(p: &Peers, c: GatewayConfig<'_>) -> Gateway {
+        Gateway::start_raw(|port, dir| config_text(p, port, dir, &c)).await
+    }
+
+    /// Starts `scanrelay serve` with the config `make(port, data_dir)` returns.
+    pub async fn start_raw(make: impl FnOnce(u16, &Path) -> String) -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let config = dir.path().join("scanrelay.toml");
-        std::fs::write(&config, config_text(p, port, dir.path(), &c)).expect("write config");
+        std::fs::write(&config, make(port, dir.path())).expect("write config");
         let child = spawn(&config, dir.path()).await;
         let mut gw = Gateway {
             child,

@@ -6,6 +6,7 @@ mod check_scripted;
 mod explain;
 mod gateway_e2e;
 mod gateway_support;
+mod queue;
 
 use std::process::Stdio;
 
