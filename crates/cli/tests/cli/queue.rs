@@ -13,7 +13,19 @@ async fn held_gateway() -> Gateway {
 
 async fn send(gw: &Gateway, rcpt: &str) {
     let server = format!("127.0.0.1:{}", gw.port);
-    let (code, out, err) = run_tool("swaks", &["--server", &server, "--from", "mfp@office.example", "--to", rcpt], &[]).await;
+    let (code, out, err) = run_tool(
+        "swaks",
+        &[
+            "--server",
+            &server,
+            "--from",
+            "mfp@office.example",
+            "--to",
+            rcpt,
+        ],
+        &[],
+    )
+    .await;
     assert_eq!(code, 0, "{out}{err}");
 }
 
@@ -31,19 +43,39 @@ async fn held_mail_is_listed_shown_retried_and_deleted() {
         q = gw.queue_json().await;
     }
     assert_eq!(q.len(), 2, "{q:?}");
-    assert!(q.iter().all(|e| e["delivery"]["state"] == "waiting"), "held for the upstream: {q:?}");
+    assert!(
+        q.iter().all(|e| e["delivery"]["state"] == "waiting"),
+        "held for the upstream: {q:?}"
+    );
     let id = q[0]["id"].as_str().unwrap().to_string();
 
     let list = gw.queue(&["list"]).await;
-    assert!(list.stdout.contains(&id) && list.stdout.contains("waiting"), "{}", list.stdout);
+    assert!(
+        list.stdout.contains(&id) && list.stdout.contains("waiting"),
+        "{}",
+        list.stdout
+    );
     let show = gw.queue(&["show", &id]).await;
     assert_eq!(show.code, 0, "{}", show.stderr);
-    assert!(show.stdout.contains("boss@example.com") || show.stdout.contains("team@example.com"), "{}", show.stdout);
-    assert!(show.stdout.contains("no upstream configured"), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("boss@example.com") || show.stdout.contains("team@example.com"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        show.stdout.contains("no upstream configured"),
+        "{}",
+        show.stdout
+    );
 
     let retry = gw.queue(&["retry", "--all"]).await;
     assert_eq!(retry.code, 0, "{}", retry.stderr);
-    assert_eq!(retry.stdout.matches("will be retried now").count(), 2, "{}", retry.stdout);
+    assert_eq!(
+        retry.stdout.matches("will be retried now").count(),
+        2,
+        "{}",
+        retry.stdout
+    );
 
     let del = gw.queue(&["delete", &id]).await;
     assert_eq!(del.code, 0, "{}", del.stderr);
@@ -63,12 +95,28 @@ async fn check_config_names_the_key_and_line_of_a_mistake() {
     std::fs::write(&cfg, "[listen]\nsmtp = \"127.0.0.1:2525\"\n\n[upstream]\nserver = \"smtp.gmail.com\"\ntls = \"ssl3\"\n").unwrap();
     let c = cfg.to_string_lossy().into_owned();
     let d = dir.path().to_string_lossy().into_owned();
-    let run = scanrelay(&["serve", "--check-config", "--config", &c, "--data-dir", &d], &[]).await;
+    let run = scanrelay(
+        &["serve", "--check-config", "--config", &c, "--data-dir", &d],
+        &[],
+    )
+    .await;
     assert_eq!(run.code, 2, "{}", run.stdout);
-    assert!(run.stderr.contains("line 6") && run.stderr.contains("upstream.tls"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("line 6") && run.stderr.contains("upstream.tls"),
+        "{}",
+        run.stderr
+    );
 
-    std::fs::write(&cfg, "[listen]\nsmtp = \"0.0.0.0:2525\"\nallow_networks = [\"0.0.0.0/0\"]\n").unwrap();
-    let run = scanrelay(&["serve", "--check-config", "--config", &c, "--data-dir", &d], &[]).await;
+    std::fs::write(
+        &cfg,
+        "[listen]\nsmtp = \"0.0.0.0:2525\"\nallow_networks = [\"0.0.0.0/0\"]\n",
+    )
+    .unwrap();
+    let run = scanrelay(
+        &["serve", "--check-config", "--config", &c, "--data-dir", &d],
+        &[],
+    )
+    .await;
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("open relay"), "{}", run.stderr);
 }
@@ -79,6 +127,10 @@ async fn check_config_on_embedded_defaults_writes_and_accepts_them() {
     let d = dir.path().to_string_lossy().into_owned();
     let run = scanrelay(&["serve", "--check-config", "--data-dir", &d], &[]).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("config OK") && run.stdout.contains("127.0.0.1:2525"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("config OK") && run.stdout.contains("127.0.0.1:2525"),
+        "{}",
+        run.stdout
+    );
     assert!(dir.path().join("scanrelay.toml").exists());
 }
