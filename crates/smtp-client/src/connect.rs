@@ -261,7 +261,7 @@ async fn tls_probe(
     let (_, conn) = stream.get_ref();
     let version = conn
         .protocol_version()
-        .map(|v| format!("{v:?}"))
+        .map(crate::tls::version_name)
         .unwrap_or_default();
     Some(format!(
         "no SMTP greeting in {} s, but the port completed a TLS handshake ({version}): it expects implicit TLS (SSL) from the first byte",

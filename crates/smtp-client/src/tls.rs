@@ -367,7 +367,7 @@ where
     }
 }
 
-fn version_name(v: rustls::ProtocolVersion) -> String {
+pub(crate) fn version_name(v: rustls::ProtocolVersion) -> String {
     match v {
         rustls::ProtocolVersion::TLSv1_3 => "TLSv1.3".to_string(),
         rustls::ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),

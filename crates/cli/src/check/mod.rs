@@ -6,7 +6,7 @@ mod report;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use scanrelay_client::{ClientError, Connection, Credentials, Facts, establish};
-use scanrelay_diagnose::{Advice, Cause, Provider, advise, cause_of, detect_provider};
+use scanrelay_diagnose::{Advice, Cause, Lang, Provider, advise, cause_of, detect_provider};
 
 pub use plan::Plan;
 pub use report::{render_human, render_json};
@@ -49,7 +49,10 @@ pub async fn run(plan: &Plan) -> Outcome {
             cause_of(e, Some(&facts), token, provider)
         }
     };
-    let advice = advise(cause, provider, plan.lang);
+    let advice = match cause {
+        Cause::Ok => all_passed(plan.lang),
+        _ => advise(cause, provider, plan.lang),
+    };
     Outcome {
         facts,
         error,
@@ -57,6 +60,18 @@ pub async fn run(plan: &Plan) -> Outcome {
         provider,
         advice,
         sent_test,
+    }
+}
+
+/// The verdict when every step passed.
+fn all_passed(lang: Lang) -> Advice {
+    let summary = match lang {
+        Lang::En => "Every step passed: a device with these settings can send mail.",
+        Lang::Ko => "모든 단계가 성공했습니다. 이 설정으로 복합기에서 메일을 보낼 수 있습니다.",
+    };
+    Advice {
+        summary: summary.to_string(),
+        fix: String::new(),
     }
 }
 
