@@ -250,3 +250,75 @@ async fn human_report_in_english_and_korean() {
         ko.stdout
     );
 }
+
+#[tokio::test]
+async fn cram_md5_and_a_password_file_work_against_dovecot() {
+    let Some(p) = peers() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pw");
+    std::fs::write(&file, format!("{}\n", p.password)).unwrap();
+    let ca = p.ca.to_string_lossy().into_owned();
+    let f = file.to_string_lossy().into_owned();
+    let args = with(
+        base_args(&p, p.submission_port, "starttls"),
+        &[
+            "--ca-file",
+            &ca,
+            "--user",
+            &p.user,
+            "--password-file",
+            &f,
+            "--auth",
+            "cram-md5",
+            "--json",
+        ],
+    );
+    let run = run_check(&p, args, &p.password).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let auth = run.json()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == "auth")
+        .cloned()
+        .unwrap();
+    assert_eq!(auth["sent"][0], "AUTH CRAM-MD5");
+    assert_eq!(auth["sent"][1], "<redacted>");
+}
+
+#[tokio::test]
+async fn plaintext_port_without_starttls_mode_reports_starttls_required() {
+    let Some(p) = peers() else { return };
+    let args = with(
+        base_args(&p, p.submission_port, "none"),
+        &[
+            "--user",
+            &p.user,
+            "--password-env",
+            "PEER_PASSWORD",
+            "--json",
+        ],
+    );
+    let run = run_check(&p, args, &p.password).await;
+    assert_eq!(run.cause(), "tls.starttls_required", "{}", run.stdout);
+    assert_eq!(run.code, 12);
+}
+
+#[tokio::test]
+async fn a_rejected_recipient_is_diagnosed_at_rcpt() {
+    let Some(p) = peers() else { return };
+    let args = with(
+        authed(&p, p.submission_port, "starttls"),
+        &["--to", &p.reject_rcpt],
+    );
+    let run = run_check(&p, args, &p.password).await;
+    assert_eq!(run.code, 15, "{}", run.stdout);
+    let failed = run.json()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["ok"] == false)
+        .cloned()
+        .unwrap();
+    assert_eq!(failed["step"], "rcpt");
+}

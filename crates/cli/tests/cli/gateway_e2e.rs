@@ -424,3 +424,88 @@ async fn upstream_down_then_back_delivers_the_held_message() {
     );
     proxy.abort();
 }
+
+#[tokio::test]
+async fn no_secret_reaches_the_gateway_logs() {
+    let Some(p) = peers() else { return };
+    let device_pw = "Dev1ce-Secret-77";
+    let extra = format!("[[device]]\nusername = \"mfp-9f\"\npassword = \"{device_pw}\"\n");
+    let dir = tempfile::tempdir().unwrap();
+    let port = crate::closed_port();
+    let pwfile = dir.path().join("up-pw");
+    std::fs::write(&pwfile, &p.password).unwrap();
+    let config = dir.path().join("scanrelay.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"10.0.0.0/8\"]\n{extra}[upstream]\nserver = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\nusername = \"{}\"\npassword_file = \"{}\"\nca_file = \"{}\"\n",
+            p.submission_port, p.user, pwfile.display(), p.ca.display()
+        ),
+    )
+    .unwrap();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_scanrelay"))
+        .args([
+            "serve",
+            "--config",
+            &config.to_string_lossy(),
+            "--data-dir",
+            &dir.path().to_string_lossy(),
+        ])
+        .env("SCANRELAY_LOG", "trace")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let server = format!("127.0.0.1:{port}");
+    for (pw, id) in [
+        ("wrong-Guess-1234", "e2e-secret-bad"),
+        (device_pw, "e2e-secret-ok"),
+    ] {
+        let _ = run_tool(
+            "swaks",
+            &[
+                "--server",
+                &server,
+                "--tls",
+                "--auth",
+                "PLAIN",
+                "--auth-user",
+                "mfp-9f",
+                "--auth-password",
+                pw,
+                "--from",
+                "mfp@office.example",
+                "--to",
+                &p.user2,
+                "--header",
+                &format!("X-Test-Id: {id}"),
+            ],
+            &[],
+        )
+        .await;
+    }
+    assert!(wait_delivered(&p, "e2e-secret-ok", 60).await);
+    let mut child = child;
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        logs.contains("mfp-9f") || logs.len() > 100,
+        "trace logging produced output"
+    );
+    scanrelay_test_support::assert_no_secrets(&logs, &[device_pw, "wrong-Guess-1234", &p.password]);
+}
