@@ -322,3 +322,36 @@ async fn a_rejected_recipient_is_diagnosed_at_rcpt() {
         .unwrap();
     assert_eq!(failed["step"], "rcpt");
 }
+
+#[tokio::test]
+async fn at_a_terminal_the_password_is_asked_for_without_echo() {
+    let Some(p) = peers() else { return };
+    let ca = p.ca.to_string_lossy().into_owned();
+    let port = p.submission_port.to_string();
+    let (code, shown, err) = crate::gateway_support::run_tool(
+        "python3",
+        &[
+            &crate::gateway_support::py("pty_prompt.py"),
+            "PEER_PASSWORD",
+            "--",
+            env!("CARGO_BIN_EXE_scanrelay"),
+            "check",
+            "--server",
+            &p.host,
+            "--port",
+            &port,
+            "--tls",
+            "starttls",
+            "--ca-file",
+            &ca,
+            "--user",
+            &p.user,
+        ],
+        &[("PEER_PASSWORD", &p.password)],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(shown.contains("SMTP password (not shown):"), "{shown}");
+    assert!(shown.trim_end().ends_with("EXIT 0"), "{shown}");
+    scanrelay_test_support::assert_no_secrets(&shown, &[&p.password]);
+}
