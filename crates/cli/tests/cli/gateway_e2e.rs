@@ -317,9 +317,12 @@ async fn kill_9_during_a_500_message_load_loses_no_acknowledged_message() {
     }
     gw.kill9().await;
     // Collect the rest of what the load generator saw acknowledged before the kill.
-    while lines.read_line(&mut line).await.unwrap_or(0) > 0 {
-        acked.insert(line.trim().to_string());
+    loop {
         line.clear();
+        if lines.read_line(&mut line).await.unwrap_or(0) == 0 {
+            break;
+        }
+        acked.insert(line.trim().to_string());
     }
     acked.retain(|s| !s.is_empty());
     let _ = load.wait().await;
