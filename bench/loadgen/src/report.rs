@@ -63,6 +63,9 @@ pub struct Meta {
     /// VmHWM of the scanrelay serve process after the case.
     #[serde(default)]
     pub vmhwm_kib: Option<u64>,
+    /// CPU used by other work on the machine just before the case, percent.
+    #[serde(default)]
+    pub cpu_busy_before_pct: Option<f64>,
 }
 
 /// One case in the results.
@@ -388,6 +391,7 @@ mod tests {
                 status: status.into(),
                 note: String::new(),
                 vmhwm_kib: None,
+                cpu_busy_before_pct: None,
             },
             peak_rss_kib: Some(1024),
             peak_rss_method: "",
