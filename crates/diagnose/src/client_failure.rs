@@ -94,13 +94,7 @@ pub fn cause_of(
         ClientError::Io { .. } | ClientError::Closed { .. } => Cause::ServerTemporary,
         ClientError::Protocol { .. } => Cause::Unknown,
         ClientError::TlsModeMismatch { .. } => Cause::TlsModeMismatch,
-        ClientError::Tls { kind, .. } => match kind {
-            TlsFailure::Untrusted => Cause::TlsCertificateUntrusted,
-            TlsFailure::HostnameMismatch => Cause::TlsHostnameMismatch,
-            TlsFailure::Expired => Cause::TlsCertificateExpired,
-            TlsFailure::VersionRejected => Cause::TlsVersionRejected,
-            TlsFailure::Handshake => Cause::TlsHandshakeFailed,
-        },
+        ClientError::Tls { kind, .. } => tls_cause(*kind),
         ClientError::StartTlsUnavailable => Cause::TlsStarttlsUnavailable,
         ClientError::AuthNotOffered => {
             let starttls_offered = facts
@@ -127,6 +121,17 @@ pub fn cause_of(
                 cause
             }
         }
+    }
+}
+
+/// The cause of a failed TLS handshake.
+fn tls_cause(kind: TlsFailure) -> Cause {
+    match kind {
+        TlsFailure::Untrusted => Cause::TlsCertificateUntrusted,
+        TlsFailure::HostnameMismatch => Cause::TlsHostnameMismatch,
+        TlsFailure::Expired => Cause::TlsCertificateExpired,
+        TlsFailure::VersionRejected => Cause::TlsVersionRejected,
+        TlsFailure::Handshake => Cause::TlsHandshakeFailed,
     }
 }
 

@@ -8,7 +8,8 @@ use std::time::Duration;
 use scanrelay_test_support::peers;
 
 use crate::gateway_support::{
-    Gateway, GatewayConfig, pop3_messages, py, random_scan, run_tool, wait_delivered,
+    Gateway, GatewayConfig, curl, pop3_messages, py, random_scan, run_tool, smtplib, swaks,
+    wait_delivered,
 };
 
 fn attachment_hashes(msgs: &[serde_json::Value]) -> Vec<String> {
@@ -27,75 +28,18 @@ async fn swaks_curl_and_smtplib_scans_arrive_byte_exact_with_from_rewritten() {
         ..Default::default()
     };
     let gw = Gateway::start(&p, cfg).await;
-    let port = gw.port.to_string();
-    let server = format!("127.0.0.1:{port}");
     let (scan, sha) = random_scan(gw.dir.path(), "scan-001.pdf", 300_000);
-    let scan_s = scan.to_string_lossy().into_owned();
-
-    let swaks_attach = format!("@{scan_s}");
-    let (code, out, err) = run_tool(
-        "swaks",
-        &[
-            "--server",
-            &server,
-            "--helo",
-            "mfp-swaks.example.test",
-            "--from",
-            "mfp@office.example",
-            "--to",
-            &p.user2,
-            "--header",
-            "X-Test-Id: e2e-swaks",
-            "--attach-type",
-            "application/pdf",
-            "--attach",
-            &swaks_attach,
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(code, 0, "swaks: {out}{err}");
-
-    let (code, _, err) = run_tool(
-        "python3",
-        &[
-            &py("smtplib_send.py"),
-            "127.0.0.1",
-            &port,
-            "mfp@office.example",
-            &p.user2,
-            "e2e-smtplib",
-            &scan_s,
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(code, 0, "smtplib: {err}");
-
-    let eml = gw.dir.path().join("curl.eml");
-    let mime = format!(
-        "From: mfp@office.example\r\nTo: {}\r\nSubject: curl scan\r\nX-Test-Id: e2e-curl\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nplain scan notice from curl\r\n",
-        p.user2
-    );
-    std::fs::write(&eml, mime).unwrap();
-    let url = format!("smtp://127.0.0.1:{port}");
-    let (code, _, err) = run_tool(
-        "curl",
-        &[
-            "-sS",
-            &url,
-            "--mail-from",
-            "mfp@office.example",
-            "--mail-rcpt",
-            &p.user2,
-            "-T",
-            &eml.to_string_lossy(),
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(code, 0, "curl: {err}");
-
+    let attach = format!("@{}", scan.display());
+    let pdf = [
+        "--attach-type",
+        "application/pdf",
+        "--attach",
+        attach.as_str(),
+    ];
+    let (code, out) = swaks(&gw, "mfp@office.example", &p.user2, "e2e-swaks", &pdf).await;
+    assert_eq!(code, 0, "swaks: {out}");
+    smtplib(&gw, "mfp@office.example", &p.user2, "e2e-smtplib", &scan).await;
+    curl(&gw, "mfp@office.example", &p.user2, "e2e-curl").await;
     for id in ["e2e-swaks", "e2e-smtplib", "e2e-curl"] {
         assert!(
             wait_delivered(&p, id, 60).await,
@@ -126,6 +70,7 @@ async fn swaks_curl_and_smtplib_scans_arrive_byte_exact_with_from_rewritten() {
         gw.queue_json().await.is_empty(),
         "delivered mail leaves the spool"
     );
+    scanrelay_test_support::assert_no_secrets(&gw.logs(), &[&p.password]);
 }
 
 #[tokio::test]
@@ -190,9 +135,15 @@ async fn device_auth_login_over_starttls_and_strangers_are_refused() {
 
 /// A gateway whose allow list excludes loopback and that has one device account.
 async fn restart_with_config(p: &scanrelay_test_support::Peers) -> Gateway {
+    let extra = "[[device]]\nusername = \"mfp-3f\"\npassword = \"Scan-3F-pass\"\n";
+    restart_with_config_extra(p, extra).await
+}
+
+/// A gateway whose allow list excludes loopback, with `extra` config (device accounts).
+async fn restart_with_config_extra(p: &scanrelay_test_support::Peers, extra: &str) -> Gateway {
     let cfg = GatewayConfig {
         upstream_port: Some(p.submission_port),
-        extra: "[[device]]\nusername = \"mfp-3f\"\npassword = \"Scan-3F-pass\"\n",
+        extra,
         ..Default::default()
     };
     let mut gw = Gateway::start(p, cfg).await;
@@ -433,82 +384,25 @@ async fn no_secret_reaches_the_gateway_logs() {
     let Some(p) = peers() else { return };
     let device_pw = "Dev1ce-Secret-77";
     let extra = format!("[[device]]\nusername = \"mfp-9f\"\npassword = \"{device_pw}\"\n");
-    let dir = tempfile::tempdir().unwrap();
-    let port = crate::closed_port();
-    let pwfile = dir.path().join("up-pw");
-    std::fs::write(&pwfile, &p.password).unwrap();
-    let config = dir.path().join("scanrelay.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"10.0.0.0/8\"]\n{extra}[upstream]\nserver = \"127.0.0.1\"\nport = {}\ntls = \"starttls\"\nusername = \"{}\"\npassword_file = \"{}\"\nca_file = \"{}\"\n",
-            p.submission_port, p.user, pwfile.display(), p.ca.display()
-        ),
-    )
-    .unwrap();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_scanrelay"))
-        .args([
-            "serve",
-            "--config",
-            &config.to_string_lossy(),
-            "--data-dir",
-            &dir.path().to_string_lossy(),
-        ])
-        .env("SCANRELAY_LOG", "trace")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let server = format!("127.0.0.1:{port}");
+    let mut gw = restart_with_config_extra(&p, &extra).await;
     for (pw, id) in [
         ("wrong-Guess-1234", "e2e-secret-bad"),
         (device_pw, "e2e-secret-ok"),
     ] {
-        let _ = run_tool(
-            "swaks",
-            &[
-                "--server",
-                &server,
-                "--tls",
-                "--auth",
-                "PLAIN",
-                "--auth-user",
-                "mfp-9f",
-                "--auth-password",
-                pw,
-                "--from",
-                "mfp@office.example",
-                "--to",
-                &p.user2,
-                "--header",
-                &format!("X-Test-Id: {id}"),
-            ],
-            &[],
-        )
-        .await;
+        let auth = [
+            "--tls",
+            "--auth",
+            "PLAIN",
+            "--auth-user",
+            "mfp-9f",
+            "--auth-password",
+            pw,
+        ];
+        swaks(&gw, "mfp@office.example", &p.user2, id, &auth).await;
     }
     assert!(wait_delivered(&p, "e2e-secret-ok", 60).await);
-    let mut child = child;
-    child.start_kill().unwrap();
-    let out = child.wait_with_output().await.unwrap();
-    let logs = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        logs.contains("mfp-9f") || logs.len() > 100,
-        "trace logging produced output"
-    );
+    gw.kill9().await;
+    let logs = gw.logs();
+    assert!(logs.contains("DEBUG"), "debug logging was on: {logs}");
     scanrelay_test_support::assert_no_secrets(&logs, &[device_pw, "wrong-Guess-1234", &p.password]);
 }

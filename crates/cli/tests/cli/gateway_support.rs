@@ -143,19 +143,115 @@ impl Drop for Gateway {
     }
 }
 
+/// Starts `scanrelay serve` logging at debug level to `<dir>/serve.log` (appended across
+/// restarts), so tests can check what the logs say and that they hold no secret.
 async fn spawn(config: &Path, dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("serve.log"))
+        .expect("open serve.log");
+    let err = log.try_clone().expect("clone log handle");
     Command::new(env!("CARGO_BIN_EXE_scanrelay"))
         .args(["serve", "--config"])
         .arg(config)
         .arg("--data-dir")
         .arg(dir)
-        .env("SCANRELAY_LOG", "warn")
+        .env("SCANRELAY_LOG", "debug")
+        .env("NO_COLOR", "1")
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(err))
         .kill_on_drop(true)
         .spawn()
         .expect("spawn scanrelay serve")
+}
+
+impl Gateway {
+    /// Everything the gateway printed and logged so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap_or_default()
+    }
+
+    /// `host:port` of the device-facing listener.
+    pub fn server(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+/// A device played by swaks: one message with `X-Test-Id`, optional attachment and extra
+/// swaks flags (`--tls`, `--auth ...`). Returns (status, transcript).
+pub async fn swaks(
+    gw: &Gateway,
+    from: &str,
+    to: &str,
+    test_id: &str,
+    extra: &[&str],
+) -> (i32, String) {
+    let server = gw.server();
+    let header = format!("X-Test-Id: {test_id}");
+    let mut args = vec![
+        "--server",
+        &server,
+        "--helo",
+        "mfp-swaks.example.test",
+        "--from",
+        from,
+        "--to",
+        to,
+    ];
+    args.extend_from_slice(&["--header", &header]);
+    args.extend_from_slice(extra);
+    let (code, out, err) = run_tool("swaks", &args, &[]).await;
+    (code, out + &err)
+}
+
+/// A device played by Python's smtplib sending `attachment` as a PDF.
+pub async fn smtplib(gw: &Gateway, from: &str, to: &str, test_id: &str, attachment: &Path) {
+    let port = gw.port.to_string();
+    let path = attachment.to_string_lossy().into_owned();
+    let (code, _, err) = run_tool(
+        "python3",
+        &[
+            &py("smtplib_send.py"),
+            "127.0.0.1",
+            &port,
+            from,
+            to,
+            test_id,
+            &path,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code, 0, "smtplib: {err}");
+}
+
+/// A device played by curl uploading a prepared message.
+pub async fn curl(gw: &Gateway, from: &str, to: &str, test_id: &str) {
+    let eml = gw.dir.path().join(format!("{test_id}.eml"));
+    let mime = format!(
+        "From: {from}\r\nTo: {to}\r\nSubject: curl scan\r\nX-Test-Id: {test_id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nplain scan notice from curl\r\n"
+    );
+    std::fs::write(&eml, mime).expect("write eml");
+    let url = format!("smtp://{}", gw.server());
+    let file = eml.to_string_lossy().into_owned();
+    let (code, _, err) = run_tool(
+        "curl",
+        &[
+            "-sS",
+            &url,
+            "--mail-from",
+            from,
+            "--mail-rcpt",
+            to,
+            "-T",
+            &file,
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(code, 0, "curl: {err}");
 }
 
 /// Runs a program; returns (status, stdout, stderr).
