@@ -7,7 +7,12 @@
 //! * `memwatch`: samples the RSS of a process or a process group until stopped.
 //! * `report`: merges the per-case files of `bench/run` into results JSON and a markdown table.
 //!
-//! Standalone on purpose: it shares no code with scanrelay.
+//! Standalone on purpose: it shares no code with scanrelay. Its small SMTP sender (`smtp.rs`)
+//! plays the office devices, as swaks and smtplib do in the tests: measuring the gateway with
+//! the gateway's own client would let a bug both share hide from the measurement, and it needs
+//! a timestamp between the `CRLF.CRLF` and the `250` that a general client does not expose. It
+//! is benchmark tooling, never linked into `scanrelay`; the product has exactly one SMTP client
+//! (`scanrelay-client`).
 #![forbid(unsafe_code)]
 
 mod delivered;
