@@ -227,3 +227,60 @@ async fn password_never_appears_even_in_korean_human_output() {
     assert!(run.stdout.contains("앱 비밀번호"), "{}", run.stdout);
     assert!(run.stdout.contains("<redacted>"), "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn a_gmail_app_password_is_sent_without_its_spaces() {
+    use scanrelay_test_support::Step;
+    use scanrelay_test_support::scenarios::{
+        GMAIL_BANNER, GMAIL_EHLO_AFTER_TLS, GMAIL_EHLO_BEFORE_TLS, GMAIL_STARTTLS_READY,
+    };
+    // base64("\0office@gmail.com\0abcdefghijklmnop"): the app password with its spaces removed.
+    let plain = "AG9mZmljZUBnbWFpbC5jb20AYWJjZGVmZ2hpamtsbW5vcA==";
+    let script = Script::new([
+        Step::send(GMAIL_BANNER),
+        Step::expect("EHLO "),
+        Step::send(GMAIL_EHLO_BEFORE_TLS),
+        Step::expect("STARTTLS"),
+        Step::send(GMAIL_STARTTLS_READY),
+        Step::StartTls,
+        Step::expect("EHLO "),
+        Step::send(GMAIL_EHLO_AFTER_TLS),
+        Step::expect_exact(format!("AUTH PLAIN {plain}")),
+        Step::send("235 2.7.0 Accepted"),
+        Step::ExpectQuitOrClose,
+    ]);
+    let server = ScriptedSmtpServer::start(script).await;
+    let port = server.port().to_string();
+    let ca = server.ca_pem_path().to_string_lossy().into_owned();
+    let app_password = "abcd efgh ijkl mnop";
+    let run = scanrelay(
+        &[
+            "check",
+            "--provider",
+            "gmail",
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--ca-file",
+            &ca,
+            "--user",
+            "office@gmail.com",
+            "--password-env",
+            "PW",
+            "--json",
+        ],
+        &[("PW", app_password)],
+    )
+    .await;
+    server
+        .finish()
+        .await
+        .expect("AUTH PLAIN carried the password without spaces");
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.json()["warnings"].as_array().unwrap().is_empty(),
+        "a real app password is not warned about"
+    );
+    run.assert_no_secrets(&[app_password, "abcdefghijklmnop"]);
+}
