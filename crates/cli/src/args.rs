@@ -164,7 +164,7 @@ pub struct CheckArgs {
     #[arg(long, value_enum, default_value = "auto", value_name = "MECH")]
     pub auth: AuthFlag,
     /// Name of an environment variable holding an OAuth2 access token (XOAUTH2/OAUTHBEARER).
-    #[arg(long, value_name = "VAR")]
+    #[arg(long, value_name = "VAR", conflicts_with_all = ["password_env", "password_file"])]
     pub token_env: Option<String>,
     /// Envelope sender for the MAIL FROM dry run (default: the user name).
     #[arg(long, value_name = "ADDR")]

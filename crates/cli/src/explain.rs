@@ -13,6 +13,19 @@ use crate::check::plan::lang;
 /// Runs `explain`; exit status 0 when a reply was recognised, 1 when nothing in the input
 /// looks like an SMTP reply.
 pub fn run(args: &ExplainArgs) -> Result<u8> {
+    match explain_input(args) {
+        Err(e) if args.json => {
+            let v = json!({"cause": null, "summary": format!("{e:#}"), "fix": "",
+                           "code": null, "enhanced": null, "provider": null, "error": format!("{e:#}")});
+            println!("{}", serde_json::to_string_pretty(&v)?);
+            eprintln!("scanrelay: error: {e:#}");
+            Ok(2)
+        }
+        other => other,
+    }
+}
+
+fn explain_input(args: &ExplainArgs) -> Result<u8> {
     let input = if args.reply.is_empty() || args.reply == ["-"] {
         let mut s = String::new();
         std::io::stdin()

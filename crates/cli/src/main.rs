@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod explain;
 mod queue;
+mod scrub;
 mod serve;
 
 use std::io::Write as _;
@@ -52,25 +53,34 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn run_check(args: &args::CheckArgs) -> anyhow::Result<u8> {
-    let plan = check::plan::plan(args, &|var| std::env::var(var).ok())?;
-    let outcome = runtime()?.block_on(check::run(&plan));
+    let plan = match check::plan::plan(args, &|var| std::env::var(var).ok()) {
+        Ok(plan) => plan,
+        Err(e) if args.json => return Ok(json_error(&e)),
+        Err(e) => return Err(e),
+    };
+    let rt = runtime()?;
+    let outcome = rt.block_on(check::run(&plan));
+    // A DNS lookup stuck in the resolver thread must not hold the exit.
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
     let text = if plan.json {
-        let mut s = serde_json::to_string_pretty(&check::render_json(&plan, &outcome))?;
+        let mut value = check::render_json(&plan, &outcome);
+        scrub::scrub_json(&mut value, &plan.secrets);
+        let mut s = serde_json::to_string_pretty(&value)?;
         s.push('\n');
         s
     } else {
-        check::render_human(&plan, &outcome)
+        scrub::scrub(check::render_human(&plan, &outcome), &plan.secrets)
     };
-    let text = scrub(text, &plan.secrets);
     std::io::stdout().write_all(text.as_bytes())?;
-    let code = check::exit_code(outcome.cause, &outcome.facts);
-    Ok(u8::try_from(code).unwrap_or(1))
+    let code = check::exit_status(outcome.cause, outcome.error.as_ref(), &outcome.facts);
+    Ok(u8::try_from(code).unwrap_or(17))
 }
 
-/// Last line of defence: no secret leaves the process even if a server echoed one back.
-fn scrub(mut text: String, secrets: &[String]) -> String {
-    for s in secrets.iter().filter(|s| s.len() >= 4) {
-        text = text.replace(s.as_str(), "<redacted>");
-    }
-    text
+/// With `--json`, even a usage error prints exactly one JSON object on stdout.
+fn json_error(e: &anyhow::Error) -> u8 {
+    let v = serde_json::json!({"ok": false, "cause": null, "summary": format!("{e:#}"),
+                               "fix": "", "error": format!("{e:#}"), "steps": []});
+    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    eprintln!("scanrelay: error: {e:#}");
+    2
 }

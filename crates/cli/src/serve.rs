@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use scanrelay_gateway::config::{default_data_dir, load_or_init, summary};
-use scanrelay_gateway::server::Gateway;
+use scanrelay_gateway::{Gateway, StartOptions};
 
 use crate::args::{GatewayLocation, ServeArgs};
 
@@ -17,6 +17,11 @@ pub fn data_dir(location: &GatewayLocation) -> PathBuf {
 pub fn run(args: &ServeArgs) -> Result<u8> {
     let data_dir = data_dir(&args.location);
     let (settings, written) = load_or_init(&data_dir, args.location.config.as_deref())?;
+    let config_path = args
+        .location
+        .config
+        .clone()
+        .unwrap_or_else(|| data_dir.join(scanrelay_gateway::config::CONFIG_FILE_NAME));
     if let Some(path) = &written {
         println!(
             "wrote a default config to {} (edit it to add an upstream)",
@@ -31,7 +36,10 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
     let rt = crate::runtime()?;
     rt.block_on(async move {
         // The gateway logs where it listens, the certificate fingerprint and the upstream.
-        let gateway = Gateway::start(settings)
+        let options = StartOptions {
+            config_path: Some(config_path),
+        };
+        let gateway = Gateway::start_with(settings, options)
             .await
             .context("the gateway could not start")?;
         wait_for_signal().await;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustls::RootCertStore;
 use tokio::net::TcpStream;
-use tokio::time::{Instant, sleep, timeout};
+use tokio::time::{Instant, timeout, timeout_at};
 
 use scanrelay_proto::TlsMode;
 
@@ -25,9 +25,13 @@ type Result<T> = std::result::Result<T, Box<Failure>>;
 /// mode says so). Recognises a TLS mode that does not match the port, both ways.
 pub async fn connect(cfg: &ClientConfig) -> Result<Connection> {
     let mut facts = Facts::default();
-    let roots = match root_store(cfg.ca_file.as_deref()) {
-        Ok(r) => Arc::new(r),
-        Err(e) => return Err(Failure::new(e, facts)),
+    // Trust roots matter only when TLS is used; a plaintext check never reads --ca-file.
+    let roots = match cfg.tls {
+        TlsMode::None => Arc::new(RootCertStore::empty()),
+        _ => match root_store(cfg.ca_file.as_deref()) {
+            Ok(r) => Arc::new(r),
+            Err(e) => return Err(Failure::new(e, facts)),
+        },
     };
     let addrs = match resolve(cfg, &mut facts).await {
         Ok(a) => a,
@@ -134,9 +138,11 @@ async fn tcp_connect(
 ) -> std::result::Result<(TcpStream, SocketAddr), ClientError> {
     let index = facts.begin(StepName::Connect);
     let started = Instant::now();
-    let mut last = None;
+    // One deadline for all addresses; a refusal is worth more than a later timeout.
+    let deadline = Instant::now() + cfg.timeout;
+    let mut last: Option<ClientError> = None;
     for addr in addrs {
-        let err = match timeout(cfg.timeout, TcpStream::connect(addr)).await {
+        let err = match timeout_at(deadline, TcpStream::connect(addr)).await {
             Ok(Ok(stream)) => {
                 let _ = stream.set_nodelay(true);
                 facts.note(format!("connected to {addr}"));
@@ -157,7 +163,14 @@ async fn tcp_connect(
                 secs: cfg.timeout.as_secs(),
             },
         };
-        last = Some(err);
+        let keep_last = matches!(last, Some(ClientError::ConnectRefused { .. }))
+            && !matches!(err, ClientError::ConnectRefused { .. });
+        if !keep_last {
+            last = Some(err);
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
     }
     let err = last.unwrap_or(ClientError::Dns {
         host: cfg.host.clone(),
@@ -218,53 +231,72 @@ async fn plain_banner_probe(cfg: &ClientConfig, addr: SocketAddr) -> Option<Stri
         .filter(|l| !l.is_empty())
 }
 
-/// Waits for the greeting; if none comes soon, checks on a second connection whether the port
-/// answers a TLS handshake (an implicit-TLS port waits silently for the client's hello).
+/// What ended the wait for the greeting first.
+enum First {
+    Banner(std::result::Result<scanrelay_proto::Reply, ClientError>),
+    Tls(String),
+}
+
+/// Waits for the greeting while, from `banner_probe_after` on, a second connection checks
+/// whether the port answers a TLS handshake (an implicit-TLS port waits silently for the
+/// client's hello). A banner wins; a port proven to speak TLS is a mode mismatch, also when
+/// the banner wait timed out or the server closed first.
 async fn banner_or_tls_probe(
     session: &mut Connection,
     cfg: &ClientConfig,
     addr: SocketAddr,
     roots: &Arc<RootCertStore>,
 ) -> std::result::Result<scanrelay_proto::Reply, ClientError> {
-    let probe = async {
-        sleep(cfg.banner_probe_after).await;
-        match tls_probe(cfg, addr, roots).await {
-            Some(evidence) => evidence,
-            None => std::future::pending().await,
+    let started = Instant::now();
+    let (probe_cfg, probe_roots) = (cfg.clone(), roots.clone());
+    let mut probe = tokio::spawn(async move {
+        tokio::time::sleep(probe_cfg.banner_probe_after).await;
+        crate::probe::tls_probe(&probe_cfg, addr, &probe_roots).await
+    });
+    let mut probe_done = false;
+    let first = {
+        let banner = session.banner();
+        tokio::pin!(banner);
+        loop {
+            tokio::select! {
+                result = &mut banner => break First::Banner(result),
+                evidence = &mut probe, if !probe_done => {
+                    probe_done = true;
+                    if let Ok(Some(evidence)) = evidence {
+                        break First::Tls(evidence);
+                    }
+                }
+            }
         }
     };
-    let started = Instant::now();
-    tokio::select! {
-        banner = session.banner() => banner,
-        evidence = probe => {
-            let err = ClientError::TlsModeMismatch { configured: cfg.tls, evidence };
-            session.abandon_step(&err.to_string(), started);
-            Err(err)
+    let result = match first {
+        First::Banner(Ok(reply)) => Ok(reply),
+        First::Banner(Err(e @ (ClientError::Timeout { .. } | ClientError::Closed { .. })))
+            if !probe_done =>
+        {
+            match timeout(cfg.timeout, &mut probe).await {
+                Ok(Ok(Some(evidence))) => Err(mismatch(session, cfg, started, evidence)),
+                _ => Err(e),
+            }
         }
-    }
+        First::Banner(Err(e)) => Err(e),
+        First::Tls(evidence) => Err(mismatch(session, cfg, started, evidence)),
+    };
+    probe.abort();
+    result
 }
 
-async fn tls_probe(
+/// The mode-mismatch error, recorded on the step that was waiting.
+fn mismatch(
+    session: &mut Connection,
     cfg: &ClientConfig,
-    addr: SocketAddr,
-    roots: &Arc<RootCertStore>,
-) -> Option<String> {
-    let tcp = timeout(cfg.timeout, TcpStream::connect(addr))
-        .await
-        .ok()?
-        .ok()?;
-    let tls = conn_tls(roots.clone(), true).ok()?;
-    let mut scratch = Facts::default();
-    let stream = handshake(tcp, &tls, cfg.server_name(), cfg.timeout, &mut scratch)
-        .await
-        .ok()?;
-    let (_, conn) = stream.get_ref();
-    let version = conn
-        .protocol_version()
-        .map(crate::tls::version_name)
-        .unwrap_or_default();
-    Some(format!(
-        "no SMTP greeting in {} s, but the port completed a TLS handshake ({version}): it expects implicit TLS (SSL) from the first byte",
-        cfg.banner_probe_after.as_secs()
-    ))
+    started: Instant,
+    evidence: String,
+) -> ClientError {
+    let err = ClientError::TlsModeMismatch {
+        configured: cfg.tls,
+        evidence,
+    };
+    session.abandon_step(&err.to_string(), started);
+    err
 }

@@ -20,6 +20,7 @@
 mod config;
 mod connect;
 mod error;
+mod probe;
 mod session;
 mod tls;
 mod transcript;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::time::{Instant, timeout};
+use tokio::time::{Instant, timeout, timeout_at};
 use tokio_rustls::client::TlsStream;
 
 use scanrelay_proto::dot::DotStuffer;
@@ -86,7 +86,10 @@ impl<S: AsyncStream> Session<S> {
         self.facts.finish(index, result.is_ok(), started);
     }
 
+    /// Reads one whole reply within `limit` (one deadline for the whole reply, so a server
+    /// trickling bytes cannot hold the session beyond it).
     async fn read_reply(&mut self, step: StepName, limit: Duration) -> Result<Reply, ClientError> {
+        let deadline = Instant::now() + limit;
         loop {
             match ReplyParser::parse(&self.rbuf) {
                 Ok(Some((reply, used))) => {
@@ -96,16 +99,14 @@ impl<S: AsyncStream> Session<S> {
                 }
                 Ok(None) => {}
                 Err(source) => {
-                    if let Some(line) = source.line()
-                        && let Some(s) = self.facts.current()
-                    {
-                        s.received.push(line.to_string());
+                    if let Some(line) = source.line() {
+                        self.facts.received_raw(line);
                     }
                     return Err(ClientError::Protocol { step, source });
                 }
             }
             let mut chunk = [0u8; 4096];
-            let n = match timeout(limit, self.stream.read(&mut chunk)).await {
+            let n = match timeout_at(deadline, self.stream.read(&mut chunk)).await {
                 Err(_) => return Err(timeout_error(step, limit)),
                 Ok(Err(source)) => return Err(ClientError::Io { step, source }),
                 Ok(Ok(n)) => n,
@@ -148,6 +149,13 @@ impl<S: AsyncStream> Session<S> {
             self.facts.last_reply = Some(reply.clone());
             Err(ClientError::Rejected { step, reply })
         }
+    }
+
+    /// A positive reply other than the one the step needs (`250` to `DATA`, say): the step
+    /// fails rather than going on as if the server had agreed.
+    fn unexpected(&mut self, step: StepName, reply: Reply) -> ClientError {
+        self.facts.last_reply = Some(reply.clone());
+        ClientError::Rejected { step, reply }
     }
 
     /// Waits for the `220` greeting.
@@ -213,9 +221,11 @@ impl<S: AsyncStream> Session<S> {
         let step = self.begin(StepName::Starttls);
         let offered = self.facts.ehlo.as_ref().is_some_and(EhloInfo::starttls);
         let result = if offered {
-            self.exchange(StepName::Starttls, &Command::StartTls)
-                .await
-                .map(|_| ())
+            match self.exchange(StepName::Starttls, &Command::StartTls).await {
+                Ok(reply) if reply.code == 220 => Ok(()),
+                Ok(reply) => Err(self.unexpected(StepName::Starttls, reply)),
+                Err(e) => Err(e),
+            }
         } else {
             Err(ClientError::StartTlsUnavailable)
         };
@@ -238,6 +248,14 @@ impl<S: AsyncStream> Session<S> {
         } = self;
         match handshake(stream, tls, server_name, timeout, &mut facts).await {
             Ok(stream) => Ok(Session::new(stream, facts, timeout, &ehlo_name, true)),
+            // After a 220 to STARTTLS the mode was right; the server just did not do TLS.
+            Err(ClientError::TlsModeMismatch { .. }) => {
+                let e = ClientError::Tls {
+                    kind: crate::error::TlsFailure::Handshake,
+                    detail: "the server answered STARTTLS with 220 but then sent plain text instead of a TLS handshake".into(),
+                };
+                Err(Failure::new(e, facts))
+            }
             Err(e) => Err(Failure::new(e, facts)),
         }
     }
@@ -368,7 +386,7 @@ impl<S: AsyncStream> Session<S> {
     async fn run_data<R: AsyncRead + Unpin>(&mut self, mut body: R) -> Result<Reply, ClientError> {
         let reply = self.exchange(StepName::Data, &Command::Data).await?;
         if reply.code != 354 {
-            return self.check(StepName::Data, reply);
+            return Err(self.unexpected(StepName::Data, reply));
         }
         let mut stuffer = DotStuffer::new();
         let mut buf = vec![0u8; READ_CHUNK];

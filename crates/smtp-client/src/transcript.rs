@@ -74,6 +74,8 @@ pub struct StepRecord {
     pub sent: Vec<String>,
     /// Lines received from the server, verbatim.
     pub received: Vec<String>,
+    /// Both directions in the order they happened: `C: ...` and `S: ...`.
+    pub exchange: Vec<String>,
     /// A short note (resolved addresses, TLS version, error text).
     pub note: Option<String>,
 }
@@ -102,6 +104,7 @@ impl Facts {
             ms: 0.0,
             sent: Vec::new(),
             received: Vec::new(),
+            exchange: Vec::new(),
             note: None,
         });
         self.steps.len() - 1
@@ -115,14 +118,23 @@ impl Facts {
     /// Records a line sent in the current step.
     pub fn sent(&mut self, line: String) {
         if let Some(s) = self.current() {
+            s.exchange.push(format!("C: {line}"));
             s.sent.push(line);
         }
     }
 
     /// Records a reply received in the current step.
     pub fn received(&mut self, reply: &Reply) {
+        for line in reply.wire_lines() {
+            self.received_raw(&line);
+        }
+    }
+
+    /// Records one raw line received in the current step (also what did not parse).
+    pub fn received_raw(&mut self, line: &str) {
         if let Some(s) = self.current() {
-            s.received.extend(reply.wire_lines());
+            s.exchange.push(format!("S: {line}"));
+            s.received.push(line.to_string());
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod plan;
 mod report;
+mod status;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,7 +11,7 @@ use scanrelay_diagnose::{Advice, Cause, Lang, Provider, advise, cause_of, detect
 
 pub use plan::Plan;
 pub use report::{render_human, render_json};
-pub use scanrelay_diagnose::exit_code;
+pub use status::exit_status;
 
 /// What a check found.
 pub struct Outcome {
@@ -43,6 +44,8 @@ pub async fn run(plan: &Plan) -> Outcome {
         .provider
         .or_else(|| detect_provider(Some(&plan.client.host), &banner_text));
     let cause = match &error {
+        // Every step must pass: a server that drops the connection at QUIT is not "ok".
+        None if status::quit_failed(&facts) => Cause::ServerTemporary,
         None => Cause::Ok,
         Some(e) => {
             let token = matches!(plan.client.credentials, Some(Credentials::Token { .. }));

@@ -58,7 +58,7 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
         Some(TlsFlag::Starttls) => TlsMode::StartTls,
         Some(TlsFlag::Implicit) => TlsMode::Implicit,
         Some(TlsFlag::None) => TlsMode::None,
-        None => provider.map_or_else(|| default_tls(args.port), |p| p.tls),
+        None => tls_for(provider, args.port),
     };
     let port = args
         .port
@@ -68,11 +68,21 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
     client.ca_file = args.ca_file.clone();
     client.helo = args.helo.clone().unwrap_or_else(default_helo);
     client.timeout = Duration::from_secs(args.timeout.max(1));
-    client.banner_probe_after = Duration::from_secs(args.timeout.clamp(1, 3));
+    client.banner_probe_after =
+        (client.timeout / 3).clamp(Duration::from_millis(500), Duration::from_secs(3));
+    if let Some(ca) = &args.ca_file {
+        check_ca_file(ca)?;
+    }
     client.mechanism = mechanism(args.auth);
     let mut warnings = Vec::new();
     let mut secrets = Vec::new();
     client.credentials = credentials(args, provider, env, &mut warnings, &mut secrets)?;
+    if tls == TlsMode::None && client.credentials.is_some() {
+        warnings.push(Warning {
+            en: "--tls none: the password or token is sent unencrypted. Use this only on a trusted LAN.".into(),
+            ko: "--tls none: 비밀번호나 토큰이 암호화되지 않은 채로 전송됩니다. 신뢰할 수 있는 사내망에서만 사용하십시오.".into(),
+        });
+    }
     Ok(Plan {
         client,
         provider,
@@ -94,12 +104,36 @@ fn provider_names() -> String {
         .join(", ")
 }
 
-fn default_tls(port: Option<u16>) -> TlsMode {
+/// The TLS mode when `--tls` is not given: the provider's mode for the port (its main or an
+/// alternative port), else the port's usual mode. Port 25 means STARTTLS too: a password never
+/// goes out in clear unless `--tls none` says so.
+fn tls_for(provider: Option<&Provider>, port: Option<u16>) -> TlsMode {
+    if let Some(p) = provider {
+        match port {
+            None => return p.tls,
+            Some(n) if n == p.port => return p.tls,
+            Some(n) => {
+                if let Some((_, mode)) = p.alt_ports.iter().find(|(alt, _)| *alt == n) {
+                    return *mode;
+                }
+            }
+        }
+    }
     match port {
         Some(465) => TlsMode::Implicit,
-        Some(25) => TlsMode::None,
         _ => TlsMode::StartTls,
     }
+}
+
+/// Refuses an unreadable CA file before anything is tried (it is the user's file, not the
+/// server's certificate, that is wrong).
+fn check_ca_file(path: &std::path::Path) -> Result<()> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("failed to read CA file `{}`", path.display()))?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        bail!("CA file `{}` holds no PEM certificate", path.display());
+    }
+    Ok(())
 }
 
 fn default_port(tls: TlsMode) -> u16 {
@@ -141,6 +175,15 @@ fn credentials(
     if wants_token && args.token_env.is_none() {
         bail!("--auth xoauth2/oauthbearer needs an access token: give --token-env VAR");
     }
+    let wants_password = matches!(
+        args.auth,
+        AuthFlag::Plain | AuthFlag::Login | AuthFlag::CramMd5
+    );
+    if wants_password && args.token_env.is_some() {
+        bail!(
+            "--token-env goes with --auth xoauth2, oauthbearer or auto, not a password mechanism"
+        );
+    }
     let Some(user) = args.user.clone() else {
         if args.password_env.is_some() || args.password_file.is_some() || args.token_env.is_some() {
             bail!("a password or token was given without --user");
@@ -153,6 +196,7 @@ fn credentials(
         })?;
         let token = token.trim().to_string();
         secrets.push(token.clone());
+        secrets.push(format!("user={user}\x01auth=Bearer {token}\x01\x01"));
         return Ok(Some(Credentials::Token { user, token }));
     }
     let raw = password(args, env)?;
@@ -161,6 +205,7 @@ fn credentials(
     if checked.password != raw {
         secrets.push(checked.password.clone());
     }
+    secrets.push(format!("\0{user}\0{}", checked.password));
     warnings.extend(checked.warning);
     Ok(Some(Credentials::Password {
         user,
@@ -196,4 +241,28 @@ fn password(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<St
     bail!(
         "--user needs a password: give --password-env VAR or --password-file PATH (or run in a terminal to be asked)"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_mode_follows_the_port_and_the_provider() {
+        let gmail = provider("gmail");
+        let naver = provider("naver");
+        let table: &[(Option<&Provider>, Option<u16>, TlsMode)] = &[
+            (None, None, TlsMode::StartTls),
+            (None, Some(587), TlsMode::StartTls),
+            (None, Some(465), TlsMode::Implicit),
+            // Port 25 still means STARTTLS: a password never goes out in clear by default.
+            (None, Some(25), TlsMode::StartTls),
+            (gmail, None, TlsMode::StartTls),
+            (gmail, Some(465), TlsMode::Implicit),
+            (naver, None, TlsMode::Implicit),
+        ];
+        for (p, port, want) in table {
+            assert_eq!(tls_for(*p, *port), *want, "{:?} {port:?}", p.map(|p| p.id));
+        }
+    }
 }

@@ -112,11 +112,8 @@ fn render_steps(out: &mut String, facts: &Facts, l: &Labels) {
                 let _ = writeln!(out);
             }
         }
-        for line in &s.sent {
-            let _ = writeln!(out, "      C: {line}");
-        }
-        for line in &s.received {
-            let _ = writeln!(out, "      S: {line}");
+        for line in &s.exchange {
+            let _ = writeln!(out, "      {line}");
         }
     }
 }

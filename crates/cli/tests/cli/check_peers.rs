@@ -355,3 +355,29 @@ async fn at_a_terminal_the_password_is_asked_for_without_echo() {
     assert!(shown.trim_end().ends_with("EXIT 0"), "{shown}");
     scanrelay_test_support::assert_no_secrets(&shown, &[&p.password]);
 }
+
+#[tokio::test]
+async fn a_short_timeout_still_recognises_the_implicit_tls_port() {
+    let Some(p) = peers() else { return };
+    let ca = p.ca.to_string_lossy().into_owned();
+    let port = p.smtps_port.to_string();
+    let run = crate::scanrelay(
+        &[
+            "check",
+            "--server",
+            &p.host,
+            "--port",
+            &port,
+            "--tls",
+            "starttls",
+            "--ca-file",
+            &ca,
+            "--timeout",
+            "2",
+            "--json",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(run.cause(), "tls.mode_mismatch", "{}", run.stdout);
+}

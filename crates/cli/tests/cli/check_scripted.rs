@@ -284,3 +284,76 @@ async fn a_gmail_app_password_is_sent_without_its_spaces() {
     );
     run.assert_no_secrets(&[app_password, "abcdefghijklmnop"]);
 }
+
+#[tokio::test]
+async fn plain_text_after_a_starttls_220_is_a_handshake_failure_not_a_mode_mismatch() {
+    use scanrelay_test_support::Step;
+    let script = Script::new([
+        Step::send("220 odd.example ESMTP"),
+        Step::expect("EHLO "),
+        Step::send("250-odd.example\n250 STARTTLS"),
+        Step::expect("STARTTLS"),
+        Step::send("220 2.0.0 Ready"),
+        Step::send("250 but no TLS here"),
+        Step::ExpectQuitOrClose,
+    ]);
+    let server = ScriptedSmtpServer::start(script).await;
+    let run = check(&server, &["--tls", "starttls"]).await;
+    let _ = server.finish().await;
+    assert_eq!(run.cause(), "tls.handshake_failed", "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn json_mode_prints_one_object_even_for_bad_arguments() {
+    let run = scanrelay(&["check", "--json", "--provider", "nope"], &[]).await;
+    assert_eq!(run.code, 2);
+    let v = run.json();
+    assert_eq!(v["ok"], false);
+    assert!(
+        v["error"].as_str().unwrap().contains("unknown provider"),
+        "{v}"
+    );
+    let run = scanrelay(&["explain", "--json", "--stage", "nonsense", "550 x"], &[]).await;
+    assert_eq!(run.code, 2);
+    assert!(run.json()["error"].as_str().unwrap().contains("stage"));
+}
+
+#[tokio::test]
+async fn the_users_mistakes_are_usage_errors_not_server_diagnoses() {
+    let cases: &[&[&str]] = &[
+        &[
+            "check",
+            "--server",
+            "127.0.0.1",
+            "--ca-file",
+            "/nonexistent/ca.pem",
+        ],
+        &[
+            "check",
+            "--server",
+            "127.0.0.1",
+            "--user",
+            "u@x",
+            "--token-env",
+            "TOK",
+            "--auth",
+            "plain",
+        ],
+        &[
+            "check",
+            "--server",
+            "127.0.0.1",
+            "--user",
+            "u@x",
+            "--token-env",
+            "TOK",
+            "--password-env",
+            "PW",
+        ],
+    ];
+    for args in cases {
+        let run = scanrelay(args, &[("TOK", TOKEN), ("PW", PASSWORD)]).await;
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        run.assert_no_secrets(&[PASSWORD, TOKEN]);
+    }
+}

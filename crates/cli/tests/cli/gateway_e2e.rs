@@ -29,6 +29,8 @@ async fn swaks_curl_and_smtplib_scans_arrive_byte_exact_with_from_rewritten() {
     };
     let gw = Gateway::start(&p, cfg).await;
     let (scan, sha) = random_scan(gw.dir.path(), "scan-001.pdf", 300_000);
+    // Ids unique per run: a reused peer mailbox may still hold an earlier run's messages.
+    let [sw, sm, cu] = ["e2e-swaks", "e2e-smtplib", "e2e-curl"].map(|n| format!("{n}-{}", gw.port));
     let attach = format!("@{}", scan.display());
     let pdf = [
         "--attach-type",
@@ -36,17 +38,17 @@ async fn swaks_curl_and_smtplib_scans_arrive_byte_exact_with_from_rewritten() {
         "--attach",
         attach.as_str(),
     ];
-    let (code, out) = swaks(&gw, "mfp@office.example", &p.user2, "e2e-swaks", &pdf).await;
+    let (code, out) = swaks(&gw, "mfp@office.example", &p.user2, &sw, &pdf).await;
     assert_eq!(code, 0, "swaks: {out}");
-    smtplib(&gw, "mfp@office.example", &p.user2, "e2e-smtplib", &scan).await;
-    curl(&gw, "mfp@office.example", &p.user2, "e2e-curl").await;
-    for id in ["e2e-swaks", "e2e-smtplib", "e2e-curl"] {
+    smtplib(&gw, "mfp@office.example", &p.user2, &sm, &scan).await;
+    curl(&gw, "mfp@office.example", &p.user2, &cu).await;
+    for id in [&sw, &sm, &cu] {
         assert!(
             wait_delivered(&p, id, 60).await,
             "{id} delivered to the Maildir"
         );
     }
-    for id in ["e2e-swaks", "e2e-smtplib"] {
+    for id in [&sw, &sm] {
         let msgs = pop3_messages(&p, id).await;
         assert_eq!(msgs.len(), 1, "{id}: {msgs:?}");
         assert_eq!(
@@ -120,7 +122,7 @@ async fn device_auth_login_over_starttls_and_strangers_are_refused() {
             "--to",
             &p.user2,
             "--header",
-            "X-Test-Id: e2e-auth-login",
+            &format!("X-Test-Id: e2e-auth-login-{}", gw.port),
         ],
         &[],
     )
@@ -130,7 +132,14 @@ async fn device_auth_login_over_starttls_and_strangers_are_refused() {
         out.contains("334 VXNlcm5hbWU6") && out.contains("334 UGFzc3dvcmQ6"),
         "{out}"
     );
-    assert!(wait_delivered(&p, "e2e-auth-login", 60).await);
+    let id = format!("e2e-auth-login-{}", gw.port);
+    let delivered = wait_delivered(&p, &id, 60).await;
+    assert!(
+        delivered,
+        "{id} not delivered: queue {:?}\nlogs:\n{}",
+        gw.queue_json().await,
+        gw.logs()
+    );
 }
 
 /// A gateway whose allow list excludes loopback and that has one device account.
@@ -179,6 +188,8 @@ async fn upstream_4xx_is_retried_and_5xx_bounces_with_the_diagnosis() {
     )
     .await;
     assert_eq!(code, 0, "{out}");
+    let rejected_id = format!("e2e-rejected-{}", gw.port);
+    let rejected_header = format!("X-Test-Id: {rejected_id}");
     let (code, out, _) = run_tool(
         "swaks",
         &[
@@ -189,7 +200,7 @@ async fn upstream_4xx_is_retried_and_5xx_bounces_with_the_diagnosis() {
             "--to",
             &p.reject_rcpt,
             "--header",
-            "X-Test-Id: e2e-rejected",
+            &rejected_header,
         ],
         &[],
     )
@@ -216,7 +227,10 @@ async fn upstream_4xx_is_retried_and_5xx_bounces_with_the_diagnosis() {
     let dsn = p
         .wait_for_message(
             &p.user2,
-            |m| String::from_utf8_lossy(m).contains("multipart/report"),
+            |m| {
+                let m = String::from_utf8_lossy(m);
+                m.contains("multipart/report") && m.contains(&rejected_id)
+            },
             Duration::from_secs(60),
         )
         .await
@@ -346,7 +360,7 @@ async fn upstream_down_then_back_delivers_the_held_message() {
             "--to",
             &p.user2,
             "--header",
-            "X-Test-Id: e2e-down-up",
+            &format!("X-Test-Id: e2e-down-up-{}", gw.port),
         ],
         &[],
     )
@@ -372,8 +386,9 @@ async fn upstream_down_then_back_delivers_the_held_message() {
         .await
         .expect("rebind upstream port");
     let proxy = tokio::spawn(forward(listener, p.submission_port));
+    let id = format!("e2e-down-up-{}", gw.port);
     assert!(
-        wait_delivered(&p, "e2e-down-up", 60).await,
+        wait_delivered(&p, &id, 60).await,
         "delivered once the upstream is back"
     );
     proxy.abort();
@@ -385,9 +400,10 @@ async fn no_secret_reaches_the_gateway_logs() {
     let device_pw = "Dev1ce-Secret-77";
     let extra = format!("[[device]]\nusername = \"mfp-9f\"\npassword = \"{device_pw}\"\n");
     let mut gw = restart_with_config_extra(&p, &extra).await;
+    let ok_id = format!("e2e-secret-ok-{}", gw.port);
     for (pw, id) in [
         ("wrong-Guess-1234", "e2e-secret-bad"),
-        (device_pw, "e2e-secret-ok"),
+        (device_pw, ok_id.as_str()),
     ] {
         let auth = [
             "--tls",
@@ -400,7 +416,7 @@ async fn no_secret_reaches_the_gateway_logs() {
         ];
         swaks(&gw, "mfp@office.example", &p.user2, id, &auth).await;
     }
-    assert!(wait_delivered(&p, "e2e-secret-ok", 60).await);
+    assert!(wait_delivered(&p, &ok_id, 60).await);
     gw.kill9().await;
     let logs = gw.logs();
     assert!(logs.contains("DEBUG"), "debug logging was on: {logs}");

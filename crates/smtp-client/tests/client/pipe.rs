@@ -152,3 +152,64 @@ async fn addresses_with_line_breaks_are_refused_before_sending() {
     server.read_to_end(&mut rest).await.unwrap();
     assert!(rest.is_empty(), "nothing was written: {rest:?}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_server_trickling_its_reply_is_cut_off_at_the_timeout() {
+    let (client, mut server) = tokio::io::duplex(1024);
+    tokio::spawn(async move {
+        for b in b"220 slow server that never finishes its line" {
+            if server.write_all(&[*b]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+    let mut s = session(client);
+    let err = s.banner().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::Timeout {
+                step: StepName::Banner,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_250_to_data_is_not_taken_as_go_ahead() {
+    let (client, server) = tokio::io::duplex(1 << 16);
+    tokio::spawn(async move {
+        let mut r = BufReader::new(server);
+        r.get_mut().write_all(b"220 x\r\n").await.unwrap();
+        assert!(line(&mut r).await.starts_with("MAIL"));
+        r.get_mut().write_all(b"250 ok\r\n").await.unwrap();
+        assert!(line(&mut r).await.starts_with("RCPT"));
+        r.get_mut().write_all(b"250 ok\r\n").await.unwrap();
+        assert!(line(&mut r).await.starts_with("DATA"));
+        r.get_mut().write_all(b"250 whatever\r\n").await.unwrap();
+        let _ = line(&mut r).await;
+    });
+    let mut s = session(client);
+    s.banner().await.unwrap();
+    s.mail("a@x", &[]).await.unwrap();
+    s.rcpt("b@y").await.unwrap();
+    let err = s.data(&b"hello"[..]).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ClientError::Rejected {
+                step: StepName::Data,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        s.facts().steps.last().unwrap().sent,
+        ["DATA"],
+        "the body was not sent"
+    );
+}
