@@ -284,7 +284,12 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
             "The server refused the message because of a security or content policy.",
             "Read the server's reply for the reason (spam filter, blocked attachment type, sender \
              reputation). Send a small test scan as PDF; if it is still refused, ask the mail \
-             administrator to check the policy.",
+             administrator to check the policy. If the reply names the client host, a blocklist \
+             (\"blocked using\"), the reverse hostname or the HELO name, the server refuses the \
+             device's network address or host name: send through the provider's submission \
+             server with SMTP AUTH (port 587) instead of straight to port 25, or give the device \
+             a fully qualified host name. If it says there are too many recipients, send the \
+             scan to fewer recipients per message (split the list into several jobs).",
         ),
     ),
     (

@@ -174,20 +174,32 @@ pub(crate) static OVERRIDES: &[Override] = &[
     Override {
         target: MICROSOFT,
         causes: &[Cause::AuthSmtpAuthDisabled],
-        en: "A Microsoft 365 administrator must enable SMTP AUTH for the sending mailbox: in the \
-             Microsoft 365 admin center (Users > Active users > Mail > Manage email apps > \
-             Authenticated SMTP) or in Exchange Online PowerShell with `Set-CASMailbox -Identity \
-             user@example.com -SmtpClientAuthenticationDisabled $false`; also check that the \
-             tenant-wide setting and Security Defaults do not block it. Alternatively move the \
-             device to OAuth2 (XOAUTH2) or to the scanrelay gateway. Device settings: \
-             smtp.office365.com, port 587, STARTTLS.",
-        ko: "Microsoft 365 관리자가 송신 사서함의 SMTP인증을 켜야 합니다. Microsoft 365 관리 \
-             센터(사용자 > 활성 사용자 > 메일 > 전자 메일 앱 관리 > 인증된 SMTP)에서 켜거나, \
-             Exchange Online PowerShell에서 `Set-CASMailbox -Identity user@example.com \
-             -SmtpClientAuthenticationDisabled $false`를 실행하십시오. 테넌트 전체 설정과 보안 \
-             기본값(Security Defaults)이 막고 있지 않은지도 확인하십시오. 또는 복합기를 \
-             OAuth2(XOAUTH2)나 scanrelay 게이트웨이로 전환하십시오. 복합기 설정: SMTP서버 \
-             smtp.office365.com, 포트번호 587, STARTTLS.",
+        // Switched-off SMTP AUTH refuses OAuth2 (XOAUTH2) logins as well
+        // (simonrob/email-oauth2-proxy#66), so OAuth2 is no way around it.
+        en: "SMTP AUTH is switched off for this mailbox or the whole tenant, and that refuses \
+             every SMTP login, with a password or with OAuth2 (XOAUTH2) alike: moving the device \
+             or the scanrelay gateway to OAuth2 does not help. A Microsoft 365 administrator \
+             must enable SMTP AUTH for the sending mailbox, whichever way the device logs in: in \
+             the Microsoft 365 admin center (Users > Active users > the user > Mail > Manage \
+             email apps > Authenticated SMTP) or in Exchange Online PowerShell with \
+             `Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false` (the \
+             mailbox setting overrides the tenant-wide one). Device settings: smtp.office365.com, \
+             port 587, STARTTLS. Ways to send that need no SMTP AUTH: direct send (port 25 to \
+             <domain>.mail.protection.outlook.com, without login, recipients in your own \
+             organisation only), a connector that accepts the device by its public IP address \
+             or a certificate (same address, port 25, any recipient), or Microsoft Graph.",
+        ko: "이 사서함 또는 테넌트 전체에서 SMTP인증이 꺼져 있으며, 이 경우 비밀번호든 \
+             OAuth2(XOAUTH2)든 모든 SMTP 로그인이 거부됩니다. 복합기나 scanrelay 게이트웨이를 \
+             OAuth2로 바꿔도 해결되지 않습니다. 복합기의 로그인 방식과 관계없이 Microsoft 365 \
+             관리자가 송신 사서함의 SMTP인증을 켜야 합니다. Microsoft 365 관리 센터(사용자 > \
+             활성 사용자 > 해당 사용자 > 메일 > 전자 메일 앱 관리 > 인증된 SMTP)에서 켜거나, \
+             Exchange Online PowerShell에서 `Set-CASMailbox -Identity <mailbox> \
+             -SmtpClientAuthenticationDisabled $false`를 실행하십시오(사서함 설정이 테넌트 전체 \
+             설정보다 우선합니다). 복합기 설정: SMTP서버 smtp.office365.com, 포트번호 587, \
+             STARTTLS. SMTP인증 없이 보내는 방법: 직접 송신(direct send: 로그인 없이 \
+             <domain>.mail.protection.outlook.com의 25번 포트로, 같은 조직의 받는 사람만 가능), \
+             복합기의 공인 IP 주소나 인증서로 허용하는 커넥터(같은 주소, 25번 포트, 외부 받는 \
+             사람도 가능), 또는 Microsoft Graph.",
     },
     Override {
         target: MICROSOFT,
@@ -196,25 +208,32 @@ pub(crate) static OVERRIDES: &[Override] = &[
              default for existing tenants from the end of December 2026 (administrators can still \
              re-enable it until the final removal), and MFA or Security Defaults already block \
              it. Use OAuth2 (XOAUTH2) with smtp.office365.com, port 587, STARTTLS, or let the \
-             device send to the scanrelay gateway, which signs in to Microsoft with OAuth2.",
+             device send to the scanrelay gateway, which signs in to Microsoft with OAuth2. \
+             OAuth2 SMTP still needs SMTP AUTH enabled for the mailbox (`Set-CASMailbox \
+             -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). Without SMTP AUTH: \
+             direct send or a connector (port 25 to <domain>.mail.protection.outlook.com), or \
+             Microsoft Graph.",
         ko: "Microsoft는 SMTP인증의 비밀번호(기본 인증) 로그인을 종료하고 있습니다. 기존 \
              테넌트도 2026년 12월 말부터 기본적으로 꺼지며(최종 폐지 전까지는 관리자가 다시 켤 \
              수 있음), 다단계 인증(MFA)이나 보안 기본값이 켜진 계정은 이미 차단됩니다. \
              OAuth2(XOAUTH2)로 smtp.office365.com, 포트번호 587, STARTTLS를 사용하거나, \
              복합기가 scanrelay 게이트웨이로 보내도록 하여 게이트웨이가 OAuth2로 로그인하게 \
-             하십시오.",
+             하십시오. OAuth2로 SMTP 로그인을 해도 사서함의 SMTP인증은 켜져 있어야 합니다 \
+             (`Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). \
+             SMTP인증 없이 보내려면 직접 송신(direct send)이나 커넥터(25번 포트로 \
+             <domain>.mail.protection.outlook.com), 또는 Microsoft Graph를 사용하십시오.",
     },
     Override {
         target: MICROSOFT,
         causes: &[Cause::AuthBadCredentials],
         en: "Check that the user name is the full mailbox address and the password is right. \
-             SMTP AUTH must be enabled for the mailbox, and accounts with MFA or Security Defaults \
-             cannot log in with a password. Password (Basic) SMTP login is turned off by default \
-             from the end of December 2026, so plan the move to OAuth2 (XOAUTH2) or to the \
+             SMTP AUTH must be enabled for the mailbox (for password and OAuth2 logins alike), \
+             and accounts with MFA or Security Defaults cannot log in with a password. Password \
+             (Basic) SMTP login is turned off by default from the end of December 2026, so plan the move to OAuth2 (XOAUTH2) or to the \
              scanrelay gateway. With OAuth2, the token must be issued for \
              https://outlook.office.com/SMTP.Send (a Microsoft Graph token is refused).",
         ko: "사용자 이름이 사서함 전체 주소인지, 비밀번호가 맞는지 확인하십시오. 해당 사서함에 \
-             SMTP인증이 켜져 있어야 하며, 다단계 인증(MFA)이나 보안 기본값이 적용된 계정은 \
+             SMTP인증이 켜져 있어야 하며(비밀번호 로그인과 OAuth2 로그인 모두), 다단계 인증(MFA)이나 보안 기본값이 적용된 계정은 \
              비밀번호로 로그인할 수 없습니다. 비밀번호(기본 인증) SMTP 로그인은 2026년 12월 \
              말부터 기본적으로 꺼지므로 OAuth2(XOAUTH2) 또는 scanrelay 게이트웨이로 전환을 \
              준비하십시오. OAuth2를 쓰는 경우 토큰은 https://outlook.office.com/SMTP.Send \

@@ -134,24 +134,3 @@ fn tls_cause(kind: TlsFailure) -> Cause {
         TlsFailure::Handshake => Cause::TlsHandshakeFailed,
     }
 }
-
-/// The documented exit status for a diagnosis (see README: "Exit status of check").
-pub fn exit_code(cause: Cause, facts: &Facts) -> i32 {
-    let code = cause.as_str();
-    match code {
-        "ok" => 0,
-        _ if code.starts_with("dns.") => 10,
-        _ if code.starts_with("connect.") => 11,
-        _ if code.starts_with("tls.") => 12,
-        _ if code.starts_with("auth.") => 14,
-        "sender.not_allowed" | "relay.denied" | "recipient.rejected" => 15,
-        "message.too_large" | "quota.exceeded" | "mailbox.full" => 16,
-        _ => match facts.failed_step().map(|s| s.step) {
-            Some(StepName::Banner | StepName::Ehlo | StepName::EhloAgain) => 13,
-            Some(StepName::Auth) => 14,
-            Some(StepName::Mail | StepName::Rcpt | StepName::Rset) => 15,
-            Some(StepName::Data) => 16,
-            _ => 17,
-        },
-    }
-}

@@ -36,7 +36,7 @@ mod rules;
 
 pub use advice::{Advice, advise, generic_advice, settings_line};
 pub use causes::{Cause, ReplyFacts, Stage};
-pub use client_failure::{cause_of, exit_code, failure_stage, reply_cause, reply_facts, stage_of};
+pub use client_failure::{cause_of, failure_stage, reply_cause, reply_facts, stage_of};
 pub use explain::{Explanation, explain};
 pub use lang::Lang;
 pub use password::{PasswordCheck, Warning, normalize_password};

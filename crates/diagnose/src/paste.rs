@@ -1,21 +1,61 @@
 //! Reading an SMTP reply out of whatever a user pastes: raw multi-line replies, lines
 //! flattened into one, Python `smtplib` tuples, nodemailer and Jakarta Mail messages,
-//! JSON-escaped `\n`, quotes, CRLF.
+//! JSON-escaped `\n`, quotes, CRLF, and .NET's `SmtpException`, which quotes only the
+//! enhanced code (`The server response was: 5.7.57 Client not authenticated ...`).
 
 use crate::ReplyFacts;
 
 /// Finds the SMTP reply in pasted text and splits it into code, enhanced code and text.
-/// Returns `None` when no three-digit reply code can be found.
+///
+/// When the text holds no three-digit reply code but does hold an RFC 3463 enhanced code of
+/// class 4 or 5 (.NET: `The server response was: 5.7.57 Client not authenticated to send
+/// mail`), the reply is read from that code and [`ReplyFacts::code`], which cannot be
+/// absent, is derived from its class: `5.x.x` gives `550` and `4.x.x` gives `450`, the
+/// generic permanent and temporary failure codes. Classification then rests on the
+/// enhanced code and the text, as it does for any reply. Returns `None` when neither a
+/// reply code nor such an enhanced code can be found.
 pub fn parse_pasted(input: &str) -> Option<ReplyFacts> {
     let text = normalize_newlines(input);
     if let Some(facts) = parse_python_tuple(&text) {
         return Some(facts);
     }
-    let start = find_reply_start(&text)?;
+    let Some(start) = find_reply_start(&text) else {
+        return parse_enhanced_only(&text);
+    };
     let body = cut_at_closing_quote(&text, start);
     let code: u16 = body.get(..3)?.parse().ok()?;
     let lines = reply_lines(code, &unescape(body));
     Some(facts_from_lines(code, &lines))
+}
+
+/// A reply quoted by its enhanced code alone (.NET's `SmtpException`): the first `4.x.x` or
+/// `5.x.x` at the start of a word, with a subject of 0-7 (RFC 3463 defines no other, which
+/// keeps version numbers such as `4.18.2` out). The basic code is derived from the class
+/// (see [`parse_pasted`]); the reply runs to the end of its line, plus following lines that
+/// repeat the enhanced code.
+fn parse_enhanced_only(text: &str) -> Option<ReplyFacts> {
+    let (start, enhanced) = text.char_indices().find_map(|(pos, c)| {
+        let before = text[..pos].chars().next_back();
+        let word_start =
+            before.is_none_or(|b| b.is_whitespace() || is_quote(b) || matches!(b, '(' | ':'));
+        if !matches!(c, '4' | '5') || !word_start {
+            return None;
+        }
+        let enhanced = leading_enhanced(&text[pos..])?;
+        let subject: u16 = enhanced.split('.').nth(1)?.parse().ok()?;
+        (subject <= 7).then_some((pos, enhanced))
+    })?;
+    let code = if enhanced.starts_with('5') { 550 } else { 450 };
+    let body = unescape(cut_at_closing_quote(text, start));
+    let mut lines = body.lines();
+    let mut kept = vec![lines.next().unwrap_or("").to_owned()];
+    kept.extend(
+        lines
+            .map(without_transcript_prefix)
+            .take_while(|l| l.starts_with(enhanced))
+            .map(str::to_owned),
+    );
+    Some(facts_from_lines(code, &kept))
 }
 
 /// CRLF / CR to LF, and literal `\r\n`, `\n`, `\r`, `\t` escapes to real characters.

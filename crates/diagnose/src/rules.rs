@@ -4,12 +4,19 @@
 //! conditions all hold decides the cause. The table has four parts:
 //!
 //! 1. success replies and the SASL error challenge hidden in a `334`;
-//! 2. texts that name the cause exactly (provider wording, help-page keys);
-//! 3. RFC 3463 enhanced status codes, which also cover providers never seen before;
+//! 2. texts that name the cause exactly (provider wording, help-page keys, the Postfix and
+//!    Exim restrictions on the client host, its HELO name and the sender);
+//! 3. RFC 3463 enhanced status codes, which also cover providers never seen before. It
+//!    opens with the transient classes that keep their own cause at 4xx and then sends
+//!    every other 4xx to `server.temporary`, so the enhanced-code and stage rows after it
+//!    only ever see 5xx: a temporary reply never becomes a permanent "change a setting"
+//!    cause because of its enhanced code or the stage it came at;
 //! 4. basic reply codes combined with the session stage.
 //!
 //! When the caller does not know the stage, it is inferred from the reply
-//! ([`infer_stage`]), so stage-specific rows still apply.
+//! ([`infer_stage`]), so stage-specific rows still apply. Text rows come before the stage
+//! rows on purpose: a policy reply that Postfix delays to RCPT (`smtpd_delay_reject`) is
+//! not about the recipient.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
@@ -127,9 +134,22 @@ pub static RULES: &[Rule] = &[
         "starttls not supported",
         "tls not supported",
     ]),
-    r(C::AuthBasicAuthDisabled)
+    // Microsoft 365 refuses every SMTP AUTH login with 5.7.139 and says why in the text:
+    // Basic auth blocked (MFA, Security Defaults), SMTP AUTH switched off, or a wrong
+    // password. Only a 5.7.139 that names no reason falls back to smtp_auth_disabled.
+    // "... the user credentials were incorrect or basic authentication is disabled." is
+    // the Basic-auth reply, so the Basic row comes first.
+    r(C::AuthBasicAuthDisabled).enh("x.7.139").text(&[
+        "basic authentication is disabled",
+        "security defaults",
+        "locked by your organization",
+    ]),
+    r(C::AuthSmtpAuthDisabled)
         .enh("x.7.139")
-        .text(&["basic authentication is disabled"]),
+        .text(&["smtpclientauthentication is disabled"]),
+    r(C::AuthBadCredentials)
+        .enh("x.7.139")
+        .text(&["credentials were incorrect"]),
     r(C::AuthSmtpAuthDisabled).enh("x.7.139"),
     r(C::AuthSmtpAuthDisabled)
         .text(&["smtpclientauthentication is disabled", "smtp_auth_disabled"]),
@@ -147,7 +167,9 @@ pub static RULES: &[Rule] = &[
     ]),
     r(C::AuthBadCredentials).text(&["p=badcredentials"]),
     r(C::AuthRequired).text(&["p=wantautherror"]),
-    r(C::MessageTooLarge).text(&[
+    // 5xx only: a 452 for the size is "insufficient system storage" (RFC 1870), which may
+    // pass later; 552 is the size the server never accepts.
+    r(C::MessageTooLarge).codes(500, 599).text(&[
         "p=maxsizeerror",
         "maxsubmissionexceeded",
         "message size exceeds",
@@ -156,6 +178,11 @@ pub static RULES: &[Rule] = &[
         "message is too large",
         "size limit",
     ]),
+    // Too many recipients in one message (Postfix, Gmail: "452 4.5.3 Your message has too
+    // many recipients"; RFC 5321 §4.5.3.1.10: send the rest in another transaction). It is
+    // about this message, not the daily quota whose advice says to wait up to 24 hours; no
+    // cause names it, so policy.rejected, whose advice mentions splitting the recipients.
+    r(C::PolicyRejected).text(&["too many recipients"]),
     r(C::QuotaExceeded).text(&[
         "submissionquotaexceeded",
         "sending limit exceeded",
@@ -163,8 +190,30 @@ pub static RULES: &[Rule] = &[
         "relay limit exceeded",
         "daily limit",
     ]),
-    // Microsoft Send As, Naver's and Postfix's sender checks, Zoho's From rule.
-    r(C::SenderNotAllowed).text(&[
+    // Postfix and Exim restrictions on the connecting host, its HELO name and the sender:
+    // RBLs ("Client host [...] blocked using zen.spamhaus.org"), reject_unknown_client_hostname
+    // ("cannot find your reverse hostname"), check_client_access, reject_non_fqdn_helo_hostname
+    // and Exim's sender verification. Postfix delays them to RCPT (smtpd_delay_reject), so
+    // without these rows the stage rows of part 3 and 4 would call them a bad recipient at
+    // RCPT and a bad sender at MAIL. 5xx only: with 4xx (Postfix's answer when the DNS lookup
+    // behind the check failed for now) they are server.temporary like any other 4xx.
+    r(C::SenderNotAllowed)
+        .codes(500, 599)
+        .text(&["sender verify failed"]),
+    // "504 5.5.2 <x>: Helo command rejected: need fully-qualified hostname" carries a syntax
+    // enhanced code, yet the EHLO command was well formed: the site's policy wants a fully
+    // qualified host name. The fix is the device's host name (or submission with SMTP AUTH),
+    // not the address syntax that syntax.error's advice is about, so policy.rejected.
+    r(C::PolicyRejected).codes(500, 599).text(&[
+        "client host rejected",
+        "blocked using",
+        "helo command rejected",
+        "reverse hostname",
+    ]),
+    // Microsoft Send As, Naver's and Postfix's sender checks, Zoho's From rule. 5xx only:
+    // "450 4.1.8 <a@b>: Sender address rejected: Domain not found" is Postfix deferring on
+    // a sender-domain DNS lookup that failed for now.
+    r(C::SenderNotAllowed).codes(500, 599).text(&[
         "sendasdenied",
         "send as this sender",
         "not allowed to send as",
@@ -212,11 +261,21 @@ pub static RULES: &[Rule] = &[
         "relay not allowed",
         "relaying not allowed",
     ]),
-    r(C::RelayDenied).enh("x.7.1").text(&["relay"]),
-    // "Try again later" alone is rate limiting only when the server drops the session (421,
-    // Gmail's EHLO throttle); a 451 "try again later" is an ordinary temporary failure.
-    r(C::RateLimited).code(421).text(&["try again later"]),
+    r(C::RelayDenied)
+        .codes(500, 599)
+        .enh("x.7.1")
+        .text(&["relay"]),
+    // "Try again later" alone is rate limiting only when the server drops the session for a
+    // policy reason (421 4.7.x, Gmail's EHLO throttle). A 451 "try again later" and Gmail's
+    // "421 4.3.0 Temporary System Problem. Try again later" are ordinary temporary failures.
+    r(C::RateLimited)
+        .code(421)
+        .enh("x.7")
+        .text(&["try again later"]),
+    // Exchange: "421 4.4.2 Message submission rate for this client has exceeded the
+    // configured limit".
     r(C::RateLimited).codes(400, 499).text(&[
+        "submission rate",
         "rate limit",
         "slow down",
         "unusual rate",
@@ -225,14 +284,14 @@ pub static RULES: &[Rule] = &[
         "throttl",
     ]),
     // 3. RFC 3463 enhanced status codes, for any provider.
-    r(C::AuthBadCredentials).enh("x.7.8"),
-    r(C::AuthAppPasswordRequired).enh("x.7.9").at(AUTH),
-    r(C::AuthAppPasswordRequired).enh("x.7.14").at(AUTH),
-    r(C::AuthRequired).enh("x.7.57"),
-    r(C::AuthRequired).codes(400, 599).text(AUTH_REQUIRED),
-    r(C::AuthMechanismUnsupported).enh("x.7.4"),
-    r(C::MessageTooLarge).enh("x.3.4"),
-    r(C::MessageTooLarge).enh("x.2.3"),
+    //
+    // A 4xx reply is temporary (RFC 5321 §4.2.1): the same command may pass later, so it
+    // must not land on a permanent "change your settings" cause through its enhanced code
+    // or the stage it came at. The transient classes with their own cause come first (the
+    // texts of part 2 already took auth.too_many_attempts, rate.limited, quota.exceeded,
+    // tls.version_rejected and the few texts that name a setting outright, such as
+    // STARTTLS or "relay access denied"); every other 4xx is server.temporary, and the rows
+    // after that one only see 5xx.
     r(C::MailboxFull).enh("x.2.2"),
     r(C::MailboxFull).codes(400, 599).text(&[
         "mailbox full",
@@ -241,7 +300,30 @@ pub static RULES: &[Rule] = &[
         "insufficient storage",
     ]),
     r(C::QuotaExceeded).enh("x.4.5").text(&["quota", "limit"]),
-    r(C::QuotaExceeded).enh("x.5.3"),
+    // x.5.3 is "too many recipients" (RFC 3463), see the text row of part 2.
+    r(C::PolicyRejected).enh("x.5.3"),
+    // Postfix's reject_unverified_recipient answers 450 4.1.1 by default
+    // (unverified_recipient_reject_code = 450) even when the probe bounced, and soft_bounce
+    // turns "550 5.1.1 User unknown" into 450 4.1.1: the server has judged the mailbox,
+    // and retrying without fixing the address does not help. Only a probe still running
+    // ("Address verification in progress") or failing for now is temporary.
+    r(C::ServerTemporary).codes(400, 499).enh("x.1.1").text(&[
+        "verification in progress",
+        "temporar",
+        "try again",
+        "timed out",
+    ]),
+    r(C::RecipientRejected).codes(400, 499).enh("x.1.1"),
+    r(C::ServerTemporary).codes(400, 499),
+    // From here on, 5xx only.
+    r(C::AuthBadCredentials).enh("x.7.8"),
+    r(C::AuthAppPasswordRequired).enh("x.7.9").at(AUTH),
+    r(C::AuthAppPasswordRequired).enh("x.7.14").at(AUTH),
+    r(C::AuthRequired).enh("x.7.57"),
+    r(C::AuthRequired).codes(500, 599).text(AUTH_REQUIRED),
+    r(C::AuthMechanismUnsupported).enh("x.7.4"),
+    r(C::MessageTooLarge).enh("x.3.4"),
+    r(C::MessageTooLarge).enh("x.2.3"),
     r(C::RecipientRejected).enh("x.1.1"),
     r(C::RecipientRejected).enh("x.1.2"),
     r(C::RecipientRejected).enh("x.1.3").at(RCPT),
@@ -261,7 +343,6 @@ pub static RULES: &[Rule] = &[
     r(C::AuthMechanismUnsupported).code(504).at(AUTH),
     r(C::SyntaxError).enh("x.5"),
     r(C::PolicyRejected).enh("5.7"),
-    r(C::ServerTemporary).codes(400, 499),
     r(C::SenderNotAllowed).code(550).at(MAIL),
     r(C::SenderNotAllowed).code(553).at(MAIL),
     r(C::RecipientRejected).codes(550, 553).at(RCPT),

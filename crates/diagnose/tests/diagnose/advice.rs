@@ -224,3 +224,82 @@ fn advice_serializes() {
     assert_eq!(json["summary"], a.summary);
     assert_eq!(json["fix"], a.fix);
 }
+
+/// (cause, language, phrases the Microsoft 365 fix must contain, phrases it must not)
+const M365_SMTP_AUTH_CASES: &[(Cause, Lang, &[&str], &[&str])] = &[
+    (
+        Cause::AuthSmtpAuthDisabled,
+        Lang::En,
+        &[
+            "SmtpClientAuthenticationDisabled $false",
+            "OAuth2 does not help",
+            "Authenticated SMTP",
+            "direct send",
+            "<domain>.mail.protection.outlook.com",
+            "connector",
+            "Microsoft Graph",
+        ],
+        &["Alternatively move the device to OAuth2"],
+    ),
+    (
+        Cause::AuthSmtpAuthDisabled,
+        Lang::Ko,
+        &[
+            "SmtpClientAuthenticationDisabled $false",
+            "OAuth2로 바꿔도 해결되지 않습니다",
+            "인증된 SMTP",
+            "direct send",
+            "<domain>.mail.protection.outlook.com",
+            "커넥터",
+            "Microsoft Graph",
+        ],
+        &["OAuth2(XOAUTH2)나 scanrelay 게이트웨이로 전환하십시오"],
+    ),
+    (
+        Cause::AuthBasicAuthDisabled,
+        Lang::En,
+        &[
+            "OAuth2 SMTP still needs SMTP AUTH enabled",
+            "SmtpClientAuthenticationDisabled $false",
+        ],
+        &[],
+    ),
+    (
+        Cause::AuthBasicAuthDisabled,
+        Lang::Ko,
+        &[
+            "SMTP인증은 켜져 있어야",
+            "SmtpClientAuthenticationDisabled $false",
+        ],
+        &[],
+    ),
+    (
+        Cause::AuthBadCredentials,
+        Lang::En,
+        &["for password and OAuth2 logins alike"],
+        &[],
+    ),
+    (
+        Cause::AuthBadCredentials,
+        Lang::Ko,
+        &["비밀번호 로그인과 OAuth2 로그인 모두"],
+        &[],
+    ),
+];
+
+/// Switched-off SMTP AUTH refuses OAuth2 logins too (providers.md A.3,
+/// simonrob/email-oauth2-proxy#66), yet the Microsoft 365 advice offered OAuth2 as the
+/// way around it.
+#[test]
+fn m365_smtp_auth_disabled_advice_offered_oauth_as_a_way_around() {
+    let m365 = provider("m365");
+    for &(cause, lang, must, must_not) in M365_SMTP_AUTH_CASES {
+        let fix = advise(cause, m365, lang).fix;
+        for phrase in must {
+            assert!(fix.contains(phrase), "{cause} {lang}: {phrase:?} in {fix}");
+        }
+        for phrase in must_not {
+            assert!(!fix.contains(phrase), "{cause} {lang}: {phrase:?} in {fix}");
+        }
+    }
+}
