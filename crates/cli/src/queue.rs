@@ -110,6 +110,14 @@ fn display_sender(s: &str) -> &str {
     if s.is_empty() { "<>" } else { s }
 }
 
+/// Text from a client, safe for a terminal: control characters (escape sequences, CR) shown
+/// as `?`.
+fn shown(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 async fn show(spool: &Spool, id: &str, json: bool) -> Result<u8> {
     let entry = spool.load(&parse_id(id)?).await?;
     if json {
@@ -124,8 +132,11 @@ fn print_entry(e: &Entry) {
     let d = &e.delivery;
     println!("id:          {}", e.id);
     println!("state:       {}", d.state);
-    println!("from:        {}", display_sender(&e.envelope.mail_from));
-    println!("to:          {}", e.envelope.rcpt_to.join(", "));
+    println!(
+        "from:        {}",
+        shown(display_sender(&e.envelope.mail_from))
+    );
+    println!("to:          {}", shown(&e.envelope.rcpt_to.join(", ")));
     println!("size:        {} bytes", e.body_len);
     println!(
         "client:      {} (HELO {})",

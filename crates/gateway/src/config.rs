@@ -239,13 +239,30 @@ fn deserialize(
             .span()
             .map(|s| loc.line_at(s.start))
             .or_else(|| key.as_deref().and_then(|k| loc.nearest_line(k)));
+        let message = match &key {
+            Some(k) if is_secret_key(k) => SECRET_TYPE_ERROR.to_string(),
+            _ => inner.message().trim().to_string(),
+        };
         ConfigError::Invalid(Problem {
             file: file.to_string(),
             line,
             key,
-            message: inner.message().trim().to_string(),
+            message,
         })
     })
+}
+
+/// What a wrongly typed secret gets instead of serde's message, which quotes the value
+/// (`invalid type: integer `73918264`, expected a string`).
+const SECRET_TYPE_ERROR: &str =
+    "must be a quoted string, e.g. password = \"...\" (the value is not shown)";
+
+/// Whether the value at the key path `key` (`upstream.password`, `device[0].password`,
+/// `upstream.password_file`) may be a secret.
+fn is_secret_key(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let last = last.split('[').next().unwrap_or(last);
+    matches!(last, "password" | "password_file")
 }
 
 #[cfg(test)]

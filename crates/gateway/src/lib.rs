@@ -8,5 +8,7 @@ pub mod delivery;
 pub mod listener;
 pub mod server;
 pub mod settings;
+mod supervise;
+mod time;
 
 pub use server::{Gateway, GatewayError, RunningGateway, StartOptions};

@@ -12,9 +12,12 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::delivery::{BackoffError, Scheduler, SmtpUpstream, Upstream, UpstreamSetupError};
+use crate::delivery::{
+    BackoffError, DRAIN_GRACE, Scheduler, SmtpUpstream, Upstream, UpstreamSetupError,
+};
 use crate::listener::{self, CertInfo, Kind, Shared, TlsError, Wake};
 use crate::settings::Settings;
+use crate::supervise::supervise;
 
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
@@ -193,7 +196,8 @@ fn bind_err(key: &'static str, addr: Option<SocketAddr>, source: io::Error) -> G
     }
 }
 
-/// Starts the scheduler (with the SMTP upstream when one is configured); returns its wake-up.
+/// Starts the scheduler (with the SMTP upstream when one is configured) under a supervisor
+/// that restarts it if it ends unexpectedly; returns its wake-up.
 fn start_delivery(
     settings: &Settings,
     config_path: &std::path::Path,
@@ -208,7 +212,9 @@ fn start_delivery(
         .with_hostname(settings.listen.hostname.clone())
         .with_config_path(config_path);
     let handle = scheduler.handle();
-    let task = tokio::spawn(scheduler.run(stop));
+    let run_stop = stop.clone();
+    let start = move || scheduler.clone().run(run_stop.clone());
+    let task = tokio::spawn(supervise("the delivery scheduler", start, stop));
     Ok((Arc::new(move || handle.wake()), task))
 }
 
@@ -297,8 +303,12 @@ impl RunningGateway {
     }
 
     /// Stops accepting, gives open sessions up to 30 s to finish their transaction (idle ones
-    /// are closed with `421 4.3.2` at once), then stops delivery and waits for it.
-    pub async fn shutdown(self) {
+    /// are closed with `421 4.3.2` at once), then stops delivery and waits for it: deliveries
+    /// in flight get [`DRAIN_GRACE`] (30 s) to finish. One still running then (a large message
+    /// on a slow upstream) is abandoned: its message stays `sending` in the spool and is tried
+    /// again `retry_min` after the next start, so the recipient may get it twice if the upstream
+    /// had already taken it.
+    pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         for task in self.listeners {
             let _ = task.await;
@@ -309,7 +319,14 @@ impl RunningGateway {
         if tokio::time::timeout(bound, drained).await.is_err() {
             tracing::warn!("sessions still open after the shutdown grace period");
         }
-        let _ = self.delivery.await;
+        let bound = DRAIN_GRACE + Duration::from_secs(10);
+        if tokio::time::timeout(bound, &mut self.delivery)
+            .await
+            .is_err()
+        {
+            tracing::warn!("delivery did not stop in time; abandoned");
+            self.delivery.abort();
+        }
         tracing::info!("gateway stopped");
     }
 }

@@ -42,6 +42,9 @@ pub struct ListenSettings {
     pub max_recipients: usize,
     /// Most concurrent device connections.
     pub max_connections: usize,
+    /// Most concurrent connections from one client address (an IPv6 client: its /64).
+    /// Clients in `allow_networks` are not counted.
+    pub max_connections_per_ip: usize,
     /// Timeout for each command.
     pub command_timeout: Duration,
     /// Timeout for each read during DATA.
@@ -58,6 +61,11 @@ pub struct ListenSettings {
     pub max_auth_failures: u32,
     /// How long a client address stays refused after too many failures.
     pub auth_lockout: Duration,
+    /// The command timeout for a client outside `allow_networks` that has not authenticated
+    /// (the shorter of this and `command_timeout`).
+    pub unauthenticated_timeout: Duration,
+    /// The longest a connection may last, whoever the client is.
+    pub max_session_time: Duration,
 }
 
 /// Whether the upstream's account replaces the device's sender.

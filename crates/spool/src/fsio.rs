@@ -4,7 +4,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{SpoolError, ctx};
 use crate::id::{MessageId, unique_suffix};
@@ -75,14 +75,49 @@ pub(crate) fn list_names(dir: &Path) -> Result<Vec<std::ffi::OsString>, SpoolErr
     Ok(names)
 }
 
+/// A test hook run by a commit between publishing the envelope and fsyncing `env/`; given the
+/// body path, it may make the commit fail there.
+pub(crate) type PublishHook = Arc<dyn Fn(&Path) -> Option<io::ErrorKind> + Send + Sync>;
+
 /// Injected write failures (test seam). `None` means no injection.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Faults {
     body: Mutex<Option<io::ErrorKind>>,
     envelope: Mutex<Option<io::ErrorKind>>,
+    publish: Mutex<Option<PublishHook>>,
+}
+
+impl std::fmt::Debug for Faults {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Faults")
+            .field("body", &self.body())
+            .field("envelope", &self.envelope())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Faults {
+    pub fn set_publish_hook(&self, hook: Option<PublishHook>) {
+        *self.publish.lock().unwrap_or_else(|e| e.into_inner()) = hook;
+    }
+
+    /// Runs the publish hook, if any: `Err` when it asks the commit to fail.
+    pub fn published(&self, body: &Path) -> Result<(), SpoolError> {
+        let hook = self
+            .publish
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        match hook.and_then(|hook| hook(body)) {
+            Some(kind) => Err(SpoolError::io(
+                "fsync directory",
+                body,
+                io::Error::from(kind),
+            )),
+            None => Ok(()),
+        }
+    }
+
     pub fn set_body(&self, kind: Option<io::ErrorKind>) {
         *self.body.lock().unwrap_or_else(|e| e.into_inner()) = kind;
     }
@@ -113,12 +148,51 @@ pub(crate) fn write_all(
     file.write_all(data).map_err(ctx("write", path))
 }
 
+/// Mode of every file the spool creates: the scans are the office's documents, readable by
+/// the gateway's user only, whatever the umask and wherever `[spool] dir` points.
+pub(crate) const FILE_MODE: u32 = 0o600;
+/// Mode of every directory the spool creates.
+pub(crate) const DIR_MODE: u32 = 0o700;
+
+/// Options that create files with [`FILE_MODE`].
+pub(crate) fn private_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, FILE_MODE);
+    options
+}
+
 pub(crate) fn create_new(path: &Path) -> Result<File, SpoolError> {
-    OpenOptions::new()
+    private_options()
         .write(true)
         .create_new(true)
         .open(path)
         .map_err(ctx("create", path))
+}
+
+/// `mkdir -p` creating directories with [`DIR_MODE`]; a directory that already exists keeps
+/// its mode (see [`make_private`] for the spool's own subdirectories).
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), SpoolError> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, DIR_MODE);
+    builder.create(dir).map_err(ctx("create directory", dir))
+}
+
+/// Takes group and other permissions away from one of the spool's own directories (made by
+/// an older version, or with a umask that let them through).
+pub(crate) fn make_private(dir: &Path) -> Result<(), SpoolError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::metadata(dir).map_err(ctx("stat", dir))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            fs::set_permissions(dir, fs::Permissions::from_mode(DIR_MODE))
+                .map_err(ctx("restrict permissions of", dir))?;
+        }
+    }
+    Ok(())
 }
 
 pub(crate) fn rename(from: &Path, to: &Path) -> Result<(), SpoolError> {

@@ -200,6 +200,13 @@ struct CommitJob {
 
 impl CommitJob {
     /// The whole commit protocol (blocking). On error nothing of the message remains.
+    ///
+    /// The message's lock (on the body file, see [`crate::Spool::update`]) is held from before
+    /// the envelope appears until the commit is decided. The envelope is visible to
+    /// [`crate::Spool::scan`] as soon as it is renamed into place, but the scheduler marks a
+    /// message `Sending` (which takes the lock and re-reads the envelope) before delivering it,
+    /// so a message whose commit then fails and is cleaned up is never delivered: the client
+    /// was told to resend it, and would otherwise get it delivered twice.
     fn run(self) -> Result<MessageId, SpoolError> {
         let inner = self.spool.inner();
         let (layout, id) = (&inner.layout, &self.id);
@@ -208,7 +215,8 @@ impl CommitJob {
         let result = (|| {
             write_all(&mut file, tmp, &buf, inner.faults.body())?;
             file.sync_all().map_err(ctx("sync", tmp))?;
-            drop(file);
+            // The inode is the body's for life: this is the message lock after the rename.
+            file.lock().map_err(ctx("lock", tmp))?;
             rename(tmp, &body)
         })();
         if result.is_err() {
@@ -219,12 +227,14 @@ impl CommitJob {
             // The body's name must be durable before an envelope points at it.
             inner.committer.sync(Dir::Msg)?;
             write_envelope(layout, id, &self.env, inner.faults.envelope())?;
+            inner.faults.published(&body)?;
             inner.committer.sync(Dir::Env)
         })();
         if result.is_err() {
             remove_quietly(&layout.envelope(id));
             remove_quietly(&body);
         }
+        drop(file);
         result?;
         inner.counters.commits.fetch_add(1, Ordering::Relaxed);
         Ok(self.id)

@@ -17,6 +17,10 @@
 //!   when this file exists; it is only ever replaced atomically;
 //! - `lock`: an advisory lock file (see below).
 //!
+//! The subdirectories are created (or restricted to) mode 0700 and every file the spool creates
+//! has mode 0600, whatever the umask: the scans are private documents, also when `[spool] dir`
+//! points somewhere other local users can list.
+//!
 //! # Durability protocol
 //!
 //! Commit ([`Incoming::commit`]):
@@ -27,6 +31,11 @@
 //! 4. fsync `msg/`, so the body's name is durable *before* any envelope points at it;
 //! 5. write `env/.ID.*.tmp`, `sync_all` it, rename it to `env/ID.json`;
 //! 6. fsync `env/`; only now does `commit` return and the listener may answer `250`.
+//!
+//! From step 3 until it returns, the commit holds the message's lock (below). If step 4, 5 or 6
+//! fails, the envelope and body are removed under that lock, so the scheduler, which takes the
+//! lock to mark a message `Sending` before delivering it, can never deliver a message whose
+//! commit failed (and which the client will therefore send again).
 //!
 //! The fsyncs of steps 4 and 6 are *grouped*: concurrent commits waiting at the same time share
 //! one directory fsync (file data `sync_all` stays per file); see [`Options`].

@@ -1,7 +1,7 @@
 //! The spool handle: open and recover, begin, list, scan, load, update, remove.
 
 use std::fmt;
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -11,13 +11,14 @@ use std::time::{Duration, SystemTime};
 use crate::committer::{Committer, Counters, Dir};
 use crate::error::{SpoolError, ctx};
 use crate::fsio::{
-    Faults, LOCK_FILE, Layout, blocking, create_new, id_from_name, list_names, lock_message,
-    read_envelope, remove_if_exists, sync_dir, write_envelope,
+    Faults, LOCK_FILE, Layout, blocking, create_new, create_private_dir, id_from_name, list_names,
+    lock_message, make_private, private_options, read_envelope, remove_if_exists, sync_dir,
+    write_envelope,
 };
 use crate::id::MessageId;
 use crate::incoming::Incoming;
 use crate::model::{Delivery, Entry};
-use crate::recover::{Recovery, recover};
+use crate::recover::{Recovery, mark_body_missing, recover};
 
 /// How a [`Spool`] commits. The defaults are right for the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,6 +270,32 @@ impl Spool {
         Ok(env.into_entry(id.clone()))
     }
 
+    /// Marks a message whose body file has gone missing (damage from outside the gateway) as
+    /// [`crate::State::Failed`] with an explaining `last_error`, as recovery does at open, so
+    /// the scheduler stops trying it and `queue show` says why. Returns the entry as it is now;
+    /// one whose body exists is returned unchanged. [`SpoolError::NotFound`] if it is gone.
+    ///
+    /// There is no body to lock, so this is not serialized with a concurrent operator
+    /// `queue delete` of the same damaged message: in that rare race the failed entry may stay
+    /// and is deleted again.
+    pub async fn fail_damaged(&self, id: &MessageId) -> Result<Entry, SpoolError> {
+        let (spool, target) = (self.clone(), id.clone());
+        blocking("update", move || {
+            let inner = spool.inner();
+            let layout = &inner.layout;
+            let mut env = read_envelope(&layout.envelope(&target))?
+                .ok_or_else(|| SpoolError::NotFound(target.clone()))?;
+            let body = layout.body(&target);
+            let missing = !body.try_exists().map_err(ctx("stat", &body))?;
+            if missing && mark_body_missing(&mut env.delivery) {
+                write_envelope(layout, &target, &env, inner.faults.envelope())?;
+                inner.committer.sync(Dir::Env)?;
+            }
+            Ok(env.into_entry(target))
+        })
+        .await
+    }
+
     /// Remove a message (delivered, or deleted by an operator): remove the envelope, fsync
     /// `env/`, then remove the body and fsync `msg/`. [`SpoolError::NotFound`] if it is already
     /// gone. Works on damaged messages whose body is missing.
@@ -303,16 +330,36 @@ impl Spool {
     pub fn fail_envelope_writes_with(&self, kind: Option<io::ErrorKind>) {
         self.inner.faults.set_envelope(kind);
     }
+
+    /// Test seam: like [`Spool::fail_writes_with`] for body writes only (new messages, bounces).
+    #[doc(hidden)]
+    pub fn fail_body_writes_with(&self, kind: Option<io::ErrorKind>) {
+        self.inner.faults.set_body(kind);
+    }
+
+    /// Test seam: `hook` runs inside every commit right after the envelope was renamed into
+    /// place, with the body's path; returning an error kind makes the commit fail there (as a
+    /// failed fsync of `env/` would). `None` removes the hook.
+    #[doc(hidden)]
+    #[allow(clippy::type_complexity)]
+    pub fn on_commit_published(
+        &self,
+        hook: Option<Arc<dyn Fn(&Path) -> Option<io::ErrorKind> + Send + Sync>>,
+    ) {
+        self.inner.faults.set_publish_hook(hook);
+    }
 }
 
 /// Create the directories, take the lock, recover if nobody else has the spool open.
 fn prepare(layout: &Layout) -> Result<(File, Recovery), SpoolError> {
-    for dir in [&layout.root, &layout.tmp, &layout.msg, &layout.env] {
-        fs::create_dir_all(dir).map_err(ctx("create directory", dir))?;
+    create_private_dir(&layout.root)?;
+    for dir in [&layout.tmp, &layout.msg, &layout.env] {
+        create_private_dir(dir)?;
+        make_private(dir)?;
     }
     sync_dir(&layout.root)?;
     let path = layout.root.join(LOCK_FILE);
-    let lock = OpenOptions::new()
+    let lock = private_options()
         .read(true)
         .write(true)
         .create(true)

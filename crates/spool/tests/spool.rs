@@ -11,5 +11,7 @@ mod concurrency;
 mod crash;
 #[path = "spool/disk_full.rs"]
 mod disk_full;
+#[path = "spool/hardening.rs"]
+mod hardening;
 #[path = "spool/recovery.rs"]
 mod recovery;

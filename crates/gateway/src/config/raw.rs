@@ -38,11 +38,14 @@ pub(crate) struct RawListen {
     pub tls_key: Option<PathBuf>,
     pub hostname: Option<String>,
     pub max_connections: Option<u64>,
+    pub max_connections_per_ip: Option<u64>,
     pub max_recipients: Option<u64>,
     pub command_timeout: Option<Span>,
     pub data_timeout: Option<Span>,
     pub max_auth_failures: Option<u32>,
     pub auth_lockout: Option<Span>,
+    pub unauthenticated_timeout: Option<Span>,
+    pub max_session_time: Option<Span>,
 }
 
 /// One `[[device]]`.

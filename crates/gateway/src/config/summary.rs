@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::validate::DEVICE_CREDENTIAL_LIMIT;
-use crate::settings::{FromPolicy, Settings, UpstreamSettings};
+use crate::settings::{FromPolicy, ListenSettings, Settings, UpstreamSettings};
 
 /// A multi-line, password-free description of what the gateway will run with.
 pub fn summary(s: &Settings) -> String {
@@ -40,14 +40,7 @@ pub fn summary(s: &Settings) -> String {
         ),
     };
     line(&mut out, "TLS", &tls);
-    let limits = format!(
-        "message {} bytes, {} recipients, {} connections, command timeout {}, data timeout {}",
-        l.max_message_size,
-        l.max_recipients,
-        l.max_connections,
-        human(l.command_timeout),
-        human(l.data_timeout)
-    );
+    let limits = limits(l);
     line(&mut out, "limits", &limits);
     let throttle = format!(
         "refused for {} after {} failed AUTH attempts",
@@ -60,6 +53,23 @@ pub fn summary(s: &Settings) -> String {
     line(&mut out, "data dir", &s.data_dir.display().to_string());
     line(&mut out, "spool", &s.spool_dir.display().to_string());
     out
+}
+
+/// The listener limits, including those for clients outside `allow_networks`.
+fn limits(l: &ListenSettings) -> String {
+    format!(
+        "message {} bytes, {} recipients, {} connections ({} per address outside \
+     allow_networks), command timeout {} ({} before AUTH outside allow_networks), data \
+     timeout {}, session at most {}",
+        l.max_message_size,
+        l.max_recipients,
+        l.max_connections,
+        l.max_connections_per_ip,
+        human(l.command_timeout),
+        human(l.unauthenticated_timeout.min(l.command_timeout)),
+        human(l.data_timeout),
+        human(l.max_session_time)
+    )
 }
 
 fn delivery(out: &mut String, s: &Settings) {

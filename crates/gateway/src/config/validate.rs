@@ -88,10 +88,11 @@ impl Validator<'_> {
     }
 
     fn listen(&mut self, raw: RawListen) -> Result<ListenSettings> {
-        let smtp = match raw.smtp.as_deref() {
-            None => self.socket("listen.smtp", DEFAULT_SMTP, 2525)?,
-            Some(text) => self.socket("listen.smtp", text, 2525)?,
-        };
+        let smtp = self.socket(
+            "listen.smtp",
+            raw.smtp.as_deref().unwrap_or(DEFAULT_SMTP),
+            2525,
+        )?;
         let smtps = match raw.smtps.as_deref() {
             None => None,
             Some(text) => self.socket("listen.smtps", text, DEFAULT_SMTPS_PORT)?,
@@ -102,11 +103,13 @@ impl Validator<'_> {
                 "no listener: set smtp or smtps to an address",
             ));
         }
-        let allow_networks = match raw.allow_networks {
-            Some(list) => self.networks(&list)?,
+        let allow_networks = match &raw.allow_networks {
+            Some(list) => self.networks(list)?,
             None => default_networks(),
         };
         self.refuse_open_relay(smtp, smtps, &allow_networks)?;
+        let (max_connections_per_ip, unauthenticated_timeout, max_session_time) =
+            self.client_limits(&raw)?;
         let (tls_cert, tls_key) = self.cert_pair(raw.tls_cert, raw.tls_key)?;
         Ok(ListenSettings {
             smtp,
@@ -118,6 +121,7 @@ impl Validator<'_> {
             )?,
             max_recipients: self.count("listen.max_recipients", raw.max_recipients, 100)?,
             max_connections: self.count("listen.max_connections", raw.max_connections, 200)?,
+            max_connections_per_ip,
             command_timeout: self.duration("listen.command_timeout", raw.command_timeout, 300)?,
             data_timeout: self.duration("listen.data_timeout", raw.data_timeout, 600)?,
             allow_plaintext_auth: raw.allow_plaintext_auth.unwrap_or(false),
@@ -129,7 +133,27 @@ impl Validator<'_> {
                 u64::from(raw.max_auth_failures.unwrap_or(5)),
             )? as u32,
             auth_lockout: self.duration("listen.auth_lockout", raw.auth_lockout, 900)?,
+            unauthenticated_timeout,
+            max_session_time,
         })
+    }
+
+    /// The limits against one client hogging the listener: connections per address outside
+    /// `allow_networks`, their idle time before AUTH, and every session's lifetime.
+    fn client_limits(&self, raw: &RawListen) -> Result<(usize, Duration, Duration)> {
+        Ok((
+            self.count(
+                "listen.max_connections_per_ip",
+                raw.max_connections_per_ip,
+                20,
+            )?,
+            self.duration(
+                "listen.unauthenticated_timeout",
+                raw.unauthenticated_timeout,
+                30,
+            )?,
+            self.duration("listen.max_session_time", raw.max_session_time, 1800)?,
+        ))
     }
 
     /// `"127.0.0.1:2525"`, `"[::1]:2525"`, `"0.0.0.0"` (default port), `"localhost:2525"`;
@@ -328,7 +352,7 @@ impl Validator<'_> {
         if port == 0 && !self.opts.allow_port_zero {
             return Err(self.err("upstream.port", "port 0 is not allowed"));
         }
-        let password = self.upstream_password(&raw)?;
+        let password = self.upstream_password(&raw, preset)?;
         self.credentials_pair(raw.username.is_some(), password.is_some())?;
         if tls == TlsMode::None && password.is_some() && !is_loopback_host(&server) {
             self.warn(
@@ -394,7 +418,33 @@ impl Validator<'_> {
         }
     }
 
-    fn upstream_password(&self, raw: &RawUpstream) -> Result<Option<String>> {
+    /// The upstream password from `password` or `password_file`, normalised for the provider
+    /// as `scanrelay check` does (spaces taken out of a Google app password); a password that
+    /// does not look right for the provider is a warning on its key.
+    fn upstream_password(
+        &mut self,
+        raw: &RawUpstream,
+        preset: Option<&Provider>,
+    ) -> Result<Option<String>> {
+        let key = if raw.password_file.is_some() {
+            "upstream.password_file"
+        } else {
+            "upstream.password"
+        };
+        let Some(typed) = self.typed_password(raw)? else {
+            return Ok(None);
+        };
+        let checked = scanrelay_diagnose::normalize_password(preset, &typed);
+        if checked.password.is_empty() {
+            return Err(self.err(key, "must not be empty"));
+        }
+        if let Some(warning) = checked.warning {
+            self.warn(key, warning.en);
+        }
+        Ok(Some(checked.password))
+    }
+
+    fn typed_password(&self, raw: &RawUpstream) -> Result<Option<String>> {
         match (&raw.password, &raw.password_file) {
             (Some(_), Some(_)) => Err(self.err(
                 "upstream.password_file",
@@ -516,12 +566,28 @@ fn parse_socket(text: &str, default_port: u16) -> Option<SocketAddr> {
         .then(|| SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port))
 }
 
+/// `"192.168.1.0/24"`, `"10.0.0.5"`, `"fd00::/8"`. An IPv4-mapped network
+/// (`::ffff:192.168.1.0/120`) becomes the IPv4 network it maps (`192.168.1.0/24`): clients
+/// are matched by their canonical address, so a dual-stack listener's `::ffff:a.b.c.d` peer
+/// and an IPv4 peer are the same client, and the mapped form would never match.
 fn parse_network(text: &str) -> Option<IpNet> {
     let text = text.trim();
     text.parse::<IpNet>()
         .ok()
         .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
-        .map(|n| n.trunc())
+        .map(|n| unmap(n.trunc()))
+}
+
+/// The IPv4 network an IPv4-mapped IPv6 network (inside `::ffff:0:0/96`) stands for.
+fn unmap(net: IpNet) -> IpNet {
+    let mapped: Ipv6Net = "::ffff:0:0/96".parse().expect("valid");
+    match net {
+        IpNet::V6(n) if mapped.contains(&n) => {
+            let addr = n.network().to_ipv4_mapped().expect("inside ::ffff:0:0/96");
+            IpNet::V4(Ipv4Net::new(addr, n.prefix_len() - 96).expect("valid prefix"))
+        }
+        other => other,
+    }
 }
 
 /// Loopback only: the safe default.
@@ -535,17 +601,12 @@ pub(crate) fn default_networks() -> Vec<IpNet> {
 /// Whether the networks, taken together, contain every IPv4 or every IPv6 address.
 /// IPv4-mapped IPv6 networks (`::ffff:0:0/96`) count as the IPv4 addresses they map.
 pub(crate) fn covers_everything(nets: &[IpNet]) -> bool {
-    let mapped: Ipv6Net = "::ffff:0:0/96".parse().expect("valid");
     let mut v4: Vec<Ipv4Net> = Vec::new();
     let mut v6: Vec<Ipv6Net> = Vec::new();
     for net in nets {
-        match net {
-            IpNet::V4(n) => v4.push(*n),
-            IpNet::V6(n) if mapped.contains(n) => {
-                let addr = n.network().to_ipv4_mapped().expect("inside ::ffff:0:0/96");
-                v4.push(Ipv4Net::new(addr, n.prefix_len() - 96).expect("valid prefix"));
-            }
-            IpNet::V6(n) => v6.push(*n),
+        match unmap(*net) {
+            IpNet::V4(n) => v4.push(n),
+            IpNet::V6(n) => v6.push(n),
         }
     }
     Ipv4Net::aggregate(&v4).iter().any(|n| n.prefix_len() == 0)
@@ -596,6 +657,22 @@ mod tests {
         assert!(covers_everything(&nets(&["::ffff:0:0/96"])));
         assert!(!covers_everything(&nets(&["0.0.0.0/1", "10.0.0.0/8"])));
         assert!(!covers_everything(&nets(&["192.168.0.0/16", "::1"])));
+    }
+
+    #[test]
+    fn ipv4_mapped_networks_become_ipv4() {
+        let cases = [
+            ("::ffff:192.168.1.0/120", "192.168.1.0/24"),
+            ("::ffff:10.0.0.5", "10.0.0.5/32"),
+            ("::ffff:10.1.2.3/104", "10.0.0.0/8"),
+            ("::ffff:0:0/96", "0.0.0.0/0"),
+            ("::ffff:0:0/95", "::fffe:0:0/95"),
+            ("fd00::/8", "fd00::/8"),
+            ("192.168.1.7/24", "192.168.1.0/24"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_network(text).unwrap().to_string(), want, "{text}");
+        }
     }
 
     #[test]

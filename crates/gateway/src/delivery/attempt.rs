@@ -4,30 +4,30 @@
 //! deleted or changed it), marks it `Sending`, hands it to the upstream, then records the
 //! outcome per recipient. Delivered to everyone: removed. Some recipients temporarily refused:
 //! `Deferred` with backoff, only those recipients are retried. Refused for good (or expired):
-//! `Failed`, kept for `queue show`, and bounced.
+//! bounced, then `Failed` and kept for `queue show` (the order and the retries of the spool
+//! writes are in `record`). A message whose body file vanished is marked `Failed`; one whose
+//! envelope cannot be parsed is left alone until the file changes.
 
 use std::io::Cursor;
 use std::sync::Arc;
-use std::time::Duration;
 
 use scanrelay_diagnose::Cause;
 use scanrelay_proto::Reply;
-use scanrelay_spool::{
-    Delivery, Entry, Envelope, MessageId, RcptState, RcptStatus, Spool, SpoolError, State,
-};
+use scanrelay_spool::{Entry, Envelope, MessageId, RcptState, Spool, SpoolError, State};
 use tokio::io::AsyncReadExt;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::delivery::backoff::Backoff;
-use crate::delivery::bounce::send_bounce;
 use crate::delivery::clock::Clock;
-use crate::delivery::dsn::{BounceReason, FailedRecipient};
+use crate::delivery::dsn::FailedRecipient;
+use crate::delivery::record::{Unrecorded, merge_remembered, record};
 use crate::delivery::rewrite::{
     HeaderReadError, MAX_HEADER_BLOCK, read_header_block, rewrite_from_header,
 };
 use crate::delivery::upstream::{DeliveryError, DeliveryReport, OutgoingMessage, Upstream};
 use crate::settings::DeliverySettings;
+use crate::time::after;
 
 /// What every attempt needs; shared by the scheduler and its delivery tasks.
 pub(crate) struct Ctx {
@@ -39,14 +39,16 @@ pub(crate) struct Ctx {
     pub hostname: String,
     /// Wakes the scheduler (a bounce was queued).
     pub wake: Arc<Notify>,
+    /// Deliveries whose outcome could not be written yet.
+    pub unrecorded: Arc<Unrecorded>,
 }
 
 /// Why a recipient did not get the message in this attempt.
 #[derive(Debug, Clone)]
-struct Why {
-    reply: Option<Reply>,
-    cause: Cause,
-    error: String,
+pub(crate) struct Why {
+    pub reply: Option<Reply>,
+    pub cause: Cause,
+    pub error: String,
 }
 
 impl Why {
@@ -58,7 +60,7 @@ impl Why {
         }
     }
 
-    fn failed(&self, rcpt: &str) -> FailedRecipient {
+    pub(crate) fn failed(&self, rcpt: &str) -> FailedRecipient {
         FailedRecipient {
             rcpt: rcpt.to_string(),
             reply: self.reply.clone(),
@@ -70,10 +72,10 @@ impl Why {
 
 /// The outcome of one attempt, per recipient.
 #[derive(Debug, Default)]
-struct Outcome {
-    delivered: Vec<(String, Option<Reply>)>,
-    deferred: Vec<(String, Why)>,
-    failed: Vec<(String, Why)>,
+pub(crate) struct Outcome {
+    pub delivered: Vec<(String, Option<Reply>)>,
+    pub deferred: Vec<(String, Why)>,
+    pub failed: Vec<(String, Why)>,
 }
 
 impl Outcome {
@@ -134,7 +136,7 @@ impl Outcome {
     }
 
     /// The failure to show as the message's last error: a deferral first, else a failure.
-    fn headline(&self) -> Option<&Why> {
+    pub(crate) fn headline(&self) -> Option<&Why> {
         self.deferred
             .first()
             .or(self.failed.first())
@@ -148,11 +150,35 @@ pub(crate) async fn attempt(ctx: Arc<Ctx>, id: MessageId) -> Option<Instant> {
         Ok(next) => next,
         Err(e) if e.is_not_found() => {
             tracing::info!(%id, "message left the spool during delivery (deleted by an operator?)");
+            ctx.unrecorded.forget(&id);
+            None
+        }
+        Err(SpoolError::BodyMissing(_)) => fail_damaged(&ctx, &id).await,
+        Err(e @ SpoolError::Json { .. }) => {
+            // Not retried: the scheduler's rescan remembers it until the file changes.
+            tracing::error!(%id, error = %e, "unreadable envelope; the message is left alone");
             None
         }
         Err(e) => {
             tracing::error!(%id, error = %e, "spool error during delivery; retrying later");
-            Some(Instant::now() + ctx.backoff.min())
+            Some(after(ctx.backoff.min()))
+        }
+    }
+}
+
+/// A message whose body file vanished is marked `Failed` (as recovery does at start), so it
+/// is not tried every `retry_min` for ever and `queue show` says what happened.
+async fn fail_damaged(ctx: &Ctx, id: &MessageId) -> Option<Instant> {
+    match ctx.spool.fail_damaged(id).await {
+        Ok(entry) if entry.delivery.state == State::Failed => {
+            tracing::error!(%id, "message body missing from the spool; marked failed");
+            None
+        }
+        Ok(_) => Some(after(ctx.backoff.min())),
+        Err(e) if e.is_not_found() => None,
+        Err(e) => {
+            tracing::error!(%id, error = %e, "cannot mark a damaged message failed");
+            Some(after(ctx.backoff.min()))
         }
     }
 }
@@ -166,13 +192,26 @@ async fn try_attempt(ctx: &Ctx, id: &MessageId) -> Result<Option<Instant>, Spool
         return Ok(None);
     }
     let now = ctx.clock.unix_now();
+    let remembered = ctx.unrecorded.get(id);
+    let rcpts = &entry.envelope.rcpt_to;
     let entry = ctx
         .spool
         .update(id, |d| {
             d.state = State::Sending;
             d.last_attempt = Some(now);
+            merge_remembered(d, rcpts, &remembered);
         })
         .await?;
+    ctx.unrecorded.forget(id);
+    match entry.delivery.state {
+        State::Failed => return Ok(None),
+        State::Delivered => {
+            ctx.spool.remove(id).await?;
+            tracing::info!(%id, "delivered (recorded late)");
+            return Ok(None);
+        }
+        _ => {}
+    }
     let pending = pending_recipients(&entry);
     if pending.is_empty() {
         ctx.spool.remove(id).await?;
@@ -258,127 +297,6 @@ async fn prepare(
         size,
         body: Box::pin(Cursor::new(prefix).chain(file)),
     })
-}
-
-/// Writes the outcome to the spool, bounces what failed, and says when to try again.
-async fn record(
-    ctx: &Ctx,
-    entry: &Entry,
-    pending: &[String],
-    upstream: &dyn Upstream,
-    mut outcome: Outcome,
-) -> Result<Option<Instant>, SpoolError> {
-    let now = ctx.clock.unix_now();
-    let age = now.saturating_sub(entry.envelope.received_at);
-    let mut reason = BounceReason::Permanent;
-    if !outcome.deferred.is_empty() && age > ctx.settings.max_age.as_secs() {
-        reason = BounceReason::Expired { hours: age / 3600 };
-        let expired = std::mem::take(&mut outcome.deferred);
-        outcome.failed.extend(expired);
-    }
-    let id = &entry.id;
-    let failed_before = entry
-        .delivery
-        .per_rcpt
-        .iter()
-        .any(|s| s.state == RcptState::Failed && !pending.contains(&s.rcpt));
-    if outcome.deferred.is_empty() && outcome.failed.is_empty() && !failed_before {
-        // Recorded first: if the removal fails, a rescan removes it, it is never resent.
-        ctx.spool.update(id, |d| d.state = State::Delivered).await?;
-        ctx.spool.remove(id).await?;
-        tracing::info!(%id, upstream = upstream.name(), "delivered");
-        return Ok(None);
-    }
-    let delay = ctx.backoff.delay(entry.delivery.attempts + 1);
-    let entry_after = ctx
-        .spool
-        .update(id, |d| {
-            apply(d, &entry.envelope.rcpt_to, &outcome, now, delay)
-        })
-        .await?;
-    log_outcome(&entry_after, &outcome, reason);
-    if !outcome.failed.is_empty() {
-        let failed: Vec<FailedRecipient> = outcome
-            .failed
-            .iter()
-            .map(|(rcpt, why)| why.failed(rcpt))
-            .collect();
-        send_bounce(ctx, entry, upstream, &failed, reason).await;
-    }
-    Ok((entry_after.delivery.state == State::Deferred).then(|| Instant::now() + delay))
-}
-
-/// The new delivery state after an attempt that did not deliver to everyone.
-fn apply(d: &mut Delivery, rcpts: &[String], outcome: &Outcome, now: u64, delay: Duration) {
-    d.attempts += 1;
-    let statuses = outcome
-        .delivered
-        .iter()
-        .map(|(r, reply)| (r, RcptState::Delivered, reply.as_ref()))
-        .chain(
-            outcome
-                .deferred
-                .iter()
-                .map(|(r, w)| (r, RcptState::Deferred, w.reply.as_ref())),
-        )
-        .chain(
-            outcome
-                .failed
-                .iter()
-                .map(|(r, w)| (r, RcptState::Failed, w.reply.as_ref())),
-        );
-    for (rcpt, state, reply) in statuses {
-        let reply = reply.map(|r| r.wire_lines().join("\n"));
-        match d.per_rcpt.iter_mut().find(|s| s.rcpt == *rcpt) {
-            Some(status) => {
-                status.state = state;
-                status.reply = reply;
-            }
-            None => d.per_rcpt.push(RcptStatus {
-                rcpt: rcpt.clone(),
-                state,
-                reply,
-            }),
-        }
-    }
-    d.per_rcpt.sort_by_key(|s| {
-        rcpts
-            .iter()
-            .position(|r| *r == s.rcpt)
-            .unwrap_or(usize::MAX)
-    });
-    if let Some(why) = outcome.headline() {
-        d.last_reply = why.reply.as_ref().map(|r| r.wire_lines().join("\n"));
-        d.last_cause = Some(why.cause.to_string());
-        d.last_error = Some(why.error.clone());
-    }
-    if outcome.deferred.is_empty() {
-        d.state = State::Failed;
-    } else {
-        d.state = State::Deferred;
-        d.next_attempt = now + delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
-    }
-}
-
-fn log_outcome(entry: &Entry, outcome: &Outcome, reason: BounceReason) {
-    let id = &entry.id;
-    let d = &entry.delivery;
-    let cause = d.last_cause.as_deref().unwrap_or("unknown");
-    let error = d.last_error.as_deref().unwrap_or("");
-    match d.state {
-        State::Deferred => tracing::warn!(
-            %id, attempts = d.attempts, next_attempt = d.next_attempt, cause, error,
-            "delivery deferred"
-        ),
-        _ if outcome.failed.is_empty() => tracing::info!(
-            %id, "delivered to the remaining recipients; earlier failures stay recorded"
-        ),
-        _ => tracing::error!(
-            %id, attempts = d.attempts, cause, error, failed = outcome.failed.len(),
-            expired = matches!(reason, BounceReason::Expired { .. }),
-            "delivery failed"
-        ),
-    }
 }
 
 /// The envelope of a bounce about `original`, sent `now` to `to`.

@@ -33,15 +33,16 @@ pub(crate) fn bounce_recipients(envelope: &Envelope, admin: Option<&str>) -> Vec
     to
 }
 
-/// Builds the bounce for `failed` recipients of `entry` and queues it. Errors are logged:
-/// the original message is marked failed either way.
+/// Builds the bounce for `failed` recipients of `entry` and queues it. The caller marks the
+/// original failed only after this returned `Ok`, so the notice is never lost: when it cannot be
+/// queued, the error is returned and the original message is tried again later.
 pub(crate) async fn send_bounce(
     ctx: &Ctx,
     entry: &Entry,
     upstream: &dyn Upstream,
     failed: &[FailedRecipient],
     reason: BounceReason,
-) {
+) -> Result<(), SpoolError> {
     let id = &entry.id;
     let to = bounce_recipients(&entry.envelope, ctx.settings.admin_notify.as_deref());
     if to.is_empty() {
@@ -49,7 +50,7 @@ pub(crate) async fn send_bounce(
             %id,
             "not sending a bounce: the failed message is itself a bounce, or has no sender and no admin_notify is set"
         );
-        return;
+        return Ok(());
     }
     let headers = original_headers(&ctx.spool, id).await;
     let now = ctx.clock.unix_now();
@@ -73,8 +74,12 @@ pub(crate) async fn send_bounce(
         Ok(bounce_id) => {
             tracing::info!(%id, bounce = %bounce_id, "bounce queued");
             ctx.wake.notify_one();
+            Ok(())
         }
-        Err(e) => tracing::error!(%id, error = %e, "cannot queue the bounce"),
+        Err(e) => {
+            tracing::error!(%id, error = %e, "cannot queue the bounce; the message is tried again later");
+            Err(e)
+        }
     }
 }
 

@@ -25,6 +25,7 @@ mod backoff;
 mod bounce;
 mod clock;
 pub mod dsn;
+mod record;
 pub mod rewrite;
 mod scheduler;
 mod smtp_upstream;
@@ -32,7 +33,7 @@ mod upstream;
 
 pub use backoff::{Backoff, BackoffError};
 pub use clock::{Clock, SystemClock, TokioClock};
-pub use scheduler::{Scheduler, SchedulerHandle};
+pub use scheduler::{DRAIN_GRACE, Scheduler, SchedulerHandle};
 pub use smtp_upstream::{DEFAULT_IDLE_TIMEOUT, SmtpUpstream, UpstreamSetupError};
 pub use upstream::{
     DeliveryError, DeliveryFuture, DeliveryReport, MessageBody, OutgoingMessage, RecipientFailure,

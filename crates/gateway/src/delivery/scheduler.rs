@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scanrelay_spool::{Entry, MessageId, ScanItem, Spool, Stamp, State};
+use scanrelay_spool::{Entry, MessageId, ScanItem, Spool, SpoolError, Stamp, State};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
@@ -20,14 +20,26 @@ use tokio::time::{Instant, sleep_until};
 use crate::delivery::attempt::{Ctx, attempt};
 use crate::delivery::backoff::{Backoff, BackoffError};
 use crate::delivery::clock::{Clock, SystemClock};
+use crate::delivery::record::Unrecorded;
 use crate::delivery::upstream::Upstream;
 use crate::settings::DeliverySettings;
+use crate::time::after;
 
 /// The shortest rescan period accepted, whatever the settings say.
 const MIN_RESCAN: Duration = Duration::from_millis(100);
+/// The longest a stored time can postpone a message. Backoff never schedules further than
+/// `retry_max`; anything beyond this comes from a damaged or hand-edited envelope (or a
+/// clock that jumped) and must neither overflow nor hide the message for years.
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
+/// How long a stopping scheduler waits for the attempts in flight. Those still running after
+/// it are abandoned: their messages stay `Sending` and are tried again `retry_min` after the
+/// next start (so a message whose final `.` was already sent may go out twice).
+pub const DRAIN_GRACE: Duration = Duration::from_secs(30);
 
 /// Runs deliveries from the spool. Build with [`Scheduler::new`], keep a
-/// [`Scheduler::handle`] for the listener, then [`Scheduler::run`] until shutdown.
+/// [`Scheduler::handle`] for the listener, then [`Scheduler::run`] until shutdown. A clone
+/// shares the wake-up, so a supervisor can run a clone again if a run ends unexpectedly.
+#[derive(Clone)]
 pub struct Scheduler {
     spool: Spool,
     upstream: Option<Arc<dyn Upstream>>,
@@ -37,6 +49,7 @@ pub struct Scheduler {
     hostname: String,
     config_hint: String,
     wake: Arc<Notify>,
+    unrecorded: Arc<Unrecorded>,
 }
 
 /// Wakes a running [`Scheduler`]. Cheap to clone.
@@ -71,6 +84,7 @@ impl Scheduler {
             hostname: "localhost".to_string(),
             config_hint: "the config file".to_string(),
             wake: Arc::new(Notify::new()),
+            unrecorded: Arc::default(),
         })
     }
 
@@ -100,8 +114,9 @@ impl Scheduler {
         }
     }
 
-    /// Delivers until `shutdown` becomes `true` (or its sender is dropped), then waits for
-    /// the attempts in progress to finish and closes idle upstream sessions.
+    /// Delivers until `shutdown` becomes `true` (or its sender is dropped), then waits up to
+    /// [`DRAIN_GRACE`] for the attempts in progress to finish and closes idle upstream
+    /// sessions.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let limit = self
             .upstream
@@ -121,6 +136,7 @@ impl Scheduler {
                 clock: self.clock,
                 hostname: self.hostname,
                 wake: self.wake.clone(),
+                unrecorded: self.unrecorded,
             }),
             queue: Queue::default(),
             tasks: JoinSet::new(),
@@ -134,7 +150,7 @@ impl Scheduler {
             }
             if Instant::now() >= next_rescan {
                 runner.rescan().await;
-                next_rescan = Instant::now() + rescan_every;
+                next_rescan = after(rescan_every);
             }
             runner.start_due();
             let wake_at = runner
@@ -189,7 +205,7 @@ impl Runner {
             Ok((task, next)) => (task, next),
             Err(e) => {
                 tracing::error!(error = %e, "a delivery task failed; the message is retried");
-                (e.id(), Some(Instant::now() + self.ctx.backoff.min()))
+                (e.id(), Some(after(self.ctx.backoff.min())))
             }
         };
         if let Some(id) = self.task_ids.remove(&task) {
@@ -197,12 +213,28 @@ impl Runner {
         }
     }
 
+    /// Waits for the attempts in flight, at most [`DRAIN_GRACE`]; abandons the rest.
     async fn drain(mut self) {
-        while let Some(joined) = self.tasks.join_next_with_id().await {
-            self.finished(joined);
+        let deadline = Instant::now() + DRAIN_GRACE;
+        loop {
+            tokio::select! {
+                joined = self.tasks.join_next_with_id() => match joined {
+                    Some(joined) => self.finished(joined),
+                    None => break,
+                },
+                () = sleep_until(deadline) => {
+                    tracing::warn!(
+                        abandoned = self.tasks.len(),
+                        "deliveries still running after the shutdown grace period are abandoned; \
+                         those messages stay `sending` and are retried after the next start"
+                    );
+                    self.tasks.shutdown().await;
+                    break;
+                }
+            }
         }
         if let Some(upstream) = &self.ctx.upstream {
-            upstream.close_idle().await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), upstream.close_idle()).await;
         }
     }
 
@@ -224,6 +256,12 @@ impl Runner {
             match self.ctx.spool.load(id).await {
                 Ok(entry) => self.classify(entry, *stamp).await,
                 Err(e) if e.is_not_found() => self.queue.forget(id),
+                Err(e @ SpoolError::Json { .. }) => {
+                    // Remembered by its stamp: logged once, read again only when it changes.
+                    tracing::error!(%id, error = %e,
+                        "unreadable envelope: the message is left alone until the file changes");
+                    self.queue.schedule(id.clone(), None, Some(*stamp));
+                }
                 Err(e) => tracing::error!(%id, error = %e, "cannot read a spooled message"),
             }
         }
@@ -285,9 +323,14 @@ impl Runner {
 
     /// The tokio instant for a stored Unix time (now if it is in the past).
     fn due_instant(&self, unix: u64) -> Instant {
-        let wait = unix.saturating_sub(self.ctx.clock.unix_now());
-        Instant::now() + Duration::from_secs(wait)
+        due_in(unix, self.ctx.clock.unix_now())
     }
+}
+
+/// When a message stored as due at Unix time `unix` is due, `now_unix` being now: at once if
+/// that is past, and never later than [`MAX_WAIT`] from now, whatever the file says.
+pub(crate) fn due_in(unix: u64, now_unix: u64) -> Instant {
+    after(Duration::from_secs(unix.saturating_sub(now_unix)).min(MAX_WAIT))
 }
 
 /// What the scheduler knows about one message.

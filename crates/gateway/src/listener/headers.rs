@@ -169,17 +169,23 @@ fn classify(line: &[u8], first: bool) -> LineKind {
     match line.first() {
         None => LineKind::Blank,
         Some(b' ' | b'\t') if !first => LineKind::Continuation,
-        Some(_) => match line.iter().position(|&b| b == b':') {
-            Some(colon) if colon > 0 && line[..colon].iter().all(|&b| (33..=126).contains(&b)) => {
-                LineKind::Field
-            }
-            _ => LineKind::NotHeader,
-        },
+        Some(_) if field_name(line).is_some() => LineKind::Field,
+        Some(_) => LineKind::NotHeader,
     }
 }
 
+/// The name of a header field line: printable ASCII up to the colon, where blanks before the
+/// colon are allowed and not part of the name (`From : a@b`, RFC 5322 §4.5 obsolete syntax, as
+/// the delivery side's `From` rewrite also reads it). `None` if the line is not a field.
+fn field_name(line: &[u8]) -> Option<&[u8]> {
+    let colon = line.iter().position(|&b| b == b':')?;
+    let name = line[..colon].trim_ascii_end();
+    let ok = !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b));
+    ok.then_some(name)
+}
+
 fn note_field(line: &[u8], seen: &mut Seen) {
-    let name = line.split(|&b| b == b':').next().unwrap_or_default();
+    let name = field_name(line).unwrap_or_default();
     if name.eq_ignore_ascii_case(b"from") {
         seen.from = true;
     } else if name.eq_ignore_ascii_case(b"date") {
@@ -295,6 +301,34 @@ mod tests {
             format!("Received: x\r\nSubject: s\r\n{ADDED}")
         );
         assert_eq!(fix(&[]), format!("Received: x\r\n{ADDED}\r\n"));
+    }
+
+    #[test]
+    fn from_with_a_space_before_the_colon_is_a_from_field() {
+        // (message, whether a From field is added)
+        let cases = [
+            ("From : a@b\r\nSubject: s\r\n\r\nbody\r\n", false),
+            ("From\t: a@b\r\nSubject: s\r\n\r\nbody\r\n", false),
+            ("FROM  :a@b\r\nSubject: s\r\n\r\nbody\r\n", false),
+            ("X-From : a@b\r\nSubject: s\r\n\r\nbody\r\n", true),
+        ];
+        for (msg, adds_from) in cases {
+            let out = fix(&[msg.as_bytes()]);
+            assert_eq!(
+                out.matches("From: <scan@").count(),
+                usize::from(adds_from),
+                "{msg:?}"
+            );
+            let head = &out[..out.find("\r\n\r\n").unwrap()];
+            assert!(
+                head.contains("Subject: s"),
+                "block ended early for {msg:?}:\n{out}"
+            );
+            assert!(
+                head.contains("Date: ") && head.contains("Message-ID: "),
+                "{out}"
+            );
+        }
     }
 
     #[test]

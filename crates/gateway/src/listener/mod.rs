@@ -3,7 +3,12 @@
 //! [`scanrelay_proto::server::ServerSession`].
 //!
 //! * A [`Semaphore`] caps concurrent connections (shared by both listeners); a connection over
-//!   the cap gets `421 4.7.0 Too many connections, try again later` and is closed.
+//!   the cap gets `421 4.7.0 Too many connections, try again later` and is closed. A client
+//!   outside `allow_networks` may hold at most `max_connections_per_ip` of them (an IPv6 client
+//!   counts per /64), idles at most `unauthenticated_timeout` until it authenticated, and no
+//!   session lasts longer than `max_session_time`: one host cannot take every slot
+//!   ("slowloris"). Clients in `allow_networks` (the office devices) are not counted per
+//!   address.
 //! * Shutdown (a `watch` flag) stops the accept loops; idle sessions get `421 4.3.2` at once,
 //!   sessions inside a transaction may finish it within a grace period.
 //! * Relay policy, AUTH checks and failure throttling are in `policy`; header fix-up while the
@@ -18,14 +23,15 @@ mod policy;
 mod session;
 pub(crate) mod tls;
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use scanrelay_proto::Reply;
 use scanrelay_spool::Spool;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
@@ -48,6 +54,8 @@ pub(crate) struct Shared {
     pub throttle: policy::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
+    /// Open connections per client outside `allow_networks` ([`policy::client_key`]).
+    per_client: Mutex<HashMap<IpAddr, usize>>,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -67,11 +75,25 @@ impl Shared {
             ),
             throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
+            per_client: Mutex::new(HashMap::new()),
             settings: listen,
             spool,
             tls,
             wake,
             shutdown,
+        }
+    }
+}
+
+impl Shared {
+    /// How long an implicit-TLS handshake may take: `command_timeout`, and for a client
+    /// outside `allow_networks` at most `unauthenticated_timeout`.
+    fn handshake_timeout(&self, peer: SocketAddr) -> Duration {
+        let limit = self.settings.command_timeout;
+        if self.policy.allowed_network(peer.ip()) {
+            limit
+        } else {
+            limit.min(self.settings.unauthenticated_timeout)
         }
     }
 }
@@ -88,6 +110,71 @@ pub(crate) enum Kind {
 /// `421 4.7.0 Too many connections, try again later`.
 pub(crate) fn too_many_connections_reply() -> Reply {
     Reply::new(421, "4.7.0 Too many connections, try again later")
+}
+
+/// `421 4.7.0 Too many connections from your address, try again later`.
+pub(crate) fn too_many_from_client_reply() -> Reply {
+    Reply::new(
+        421,
+        "4.7.0 Too many connections from your address, try again later",
+    )
+}
+
+/// A connection's right to run: a global permit and, for a client outside `allow_networks`,
+/// its place in the per-address count. Dropping it frees both.
+pub(crate) struct Admission {
+    _permit: OwnedSemaphorePermit,
+    _slot: Option<ClientSlot>,
+}
+
+/// One connection counted against a client's `max_connections_per_ip`.
+struct ClientSlot {
+    shared: Arc<Shared>,
+    key: IpAddr,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut counts = self
+            .shared
+            .per_client
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = counts.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Admits a connection from `peer`, or gives the reply to refuse it with.
+pub(crate) fn admit(shared: &Arc<Shared>, peer: SocketAddr) -> Result<Admission, Reply> {
+    let slot = if shared.policy.allowed_network(peer.ip()) {
+        None
+    } else {
+        let key = policy::client_key(peer.ip());
+        let mut counts = shared.per_client.lock().unwrap_or_else(|e| e.into_inner());
+        let n = counts.entry(key).or_insert(0);
+        if *n >= shared.settings.max_connections_per_ip {
+            return Err(too_many_from_client_reply());
+        }
+        *n += 1;
+        Some(ClientSlot {
+            shared: shared.clone(),
+            key,
+        })
+    };
+    let permit = shared
+        .limit
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| too_many_connections_reply())?;
+    Ok(Admission {
+        _permit: permit,
+        _slot: slot,
+    })
 }
 
 /// `421 4.7.0 Too many authentication failures, try again later`.
@@ -125,14 +212,17 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr, kind: Kind) {
     let _ = stream.set_nodelay(true);
     let span = tracing::info_span!("smtp", client = %peer);
-    let Ok(permit) = shared.limit.clone().try_acquire_owned() else {
-        let limit = shared.settings.command_timeout.min(Duration::from_secs(10));
-        let refusal = async move {
-            tracing::warn!("too many connections; refused");
-            let _ = session::refuse(stream, &too_many_connections_reply(), limit).await;
-        };
-        tokio::spawn(refusal.instrument(span));
-        return;
+    let permit = match admit(shared, peer) {
+        Ok(admission) => admission,
+        Err(reply) => {
+            let limit = shared.settings.command_timeout.min(Duration::from_secs(10));
+            let refusal = async move {
+                tracing::warn!(reply = %reply.wire_lines().join(" "), "connection refused");
+                let _ = session::refuse(stream, &reply, limit).await;
+            };
+            tokio::spawn(refusal.instrument(span));
+            return;
+        }
     };
     let shared = shared.clone();
     let task = async move {
@@ -155,7 +245,7 @@ async fn serve_implicit_tls(
     peer: SocketAddr,
 ) -> std::io::Result<()> {
     let handshake = shared.tls.accept(stream);
-    match tokio::time::timeout(shared.settings.command_timeout, handshake).await {
+    match tokio::time::timeout(shared.handshake_timeout(peer), handshake).await {
         Ok(Ok(tls)) => session::serve(shared, tls, peer, true).await,
         Ok(Err(e)) => {
             tracing::info!(error = %e, "TLS handshake failed");
@@ -177,14 +267,12 @@ where
     let shared = shared.clone();
     let span = tracing::info_span!("smtp", client = %peer);
     let task = async move {
-        let Ok(permit) = shared.limit.clone().try_acquire_owned() else {
-            let _ = session::refuse(
-                stream,
-                &too_many_connections_reply(),
-                Duration::from_secs(5),
-            )
-            .await;
-            return;
+        let permit = match admit(&shared, peer) {
+            Ok(admission) => admission,
+            Err(reply) => {
+                let _ = session::refuse(stream, &reply, Duration::from_secs(5)).await;
+                return;
+            }
         };
         let result = if implicit_tls {
             match shared.tls.accept(stream).await {

@@ -5,7 +5,7 @@
 //! refusal at RCPT, so nothing is ever queued for it.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -52,6 +52,15 @@ impl RelayPolicy {
         }
     }
 
+    /// The configured device whose user name is `user`, if any: what a failed AUTH may log
+    /// instead of the attempted name (which may be a password typed into the wrong field).
+    pub fn device_named(&self, user: &str) -> Option<&str> {
+        self.devices
+            .iter()
+            .find(|d| d.username == user)
+            .map(|d| d.username.as_str())
+    }
+
     /// The device the credentials prove, if any. Every account is checked (constant-time
     /// password comparison), so the time taken does not tell which user names exist. A PLAIN
     /// authorization identity other than the user is refused (no proxy authorization).
@@ -77,13 +86,38 @@ impl RelayPolicy {
     }
 }
 
-/// Failed-AUTH bookkeeping per client address: each failure delays the `535` a little more,
-/// and `max_failures` failures lock the address out for `lockout`.
+/// The unit a client is counted by: its canonical address (an IPv4-mapped IPv6 address as
+/// IPv4), an IPv6 client by its /64, which one host or customer line typically owns whole.
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & (u128::MAX << 64);
+            IpAddr::V6(Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
+    }
+}
+
+/// Failed-AUTH bookkeeping per client ([`client_key`]): each failure delays the `535` a
+/// little more, and `max_failures` failures lock the client out for `lockout`.
+///
+/// The table is bounded: stale entries are pruned at most once per [`PRUNE_EVERY`] (so a flood
+/// of failures from many addresses costs no scan per failure), and at [`MAX_TRACKED`] entries
+/// the oldest quarter is dropped at once (unlocked clients first), which keeps the cost of a
+/// failure amortised constant.
 #[derive(Debug)]
 pub(crate) struct AuthThrottle {
     max_failures: u32,
     lockout: Duration,
-    state: Mutex<HashMap<IpAddr, Failures>>,
+    state: Mutex<Table>,
+}
+
+#[derive(Debug)]
+struct Table {
+    map: HashMap<IpAddr, Failures>,
+    next_prune: Instant,
+    /// Full scans for stale entries so far.
+    prunes: u64,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -104,23 +138,34 @@ pub(crate) struct Penalty {
 
 /// Longest delay before a `535`.
 const MAX_DELAY: Duration = Duration::from_secs(5);
-/// Above this many tracked addresses, stale entries are dropped.
-const PRUNE_AT: usize = 4096;
+/// How often stale entries are pruned (at most).
+pub(crate) const PRUNE_EVERY: Duration = Duration::from_secs(60);
+/// The most clients tracked at once.
+pub(crate) const MAX_TRACKED: usize = 16 * 1024;
 
 impl AuthThrottle {
     pub fn new(max_failures: u32, lockout: Duration) -> AuthThrottle {
         AuthThrottle {
             max_failures: max_failures.max(1),
             lockout,
-            state: Mutex::new(HashMap::new()),
+            state: Mutex::new(Table {
+                map: HashMap::new(),
+                next_prune: Instant::now(),
+                prunes: 0,
+            }),
         }
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, Table> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether `ip` is locked out now.
     pub fn is_locked(&self, ip: IpAddr) -> bool {
         let now = Instant::now();
-        let map = self.state.lock().expect("throttle lock");
-        map.get(&ip.to_canonical())
+        self.table()
+            .map
+            .get(&client_key(ip))
             .and_then(|f| f.locked_until)
             .is_some_and(|until| until > now)
     }
@@ -129,12 +174,12 @@ impl AuthThrottle {
     /// 5 s; at `max_failures` the address is locked out and its count starts over.
     pub fn failure(&self, ip: IpAddr) -> Penalty {
         let now = Instant::now();
-        let mut map = self.state.lock().expect("throttle lock");
-        if map.len() > PRUNE_AT {
-            let stale = self.lockout.max(Duration::from_secs(3600));
-            map.retain(|_, f| f.last + stale > now || f.locked_until.is_some_and(|u| u > now));
+        let mut table = self.table();
+        let key = client_key(ip);
+        if !table.map.contains_key(&key) {
+            self.make_room(&mut table, now);
         }
-        let entry = map.entry(ip.to_canonical()).or_insert(Failures {
+        let entry = table.map.entry(key).or_insert(Failures {
             count: 0,
             last: now,
             locked_until: None,
@@ -142,24 +187,63 @@ impl AuthThrottle {
         if entry.locked_until.is_some_and(|until| until <= now) {
             entry.locked_until = None;
         }
-        entry.count += 1;
+        entry.count = entry.count.saturating_add(1);
         entry.last = now;
         let delay = (Duration::from_secs(1) * entry.count).min(MAX_DELAY);
         let locked = entry.count >= self.max_failures;
         if locked {
             entry.count = 0;
-            entry.locked_until = Some(now + self.lockout);
+            entry.locked_until = Some(crate::time::after(self.lockout));
         }
         Penalty { delay, locked }
     }
 
+    /// Before a new client is added: prunes stale entries when due, and drops the oldest
+    /// quarter when the table is full.
+    fn make_room(&self, table: &mut Table, now: Instant) {
+        if now >= table.next_prune {
+            let stale = self.lockout.max(Duration::from_secs(3600));
+            let live = |f: &Failures| {
+                now.saturating_duration_since(f.last) < stale
+                    || f.locked_until.is_some_and(|u| u > now)
+            };
+            table.map.retain(|_, f| live(f));
+            table.next_prune = now + PRUNE_EVERY;
+            table.prunes += 1;
+        }
+        if table.map.len() < MAX_TRACKED {
+            return;
+        }
+        let mut order: Vec<(bool, Instant, IpAddr)> = table
+            .map
+            .iter()
+            .map(|(ip, f)| (f.locked_until.is_some_and(|u| u > now), f.last, *ip))
+            .collect();
+        let drop = MAX_TRACKED / 4;
+        order.select_nth_unstable(drop - 1);
+        for (_, _, ip) in &order[..drop] {
+            table.map.remove(ip);
+        }
+    }
+
     /// Forgets the failures of `ip` after a successful AUTH.
     pub fn success(&self, ip: IpAddr) {
-        let mut map = self.state.lock().expect("throttle lock");
-        let ip = ip.to_canonical();
-        if map.get(&ip).is_some_and(|f| f.locked_until.is_none()) {
-            map.remove(&ip);
+        let mut table = self.table();
+        let key = client_key(ip);
+        if table
+            .map
+            .get(&key)
+            .is_some_and(|f| f.locked_until.is_none())
+        {
+            table.map.remove(&key);
         }
+    }
+
+    /// How many clients are tracked, and how many prune scans ran (for tests).
+    #[cfg(test)]
+    fn tracked(&self) -> (usize, u64) {
+        let table = self.table();
+        (table.map.len(), table.prunes)
     }
 }
 
@@ -211,6 +295,56 @@ mod tests {
             password: "secret".into(),
         };
         assert_eq!(p.verify(&proxy), None);
+    }
+
+    #[test]
+    fn clients_are_keyed_by_address_and_ipv6_by_slash_64() {
+        let cases = [
+            ("192.0.2.9", "192.0.2.9"),
+            ("::ffff:192.0.2.9", "192.0.2.9"),
+            ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::"),
+            ("2001:db8:1:2::1", "2001:db8:1:2::"),
+            ("::1", "::"),
+        ];
+        for (ip, key) in cases {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(client_key(ip).to_string(), key, "{ip}");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_ipv6_attacker_cannot_dodge_the_lockout_by_changing_address_in_its_64() {
+        let t = AuthThrottle::new(3, Duration::from_secs(900));
+        for host in 1..=3u16 {
+            let ip = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 7, 7, 0, 0, 0, host));
+            t.failure(ip);
+        }
+        assert!(t.is_locked("2001:db8:7:7::ffff".parse().unwrap()));
+        assert!(!t.is_locked("2001:db8:7:8::1".parse().unwrap()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failed_auth_table_stays_bounded_and_prunes_stale_entries_on_a_timer() {
+        let t = AuthThrottle::new(5, Duration::from_secs(900));
+        let v4 = |n: u32| IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n));
+        let locked = v4(u32::MAX >> 8);
+        for _ in 0..5 {
+            t.failure(locked);
+        }
+        for n in 0..(MAX_TRACKED as u32 * 2) {
+            t.failure(v4(n));
+        }
+        let (tracked, prunes) = t.tracked();
+        assert!(tracked <= MAX_TRACKED, "{tracked} tracked");
+        assert_eq!(
+            prunes, 1,
+            "one scan for 32k failures within a minute, not one each"
+        );
+        assert!(t.is_locked(locked), "a locked client is dropped last");
+        // An hour later every entry is stale (the lockout is over): the next failure prunes.
+        tokio::time::advance(Duration::from_secs(3601)).await;
+        t.failure(v4(u32::MAX >> 9));
+        assert_eq!(t.tracked(), (1, 2));
     }
 
     #[tokio::test(start_paused = true)]

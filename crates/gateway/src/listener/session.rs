@@ -3,7 +3,8 @@
 //! Generic over the stream, so STARTTLS is a type swap (`S` → `TlsStream<S>`) and tests can
 //! drive a session over `tokio::io::duplex`. The driver reads, feeds the session, handles its
 //! events in order (policy, AUTH, spool), writes the replies, and owns the timers: the command
-//! and data timeouts and the shutdown grace period.
+//! and data timeouts (shorter before AUTH for a client outside `allow_networks`), the session's
+//! lifetime and the shutdown grace period.
 
 use std::io;
 use std::net::SocketAddr;
@@ -49,7 +50,8 @@ pub(crate) async fn serve<S: Stream>(
     match driver.run(stream, true).await? {
         Next::Done => Ok(()),
         Next::StartTls(stream) => {
-            let handshake = timeout(shared.settings.command_timeout, shared.tls.accept(stream));
+            let limit = driver.untrusted_cap(shared.settings.command_timeout);
+            let handshake = timeout(limit, shared.tls.accept(stream));
             let tls = match handshake.await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
@@ -68,6 +70,14 @@ pub(crate) async fn serve<S: Stream>(
             driver.run(tls, false).await.map(drop)
         }
     }
+}
+
+/// `421 4.4.2 <host> Session time limit exceeded, closing connection`.
+fn session_too_long(hostname: &str) -> Reply {
+    Reply::new(
+        421,
+        format!("4.4.2 {hostname} Session time limit exceeded, closing connection"),
+    )
 }
 
 /// Writes one reply and closes: for connections refused before the greeting.
@@ -103,6 +113,8 @@ enum Input {
     Data(usize),
     Eof,
     Timeout,
+    /// The session reached `max_session_time`.
+    TooLong,
     Shutdown,
 }
 
@@ -127,6 +139,10 @@ struct Driver {
     grace_until: Option<Instant>,
     /// A reply to write after the queued ones, then close (AUTH lockout).
     close_with: Option<Reply>,
+    /// The client is in `allow_networks`.
+    trusted: bool,
+    /// When the session is closed whatever it is doing (`max_session_time`).
+    ends_at: Instant,
 }
 
 impl Driver {
@@ -146,6 +162,8 @@ impl Driver {
         session.set_cram_seed(format!("{:016x}.{}", rand::random::<u64>(), now_unix()));
         Driver {
             shutdown: shared.shutdown.clone(),
+            trusted: shared.policy.allowed_network(peer.ip()),
+            ends_at: crate::time::after(s.max_session_time),
             shared,
             peer,
             session,
@@ -182,6 +200,12 @@ impl Driver {
                     self.flush(&mut stream, &mut out).await?;
                     return self.close(stream).await;
                 }
+                Input::TooLong => {
+                    tracing::info!(state = self.session.state_name(), "session time limit");
+                    out.extend_from_slice(self.hostname_reply(session_too_long).as_bytes());
+                    self.flush(&mut stream, &mut out).await?;
+                    return self.close(stream).await;
+                }
                 Input::Shutdown => {
                     out.extend_from_slice(self.hostname_reply(replies::shutting_down).as_bytes());
                     self.flush(&mut stream, &mut out).await?;
@@ -211,7 +235,8 @@ impl Driver {
             stream.write_all(out).await?;
             stream.flush().await
         };
-        match timeout(self.shared.settings.command_timeout, write).await {
+        let limit = self.untrusted_cap(self.shared.settings.command_timeout);
+        match timeout(limit, write).await {
             Ok(result) => result?,
             Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
         }
@@ -219,18 +244,33 @@ impl Driver {
         Ok(())
     }
 
-    /// Waits for input, the read timeout, or shutdown. On shutdown an idle session ends at
-    /// once; one inside a transaction may finish it within [`SHUTDOWN_GRACE`].
-    async fn read<S: Stream>(&mut self, stream: &mut S, buf: &mut [u8]) -> io::Result<Input> {
+    /// How long the next read may take: the data or command timeout, and for a client outside
+    /// `allow_networks` that has not authenticated at most `unauthenticated_timeout`.
+    fn read_limit(&self) -> Duration {
         let s = &self.shared.settings;
-        let state = self.session.state_name();
-        let limit = if state == "data" {
-            s.data_timeout
+        if self.session.state_name() == "data" {
+            self.untrusted_cap(s.data_timeout)
         } else {
-            s.command_timeout
-        };
-        let idle = matches!(state, "connected" | "ready" | "auth");
-        let read_deadline = Instant::now() + limit;
+            self.untrusted_cap(s.command_timeout)
+        }
+    }
+
+    /// `limit`, or `unauthenticated_timeout` if shorter for a client outside `allow_networks`
+    /// that has not authenticated.
+    fn untrusted_cap(&self, limit: Duration) -> Duration {
+        if self.trusted || self.session.authenticated_user().is_some() {
+            limit
+        } else {
+            limit.min(self.shared.settings.unauthenticated_timeout)
+        }
+    }
+
+    /// Waits for input, the read timeout, the end of the session's lifetime, or shutdown. On
+    /// shutdown an idle session ends at once; one inside a transaction may finish it within
+    /// [`SHUTDOWN_GRACE`].
+    async fn read<S: Stream>(&mut self, stream: &mut S, buf: &mut [u8]) -> io::Result<Input> {
+        let idle = matches!(self.session.state_name(), "connected" | "ready" | "auth");
+        let read_deadline = crate::time::after(self.read_limit()).min(self.ends_at);
         loop {
             let stopping = *self.shutdown.borrow();
             if stopping && idle {
@@ -244,12 +284,18 @@ impl Driver {
                     n => Ok(Input::Data(n)),
                 },
                 () = sleep_until(deadline) => {
-                    let grace_over = grace.is_some_and(|g| g <= Instant::now());
-                    return Ok(if grace_over { Input::Shutdown } else { Input::Timeout });
+                    let now = Instant::now();
+                    return Ok(if grace.is_some_and(|g| g <= now) {
+                        Input::Shutdown
+                    } else if self.ends_at <= now {
+                        Input::TooLong
+                    } else {
+                        Input::Timeout
+                    });
                 }
                 changed = self.shutdown.changed(), if !stopping => {
                     if changed.is_err() || *self.shutdown.borrow() {
-                        self.grace_until = Some(Instant::now() + SHUTDOWN_GRACE);
+                        self.grace_until = Some(crate::time::after(SHUTDOWN_GRACE));
                         if changed.is_err() {
                             return Ok(Input::Shutdown);
                         }
@@ -297,8 +343,14 @@ impl Driver {
             return self.verdict("auth", |s| s.auth_verdict(true));
         }
         let penalty = shared.throttle.failure(ip);
-        tracing::warn!(%mechanism, user = creds.user(), locked = penalty.locked, "AUTH failed");
+        // Never the attempted user name: a device with its fields swapped sends the password
+        // there. Only whether it names a configured device, and then that device's name.
+        let device = shared.policy.device_named(creds.user());
         drop(creds);
+        tracing::warn!(
+            %mechanism, known_device = device.is_some(), device, locked = penalty.locked,
+            "AUTH failed"
+        );
         tokio::time::sleep(penalty.delay).await;
         if penalty.locked {
             self.close_with = Some(auth_lockout_reply());

@@ -31,6 +31,9 @@ command_timeout = "2m"
 data_timeout = "15m"
 max_auth_failures = 3
 auth_lockout = "1h"
+max_connections_per_ip = 8
+unauthenticated_timeout = "20s"
+max_session_time = "45m"
 
 [[device]]
 username = "mfp-3f"
@@ -80,6 +83,9 @@ fn every_documented_key_parses() {
     assert_eq!(s.listen.data_timeout, Duration::from_secs(900));
     assert_eq!(s.listen.max_auth_failures, 3);
     assert_eq!(s.listen.auth_lockout, Duration::from_secs(3600));
+    assert_eq!(s.listen.max_connections_per_ip, 8);
+    assert_eq!(s.listen.unauthenticated_timeout, Duration::from_secs(20));
+    assert_eq!(s.listen.max_session_time, Duration::from_secs(45 * 60));
     assert_eq!(s.devices.len(), 2);
     assert_eq!(s.devices[1].username, "mfp-1f");
     let up = s.upstream.unwrap();
@@ -89,7 +95,8 @@ fn every_documented_key_parses() {
     );
     assert_eq!(up.provider.as_deref(), Some("gmail"));
     assert_eq!(up.username.as_deref(), Some("scanner@example.com"));
-    assert_eq!(up.password.as_deref(), Some("abcd efgh ijkl mnop"));
+    // Spaces out, as `scanrelay check` sends it: Google shows app passwords in groups.
+    assert_eq!(up.password.as_deref(), Some("abcdefghijklmnop"));
     assert_eq!(up.from_policy, FromPolicy::Rewrite);
     assert_eq!(up.max_connections, 2);
     assert_eq!(up.helo, "relay.office.test");
@@ -121,6 +128,9 @@ fn empty_file_gives_safe_defaults() {
     assert_eq!(s.listen.data_timeout, Duration::from_secs(600));
     assert_eq!(s.listen.max_auth_failures, 5);
     assert_eq!(s.listen.auth_lockout, Duration::from_secs(900));
+    assert_eq!(s.listen.max_connections_per_ip, 20);
+    assert_eq!(s.listen.unauthenticated_timeout, Duration::from_secs(30));
+    assert_eq!(s.listen.max_session_time, Duration::from_secs(30 * 60));
     assert!(s.devices.is_empty());
     assert!(s.upstream.is_none());
     assert_eq!(s.spool_dir, Path::new("/var/lib/scanrelay/spool"));

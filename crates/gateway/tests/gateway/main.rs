@@ -3,12 +3,16 @@
 
 mod config;
 mod config_errors;
+mod config_hardening;
 mod delivery;
 mod delivery_dsn;
+mod delivery_hardening;
 mod delivery_rewrite;
 mod delivery_smtp;
 mod delivery_support;
 mod listener;
+mod listener_abuse;
 mod listener_limits;
 mod listener_quirks;
 mod listener_support;
+mod log_capture;

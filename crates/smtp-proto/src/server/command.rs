@@ -3,8 +3,8 @@
 //! Lenient where office devices deviate harmlessly: verbs in any case, extra blanks between
 //! tokens, `MAIL FROM: <a@b>`, `MAIL FROM:a@b` without brackets, `HELO` without a domain,
 //! trailing blanks, source routes (`<@relay:user@host>`, RFC 5321 §4.1.2). Strict where it
-//! matters: addresses with control characters, unbalanced brackets, malformed ESMTP parameters
-//! and parameters the server did not advertise are refused.
+//! matters: addresses and `HELO`/`EHLO` domains with control characters, unbalanced brackets,
+//! malformed ESMTP parameters and parameters the server did not advertise are refused.
 
 use std::fmt;
 
@@ -22,6 +22,8 @@ pub const UNKNOWN_DOMAIN: &str = "unknown";
 const USAGE_MAIL: &str = "MAIL FROM:<address> [SIZE=n] [BODY=7BIT|8BITMIME]";
 const USAGE_RCPT: &str = "RCPT TO:<address>";
 const USAGE_AUTH: &str = "AUTH mechanism [initial-response]";
+const USAGE_EHLO: &str = "EHLO domain";
+const USAGE_HELO: &str = "HELO domain";
 
 /// A command from the client, parsed from one line (without its line ending).
 #[derive(Clone, PartialEq, Eq)]
@@ -164,8 +166,8 @@ impl ServerCommand {
         };
         let verb = verb.to_ascii_uppercase();
         match verb.as_str() {
-            "EHLO" => Ok(ServerCommand::Ehlo(domain_arg(args))),
-            "HELO" => Ok(ServerCommand::Helo(domain_arg(args))),
+            "EHLO" => domain_arg(args, USAGE_EHLO).map(ServerCommand::Ehlo),
+            "HELO" => domain_arg(args, USAGE_HELO).map(ServerCommand::Helo),
             "STARTTLS" => no_args(args, ServerCommand::StartTls, "STARTTLS"),
             "AUTH" => parse_auth(args),
             "MAIL" => parse_mail(args),
@@ -182,11 +184,26 @@ impl ServerCommand {
     }
 }
 
-fn domain_arg(args: &str) -> String {
-    match args.split(is_blank).next() {
+/// The first word of a `HELO`/`EHLO` argument, or [`UNKNOWN_DOMAIN`] when there is none. Any
+/// character that is not printable (control characters such as a bare CR, line and paragraph
+/// separators, bidirectional overrides) anywhere in the argument is refused: the domain goes
+/// into the envelope, the `Received:` field and `scanrelay queue show`. Odd but printable
+/// names (`_`, non-ASCII, an address literal) are accepted.
+fn domain_arg(args: &str, usage: &'static str) -> Result<String, CommandError> {
+    if !args.chars().all(|c| is_blank(c) || printable(c)) {
+        return Err(CommandError::Syntax { usage });
+    }
+    Ok(match args.split(is_blank).next() {
         Some(d) if !d.is_empty() => d.to_string(),
         _ => UNKNOWN_DOMAIN.to_string(),
-    }
+    })
+}
+
+/// Whether `c` shows as itself on a terminal: not a control character and not one of the
+/// invisible characters that move or reorder text.
+fn printable(c: char) -> bool {
+    !c.is_control()
+        && !matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 fn no_args(

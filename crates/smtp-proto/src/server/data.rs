@@ -17,9 +17,14 @@
 //!   data, that first `.` is removed (`..x` -> `.x`, `.x` -> `x`). For a CRLF client a bare LF
 //!   does not start a line, so `LF..` stays `..` (normalised to `CRLF..`), and a `.` line that
 //!   "ends" in a bare LF (`CRLF.LF`) loses its dot like any other line starting with `.`.
-//! * **Output**: every bare `LF` becomes `CRLF`; `CRLF` stays; a bare `CR` is passed through
-//!   unchanged. The `CRLF` that precedes the terminating `.` belongs to the message, so the
-//!   output of a non-empty message ends with `CRLF`.
+//! * **Output**: every bare `LF` and every bare `CR` becomes `CRLF`; `CRLF` stays. So the
+//!   output has no bare `CR` or `LF` at all, and every later stage (the spool, the gateway's
+//!   header fix-up and `From` rewrite, the dot-stuffer on the way out) sees the same lines: a
+//!   bare `CR` cannot hide a header line from one stage that another stage would split off.
+//!   A bare `CR` is not a line ending for framing: like a bare `LF` from a CRLF client, it
+//!   neither ends the data nor starts a line for dot-unstuffing (`CR.CRLF` is content, and
+//!   `CR..` stays `..`, normalised to `CRLF..`). The `CRLF` that precedes the terminating `.`
+//!   belongs to the message, so the output of a non-empty message ends with `CRLF`.
 //! * Bytes after the terminating line are not consumed (pipelined commands).
 
 /// Where the receiver stands between two bytes.
@@ -110,9 +115,10 @@ impl DataReceiver {
                     out.extend_from_slice(b"\r\n");
                     self.state = State::LineStart;
                 }
-                b'\r' => out.push(b'\r'),
+                // A bare CR: written as CRLF, and the new CR is held in turn.
+                b'\r' => out.extend_from_slice(b"\r\n"),
                 _ => {
-                    out.push(b'\r');
+                    out.extend_from_slice(b"\r\n");
                     self.content(b, out);
                 }
             },

@@ -12,7 +12,7 @@ const FUZZ_MAX_SIZE: u64 = 300;
 /// uneven pieces. Verdicts are deterministic: user `user` with password `secret` is accepted,
 /// senders and recipients containing `deny` are refused, every message is queued, STARTTLS
 /// handshakes succeed. Panics (a bug) if a reply does not survive its own wire form, content
-/// holds a bare LF or exceeds the limit, a verdict is refused, or the two runs differ (unless a
+/// holds a bare CR or LF or exceeds the limit, a verdict is refused, or the two runs differ (unless a
 /// STARTTLS happened: its discarding depends on where reads end).
 #[doc(hidden)]
 pub fn fuzz_session(input: &[u8]) {
@@ -119,6 +119,10 @@ fn check_chunk(chunk: &[u8], log: &mut Run) {
         assert!(
             b != b'\n' || (i > 0 && chunk[i - 1] == b'\r'),
             "bare LF in content"
+        );
+        assert!(
+            b != b'\r' || chunk.get(i + 1) == Some(&b'\n'),
+            "bare CR in content"
         );
     }
     log.message_bytes += chunk.len() as u64;

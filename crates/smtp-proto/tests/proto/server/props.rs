@@ -2,8 +2,9 @@
 
 use super::*;
 
-/// What the DATA receiver must produce for a message that `stuff_all` sent: line endings
-/// normalised as `DotStuffer` does, and a final CRLF added to a non-empty unterminated message.
+/// What the DATA receiver must produce for a message that `stuff_all` sent: every bare CR and
+/// bare LF becomes CRLF (as `DotStuffer` sends them, and as the receiver normalises them when a
+/// client sends them raw), and a final CRLF is added to a non-empty unterminated message.
 fn expected_content(message: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut i = 0;
@@ -22,6 +23,15 @@ fn expected_content(message: &[u8]) -> Vec<u8> {
         out.extend_from_slice(b"\r\n");
     }
     out
+}
+
+/// Whether every CR in `bytes` starts a CRLF and every LF ends one.
+fn only_crlf(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().all(|(i, &b)| match b {
+        b'\r' => bytes.get(i + 1) == Some(&b'\n'),
+        b'\n' => i > 0 && bytes[i - 1] == b'\r',
+        _ => true,
+    })
 }
 
 fn tricky_bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
@@ -66,6 +76,29 @@ proptest! {
         }
         prop_assert_eq!(ended_at, Some(end));
         prop_assert_eq!(out, expected_content(&message));
+    }
+
+    /// Raw client bytes (not dot-stuffed, any mix of CR, LF and dots) come out with CRLF line
+    /// endings only, so the spool, the header fix-up and the rewrite all split the same lines.
+    #[test]
+    fn data_receiver_leaves_no_bare_cr_or_lf(
+        content in tricky_bytes(400),
+        sizes in prop::collection::vec(1usize..40, 1..10),
+        bare_lf in any::<bool>(),
+    ) {
+        let wire = [content.as_slice(), b"\r\n.\r\n"].concat();
+        let mut rx = DataReceiver::new(bare_lf);
+        let (mut out, mut pos) = (Vec::new(), 0);
+        for n in sizes.iter().cycle() {
+            let n = (*n).min(wire.len() - pos);
+            let progress = rx.feed(&wire[pos..pos + n], &mut out);
+            pos += progress.consumed;
+            if progress.ended {
+                break;
+            }
+        }
+        prop_assert!(rx.is_done(), "the final CRLF.CRLF always ends the data");
+        prop_assert!(only_crlf(&out), "bare CR or LF in {:?}", escape(&out));
     }
 
     #[test]
