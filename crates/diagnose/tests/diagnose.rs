@@ -16,3 +16,5 @@ mod password;
 mod paste;
 #[path = "diagnose/providers.rs"]
 mod providers;
+#[path = "diagnose/regressions.rs"]
+mod regressions;
