@@ -13,7 +13,7 @@ use scanrelay_spool::{RcptState, State};
 
 use crate::delivery_support::{
     BASE, FakeUpstream, Running, accept_all, contains, delivery_settings, entries, eventually,
-    refused, reply, scan_mail, spool_message, temp_spool,
+    refused, reply, scan_mail, spool_message, spool_scan, temp_spool,
 };
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -32,13 +32,7 @@ async fn temporary_refusals_back_off_then_deliver() {
             accept_all(call)
         }
     }));
-    spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    spool_scan(&t.spool).await;
     let running = Running::start(&t.spool, Some(fake.clone()), delivery_settings());
     eventually("the message is delivered", DAY, || async {
         entries(&t.spool).await.is_empty()
@@ -84,13 +78,7 @@ async fn permanent_refusal_fails_and_bounces_with_the_reply_and_cause() {
             )
         }
     }));
-    let id = spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    let id = spool_scan(&t.spool).await;
     let running = Running::start(&t.spool, Some(fake.clone()), delivery_settings());
     eventually("the bounce is sent", DAY, || async {
         !fake.bounces().is_empty()
@@ -149,13 +137,7 @@ async fn repeated_temporary_refusals_expire_and_bounce() {
     settings.max_age = Duration::from_secs(3600);
     settings.retry_max = Duration::from_secs(600);
     settings.admin_notify = Some("admin@office.lan".to_string());
-    spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    spool_scan(&t.spool).await;
     let running = Running::start(&t.spool, Some(fake.clone()), settings);
     eventually("the bounce is sent", DAY, || async {
         !fake.bounces().is_empty()
@@ -185,13 +167,7 @@ async fn repeated_temporary_refusals_expire_and_bounce() {
 #[tokio::test(start_paused = true)]
 async fn without_upstream_mail_waits_then_goes_out_once_configured() {
     let t = temp_spool().await;
-    spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    spool_scan(&t.spool).await;
     let running = Running::start(&t.spool, None, delivery_settings());
     eventually("the message is held", DAY, || async {
         entries(&t.spool).await[0].delivery.state == State::Waiting
@@ -376,13 +352,7 @@ async fn operator_retry_is_picked_up_by_the_rescan() {
             refused(Stage::Data, "554 5.7.0 Message rejected")
         }
     }));
-    let failing = spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    let failing = spool_scan(&t.spool).await;
     let running = Running::start(&t.spool, Some(fake.clone()), delivery_settings());
     eventually("the message failed", DAY, || async {
         t.spool.load(&failing).await.unwrap().delivery.state == State::Failed
@@ -415,13 +385,7 @@ async fn a_message_deleted_by_the_operator_is_skipped() {
     let fake = Arc::new(FakeUpstream::new(&t.spool, |_| {
         refused(Stage::Data, "451 4.3.0 try later")
     }));
-    let id = spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    let id = spool_scan(&t.spool).await;
     let running = Running::start(&t.spool, Some(fake.clone()), delivery_settings());
     eventually("the message is deferred", DAY, || async {
         t.spool.load(&id).await.unwrap().delivery.state == State::Deferred
@@ -444,13 +408,7 @@ async fn wake_picks_up_a_new_message_before_the_next_rescan() {
     let running = Running::start(&t.spool, Some(fake.clone()), settings);
     tokio::time::sleep(Duration::from_secs(10)).await;
     let started = tokio::time::Instant::now();
-    spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    spool_scan(&t.spool).await;
     running.handle.wake();
     eventually("the new message is delivered", DAY, || async {
         entries(&t.spool).await.is_empty()
@@ -468,13 +426,7 @@ async fn wake_picks_up_a_new_message_before_the_next_rescan() {
 async fn an_interrupted_attempt_waits_retry_min_before_it_is_resent() {
     let t = temp_spool().await;
     let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
-    let id = spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    let id = spool_scan(&t.spool).await;
     // The server stopped (or could not record the outcome) in the middle of an attempt.
     t.spool
         .update(&id, |d| {
@@ -503,13 +455,7 @@ async fn an_interrupted_attempt_waits_retry_min_before_it_is_resent() {
 async fn a_delivered_message_left_in_the_spool_is_removed_not_resent() {
     let t = temp_spool().await;
     let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
-    let id = spool_message(
-        &t.spool,
-        "scan@office.lan",
-        &["boss@example.com"],
-        &scan_mail("scan@office.lan"),
-    )
-    .await;
+    let id = spool_scan(&t.spool).await;
     t.spool
         .update(&id, |d| d.state = State::Delivered)
         .await

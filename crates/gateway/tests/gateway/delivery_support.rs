@@ -45,6 +45,17 @@ pub fn scan_mail(from_header: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// The usual test message: a scan from `scan@office.lan` to `boss@example.com`.
+pub async fn spool_scan(spool: &Spool) -> MessageId {
+    spool_message(
+        spool,
+        "scan@office.lan",
+        &["boss@example.com"],
+        &scan_mail("scan@office.lan"),
+    )
+    .await
+}
+
 /// Commits a message as the listener would.
 pub async fn spool_message(spool: &Spool, from: &str, to: &[&str], body: &[u8]) -> MessageId {
     let mut incoming = spool.begin().await.expect("begin");
