@@ -153,7 +153,7 @@ fn unstuff(wire: &[u8]) -> Option<Vec<u8>> {
 
 /// The input with every line ending (CRLF, lone LF, lone CR) turned into CRLF and a final line
 /// ending added if the last line lacks one.
-fn normalise(input: &[u8]) -> Vec<u8> {
+pub(crate) fn normalise(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < input.len() {

@@ -4,25 +4,10 @@ use super::*;
 
 /// What the DATA receiver must produce for a message that `stuff_all` sent: every bare CR and
 /// bare LF becomes CRLF (as `DotStuffer` sends them, and as the receiver normalises them when a
-/// client sends them raw), and a final CRLF is added to a non-empty unterminated message.
+/// client sends them raw), and a final CRLF is added to a non-empty unterminated message. That
+/// is exactly the dot-stuffer tests' line-ending oracle.
 fn expected_content(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < message.len() {
-        match message[i] {
-            b'\r' if message.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    if !out.is_empty() && !out.ends_with(b"\r\n") {
-        out.extend_from_slice(b"\r\n");
-    }
-    out
+    crate::dot::normalise(message)
 }
 
 /// Whether every CR in `bytes` starts a CRLF and every LF ends one.
