@@ -13,7 +13,7 @@ use scanrelay_proto::TlsMode;
 use crate::config::ClientConfig;
 use crate::error::{ClientError, Failure};
 use crate::session::{AsyncStream, Session};
-use crate::tls::{conn_tls, handshake, root_store};
+use crate::tls::{ConnTls, conn_tls, handshake, root_store};
 use crate::transcript::{Facts, StepName};
 
 /// A session over whatever stream the configuration led to (plain TCP or TLS).
@@ -67,11 +67,7 @@ pub async fn establish(cfg: &ClientConfig) -> Result<Connection> {
         return Err(Failure::new(e, session.into_facts()));
     }
     if cfg.tls == TlsMode::StartTls {
-        let roots = match root_store(cfg.ca_file.as_deref()) {
-            Ok(r) => Arc::new(r),
-            Err(e) => return Err(Failure::new(e, session.into_facts())),
-        };
-        let tls = match conn_tls(roots, false) {
+        let tls = match ConnTls::new(cfg.ca_file.as_deref()) {
             Ok(t) => t,
             Err(e) => return Err(Failure::new(e, session.into_facts())),
         };

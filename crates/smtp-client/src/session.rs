@@ -420,13 +420,6 @@ impl<S: AsyncStream> Session<S> {
         result
     }
 
-    /// `NOOP`, to see whether a reused connection is still alive (not recorded as a step).
-    pub async fn noop(&mut self) -> Result<Reply, ClientError> {
-        self.send(StepName::Rset, &Command::Noop).await?;
-        let reply = self.read_reply(StepName::Rset, self.timeout).await?;
-        self.check(StepName::Rset, reply)
-    }
-
     /// `QUIT`; the session ends whatever the server answers.
     pub async fn quit(mut self) -> Facts {
         let step = self.begin(StepName::Quit);

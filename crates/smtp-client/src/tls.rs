@@ -195,11 +195,6 @@ pub(crate) fn conn_tls(
     })
 }
 
-/// A plain verifying client config over the system roots plus `ca_file`.
-pub fn tls_client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, ClientError> {
-    Ok(conn_tls(Arc::new(root_store(ca_file)?), false)?.config)
-}
-
 /// Decodes a certificate for the report.
 pub fn cert_info(der: &CertificateDer<'_>) -> Option<CertInfo> {
     let (_, cert) = x509_parser::parse_x509_certificate(der.as_ref()).ok()?;

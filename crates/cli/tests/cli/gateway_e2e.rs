@@ -8,8 +8,7 @@ use std::time::Duration;
 use scanrelay_test_support::peers;
 
 use crate::gateway_support::{
-    Gateway, GatewayConfig, curl, pop3_messages, py, random_scan, run_tool, smtplib, swaks,
-    wait_delivered,
+    Gateway, GatewayConfig, curl, pop3_messages, py, random_scan, smtplib, swaks, wait_delivered,
 };
 
 fn attachment_hashes(msgs: &[serde_json::Value]) -> Vec<String> {
@@ -78,23 +77,8 @@ async fn swaks_curl_and_smtplib_scans_arrive_byte_exact_with_from_rewritten() {
 #[tokio::test]
 async fn device_auth_login_over_starttls_and_strangers_are_refused() {
     let Some(p) = peers() else { return };
-    let gw = restart_with_config(&p).await;
-    let server = format!("127.0.0.1:{}", gw.port);
-    let (code, out, _) = run_tool(
-        "swaks",
-        &[
-            "--server",
-            &server,
-            "--from",
-            "mfp@office.example",
-            "--to",
-            &p.user2,
-            "--header",
-            "X-Test-Id: e2e-stranger",
-        ],
-        &[],
-    )
-    .await;
+    let gw = devices_only_gateway(&p, DEVICE_3F).await;
+    let (code, out) = swaks(&gw, "mfp@office.example", &p.user2, "e2e-stranger", &[]).await;
     assert_ne!(code, 0, "an unauthenticated stranger cannot relay");
     assert!(
         out.contains("530 5.7.0") || out.contains("550 5.7.1"),
@@ -105,34 +89,22 @@ async fn device_auth_login_over_starttls_and_strangers_are_refused() {
         "nothing was queued for the stranger"
     );
 
-    let (code, out, err) = run_tool(
-        "swaks",
-        &[
-            "--server",
-            &server,
-            "--tls",
-            "--auth",
-            "LOGIN",
-            "--auth-user",
-            "mfp-3f",
-            "--auth-password",
-            "Scan-3F-pass",
-            "--from",
-            "mfp@office.example",
-            "--to",
-            &p.user2,
-            "--header",
-            &format!("X-Test-Id: e2e-auth-login-{}", gw.port),
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(code, 0, "swaks AUTH LOGIN over STARTTLS: {out}{err}");
+    let id = format!("e2e-auth-login-{}", gw.port);
+    let login = [
+        "--tls",
+        "--auth",
+        "LOGIN",
+        "--auth-user",
+        "mfp-3f",
+        "--auth-password",
+        "Scan-3F-pass",
+    ];
+    let (code, out) = swaks(&gw, "mfp@office.example", &p.user2, &id, &login).await;
+    assert_eq!(code, 0, "swaks AUTH LOGIN over STARTTLS: {out}");
     assert!(
         out.contains("334 VXNlcm5hbWU6") && out.contains("334 UGFzc3dvcmQ6"),
         "{out}"
     );
-    let id = format!("e2e-auth-login-{}", gw.port);
     let delivered = wait_delivered(&p, &id, 60).await;
     assert!(
         delivered,
@@ -142,27 +114,18 @@ async fn device_auth_login_over_starttls_and_strangers_are_refused() {
     );
 }
 
-/// A gateway whose allow list excludes loopback and that has one device account.
-async fn restart_with_config(p: &scanrelay_test_support::Peers) -> Gateway {
-    let extra = "[[device]]\nusername = \"mfp-3f\"\npassword = \"Scan-3F-pass\"\n";
-    restart_with_config_extra(p, extra).await
-}
+/// One device account.
+const DEVICE_3F: &str = "[[device]]\nusername = \"mfp-3f\"\npassword = \"Scan-3F-pass\"\n";
 
-/// A gateway whose allow list excludes loopback, with `extra` config (device accounts).
-async fn restart_with_config_extra(p: &scanrelay_test_support::Peers, extra: &str) -> Gateway {
+/// A gateway that relays only for authenticated devices (`extra` holds the accounts).
+async fn devices_only_gateway(p: &scanrelay_test_support::Peers, extra: &str) -> Gateway {
     let cfg = GatewayConfig {
         upstream_port: Some(p.submission_port),
+        allow_networks: "[\"10.0.0.0/8\"]",
         extra,
         ..Default::default()
     };
-    let mut gw = Gateway::start(p, cfg).await;
-    let text = std::fs::read_to_string(&gw.config)
-        .unwrap()
-        .replace("[\"127.0.0.0/8\"]", "[\"10.0.0.0/8\"]");
-    std::fs::write(&gw.config, text).unwrap();
-    gw.kill9().await;
-    gw.restart().await;
-    gw
+    Gateway::start(p, cfg).await
 }
 
 #[tokio::test]
@@ -173,38 +136,18 @@ async fn upstream_4xx_is_retried_and_5xx_bounces_with_the_diagnosis() {
         ..Default::default()
     };
     let gw = Gateway::start(&p, cfg).await;
-    let server = format!("127.0.0.1:{}", gw.port);
-    let (code, out, _) = run_tool(
-        "swaks",
-        &[
-            "--server",
-            &server,
-            "--from",
-            "mfp@office.example",
-            "--to",
-            &p.tempfail_rcpt,
-        ],
+    let tempfail_id = format!("e2e-tempfail-{}", gw.port);
+    let (code, out) = swaks(
+        &gw,
+        "mfp@office.example",
+        &p.tempfail_rcpt,
+        &tempfail_id,
         &[],
     )
     .await;
     assert_eq!(code, 0, "{out}");
     let rejected_id = format!("e2e-rejected-{}", gw.port);
-    let rejected_header = format!("X-Test-Id: {rejected_id}");
-    let (code, out, _) = run_tool(
-        "swaks",
-        &[
-            "--server",
-            &server,
-            "--from",
-            &p.user2,
-            "--to",
-            &p.reject_rcpt,
-            "--header",
-            &rejected_header,
-        ],
-        &[],
-    )
-    .await;
+    let (code, out) = swaks(&gw, &p.user2, &p.reject_rcpt, &rejected_id, &[]).await;
     assert_eq!(code, 0, "{out}");
     let mut deferred_attempts = 0;
     for _ in 0..100 {
@@ -349,22 +292,8 @@ async fn upstream_down_then_back_delivers_the_held_message() {
         ..Default::default()
     };
     let gw = Gateway::start(&p, cfg).await;
-    let server = format!("127.0.0.1:{}", gw.port);
-    let (code, out, _) = run_tool(
-        "swaks",
-        &[
-            "--server",
-            &server,
-            "--from",
-            "mfp@office.example",
-            "--to",
-            &p.user2,
-            "--header",
-            &format!("X-Test-Id: e2e-down-up-{}", gw.port),
-        ],
-        &[],
-    )
-    .await;
+    let id = format!("e2e-down-up-{}", gw.port);
+    let (code, out) = swaks(&gw, "mfp@office.example", &p.user2, &id, &[]).await;
     assert_eq!(code, 0, "accepted while the upstream is down: {out}");
     let mut seen_deferred = false;
     for _ in 0..50 {
@@ -386,7 +315,6 @@ async fn upstream_down_then_back_delivers_the_held_message() {
         .await
         .expect("rebind upstream port");
     let proxy = tokio::spawn(forward(listener, p.submission_port));
-    let id = format!("e2e-down-up-{}", gw.port);
     assert!(
         wait_delivered(&p, &id, 60).await,
         "delivered once the upstream is back"
@@ -399,7 +327,7 @@ async fn no_secret_reaches_the_gateway_logs() {
     let Some(p) = peers() else { return };
     let device_pw = "Dev1ce-Secret-77";
     let extra = format!("[[device]]\nusername = \"mfp-9f\"\npassword = \"{device_pw}\"\n");
-    let mut gw = restart_with_config_extra(&p, &extra).await;
+    let mut gw = devices_only_gateway(&p, &extra).await;
     let ok_id = format!("e2e-secret-ok-{}", gw.port);
     for (pw, id) in [
         ("wrong-Guess-1234", "e2e-secret-bad"),

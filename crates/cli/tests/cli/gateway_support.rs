@@ -29,6 +29,8 @@ pub fn free_port() -> u16 {
 pub struct GatewayConfig<'a> {
     /// Upstream port on 127.0.0.1 (None: no upstream).
     pub upstream_port: Option<u16>,
+    /// `listen.allow_networks`, as TOML.
+    pub allow_networks: &'a str,
     /// `from_policy`.
     pub from_policy: &'a str,
     /// Extra TOML appended to `[listen]`.
@@ -41,6 +43,7 @@ impl Default for GatewayConfig<'_> {
     fn default() -> Self {
         GatewayConfig {
             upstream_port: None,
+            allow_networks: "[\"127.0.0.0/8\"]",
             from_policy: "keep",
             listen_extra: "",
             extra: "",
@@ -52,8 +55,8 @@ fn config_text(p: &Peers, port: u16, dir: &Path, c: &GatewayConfig<'_>) -> Strin
     let pwfile = dir.join("upstream-password");
     std::fs::write(&pwfile, &p.password).expect("write password file");
     let mut text = format!(
-        "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"127.0.0.0/8\"]\nmax_message_size = \"20MB\"\n{}\n",
-        c.listen_extra
+        "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = {}\nmax_message_size = \"20MB\"\n{}\n",
+        c.allow_networks, c.listen_extra
     );
     if let Some(up) = c.upstream_port {
         text.push_str(&format!(
