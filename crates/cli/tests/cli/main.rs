@@ -7,6 +7,7 @@ mod explain;
 mod gateway_e2e;
 mod gateway_support;
 mod queue;
+mod readme;
 
 use std::process::Stdio;
 
