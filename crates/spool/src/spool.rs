@@ -427,11 +427,11 @@ fn open_layout(layout: &Layout) -> Result<File, SpoolError> {
 
 fn log_recovery(dir: &Path, r: &Recovery) {
     if !r.performed {
-        tracing::info!(?dir, "spool in use by another process; recovery skipped");
+        tracing::info!(dir = %dir.display(), "spool in use by another process; recovery skipped");
         return;
     }
     tracing::info!(
-        ?dir,
+        dir = %dir.display(),
         messages = r.messages,
         removed_partial = r.removed_partial,
         removed_orphans = r.removed_orphans,
