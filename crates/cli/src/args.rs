@@ -48,9 +48,23 @@ pub struct ServeArgs {
     /// Config and data location.
     #[command(flatten)]
     pub location: GatewayLocation,
-    /// Validate the config, print a summary, and exit.
+    /// Validate the config, print a summary, and exit. Writes nothing: without a config
+    /// file, the embedded defaults are checked.
     #[arg(long)]
     pub check_config: bool,
+    /// Log format on standard error: text (coloured only on a terminal; NO_COLOR is honoured)
+    /// or json (one object per line, for log collectors). Times are RFC 3339, UTC.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: LogFormat,
+}
+
+/// `--log-format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// `scanrelay queue`.
@@ -59,9 +73,22 @@ pub struct QueueArgs {
     /// Config and data location.
     #[command(flatten)]
     pub location: GatewayLocation,
+    /// Language of cause summaries and fixes (default from LC_ALL / LANG: ko* means Korean).
+    #[arg(long, value_enum, value_name = "LANG", global = true)]
+    pub lang: Option<LangFlag>,
     /// What to do.
     #[command(subcommand)]
     pub action: QueueAction,
+}
+
+impl QueueArgs {
+    /// Whether the action prints JSON (then errors are JSON too).
+    pub fn json(&self) -> bool {
+        match self.action {
+            QueueAction::List { json } | QueueAction::Show { json, .. } => json,
+            QueueAction::Retry { .. } | QueueAction::Delete { .. } => false,
+        }
+    }
 }
 
 /// Queue operations.
@@ -81,14 +108,20 @@ pub enum QueueAction {
         #[arg(long)]
         json: bool,
     },
-    /// Retry a message (or every one) now.
+    /// Retry a message now, including its failed recipients; a new failure notice is sent
+    /// only if it fails for good again.
     Retry {
         /// Message id.
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         id: Option<String>,
-        /// Every message that is not delivered.
+        /// Every queued, waiting or deferred message (failed ones and failure notices only with
+        /// --include-failed).
         #[arg(long)]
         all: bool,
+        /// With --all: also messages that failed for good (their failed recipients are tried
+        /// again) and the gateway's failure notices.
+        #[arg(long, conflicts_with = "id")]
+        include_failed: bool,
     },
     /// Delete a message from the queue.
     Delete {

@@ -5,45 +5,63 @@
 mod args;
 mod check;
 mod explain;
+mod logging;
 mod queue;
 mod scrub;
 mod serve;
+mod usage;
 
+use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use args::{Cli, Command};
+use usage::Shape;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cmd = Cli::command();
+    let cli = match cmd
+        .clone()
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m))
+    {
+        Ok(cli) => cli,
+        Err(e) => return usage::clap_error(e, &cmd, &args),
+    };
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let result = match cli.command {
-        Command::Check(a) => run_check(&a),
-        Command::Explain(a) => explain::run(&a),
+    let json = json_shape(&cli.command);
+    let result = match &cli.command {
+        Command::Check(a) => run_check(a),
+        Command::Explain(a) => explain::run(a),
         Command::Serve(a) => {
-            init_logging();
-            serve::run(&a)
+            logging::init(a.log_format);
+            serve::run(a)
         }
-        Command::Queue(a) => queue::run(&a),
+        Command::Queue(a) => queue::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => {
-            eprintln!("scanrelay: error: {e:#}");
-            ExitCode::from(2)
-        }
+        Err(e) => match json {
+            Some(shape) => ExitCode::from(usage::print_json_error(shape, &format!("{e:#}"), "")),
+            None => {
+                eprintln!("scanrelay: error: {e:#}");
+                ExitCode::from(2)
+            }
+        },
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SCANRELAY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+/// The JSON error shape when the command prints JSON.
+fn json_shape(command: &Command) -> Option<Shape> {
+    match command {
+        Command::Check(a) => a.json.then_some(Shape::Check),
+        Command::Explain(a) => a.json.then_some(Shape::Explain),
+        Command::Queue(a) => a.json().then_some(Shape::Other),
+        Command::Serve(_) => None,
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
@@ -78,9 +96,5 @@ fn run_check(args: &args::CheckArgs) -> anyhow::Result<u8> {
 
 /// With `--json`, even a usage error prints exactly one JSON object on stdout.
 fn json_error(e: &anyhow::Error) -> u8 {
-    let v = serde_json::json!({"ok": false, "cause": null, "summary": format!("{e:#}"),
-                               "fix": "", "error": format!("{e:#}"), "steps": []});
-    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-    eprintln!("scanrelay: error: {e:#}");
-    2
+    usage::print_json_error(Shape::Check, &format!("{e:#}"), "")
 }

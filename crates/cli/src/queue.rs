@@ -1,46 +1,166 @@
 //! `scanrelay queue`: list, show, retry and delete spooled messages, safely beside a running
 //! gateway (the spool's per-message locks and atomic state files make that safe).
+//!
+//! Queue commands read the spool `serve` uses and never create one: a data directory, config
+//! file or spool that is not there is an error naming the path and where `serve` keeps its
+//! data by default, not an empty queue.
 
-use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+mod retry;
+mod show;
+mod view;
+mod when;
 
-use anyhow::{Context, Result, bail};
-use scanrelay_gateway::config::load;
-use scanrelay_spool::{Entry, MessageId, Spool, State};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use scanrelay_diagnose::{Provider, provider, provider_by_host};
+use scanrelay_gateway::config::{CONFIG_FILE_NAME, default_data_dir, load};
+use scanrelay_gateway::settings::Settings;
+use scanrelay_spool::{MessageId, Spool, SpoolError};
 
 use crate::args::{GatewayLocation, QueueAction, QueueArgs};
+use view::{NextTry, Viewer, sender, shown};
+use when::Clock;
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+/// Where the gateway's data is, as `serve` would find it.
+struct Place {
+    data_dir: PathBuf,
+    /// The config file read, if there is one.
+    config: Option<PathBuf>,
+    settings: Option<Settings>,
+    spool_dir: PathBuf,
 }
 
-/// The spool directory: from the config when there is one, else `<data-dir>/spool`.
-fn spool_dir(location: &GatewayLocation) -> Result<PathBuf> {
+impl Place {
+    /// The config file's path when it has no upstream (retried mail stays held).
+    fn held_note(&self) -> Option<String> {
+        let settings = self.settings.as_ref()?;
+        if settings.upstream.is_some() {
+            return None;
+        }
+        self.config.as_ref().map(|p| p.display().to_string())
+    }
+
+    fn provider(&self) -> Option<&'static Provider> {
+        let upstream = self.settings.as_ref()?.upstream.as_ref()?;
+        match &upstream.provider {
+            Some(name) => provider(name),
+            None => provider_by_host(&upstream.server),
+        }
+    }
+}
+
+/// Finds the config and the spool directory without creating anything.
+fn locate(location: &GatewayLocation) -> Result<Place> {
     let data_dir = crate::serve::data_dir(location);
-    let config = location
-        .config
-        .clone()
-        .or_else(|| Some(data_dir.join("scanrelay.toml")).filter(|p| p.exists()));
-    match config {
-        Some(path) => Ok(load(&path, &data_dir)?.settings.spool_dir),
-        None => Ok(data_dir.join("spool")),
+    let config = match &location.config {
+        Some(path) => {
+            if !exists(path)? {
+                return Err(anyhow!(
+                    "the config file `{}` does not exist; queue commands read the config \
+                     `scanrelay serve` runs with (by default `{}`)",
+                    path.display(),
+                    default_data_dir().join(CONFIG_FILE_NAME).display()
+                ));
+            }
+            Some(path.clone())
+        }
+        None => Some(data_dir.join(CONFIG_FILE_NAME)).filter(|p| p.is_file()),
+    };
+    let settings = match &config {
+        Some(path) => Some(load(path, &data_dir)?.settings),
+        None => None,
+    };
+    let spool_dir = settings
+        .as_ref()
+        .map_or_else(|| data_dir.join("spool"), |s| s.spool_dir.clone());
+    Ok(Place {
+        data_dir,
+        config,
+        settings,
+        spool_dir,
+    })
+}
+
+fn exists(path: &Path) -> Result<bool> {
+    path.try_exists()
+        .with_context(|| format!("failed to look for `{}`", path.display()))
+}
+
+/// Opens the spool `place` names; a missing one is explained.
+async fn open(place: &Place) -> Result<Spool> {
+    match Spool::open_existing(&place.spool_dir).await {
+        Ok(spool) => Ok(spool),
+        Err(e @ SpoolError::Missing { .. }) => Err(missing_spool(place, &e)),
+        Err(e) => Err(anyhow::Error::new(e).context(format!(
+            "failed to open the spool `{}`",
+            place.spool_dir.display()
+        ))),
+    }
+}
+
+fn missing_spool(place: &Place, e: &SpoolError) -> anyhow::Error {
+    let SpoolError::Missing { path, missing } = e else {
+        return anyhow!("{e}");
+    };
+    let why = if !place.data_dir.exists() {
+        format!(
+            "the data directory `{}` does not exist",
+            place.data_dir.display()
+        )
+    } else if missing != path {
+        format!("`{}` is missing", missing.display())
+    } else if let Some(config) = place.config.as_ref().filter(|_| place.spool_dir_is_set()) {
+        format!(
+            "it does not exist (it is the [spool] dir of `{}`)",
+            config.display()
+        )
+    } else {
+        format!(
+            "no gateway has run with the data directory `{}`",
+            place.data_dir.display()
+        )
+    };
+    anyhow!(
+        "no spool at `{}`: {why}. `scanrelay serve` keeps its data in `{}` by default \
+         ($SCANRELAY_DATA_DIR or --data-dir change it); give queue the same --data-dir or \
+         --config as serve",
+        path.display(),
+        default_data_dir().display()
+    )
+}
+
+impl Place {
+    /// Whether the config moved the spool away from `<data-dir>/spool`.
+    fn spool_dir_is_set(&self) -> bool {
+        self.spool_dir != self.data_dir.join("spool")
     }
 }
 
 /// Runs a queue command; returns the exit status.
 pub fn run(args: &QueueArgs) -> Result<u8> {
-    let dir = spool_dir(&args.location)?;
+    let place = locate(&args.location)?;
+    let viewer = Viewer {
+        clock: Clock::system(),
+        lang: crate::check::plan::lang(args.lang),
+        provider: place.provider(),
+    };
     crate::runtime()?.block_on(async move {
-        let spool = Spool::open(&dir)
-            .await
-            .with_context(|| format!("failed to open the spool `{}`", dir.display()))?;
+        let spool = open(&place).await?;
         match &args.action {
-            QueueAction::List { json } => list(&spool, *json).await,
-            QueueAction::Show { id, json } => show(&spool, id, *json).await,
-            QueueAction::Retry { id, all } => retry(&spool, id.as_deref(), *all).await,
+            QueueAction::List { json } => list(&spool, &viewer, *json).await,
+            QueueAction::Show { id, json } => show(&spool, &viewer, id, *json).await,
+            QueueAction::Retry {
+                id, include_failed, ..
+            } => {
+                let request = retry::Request {
+                    id: id.as_deref(),
+                    include_failed: *include_failed,
+                    now: viewer.clock.now,
+                    held: place.held_note(),
+                };
+                retry::retry(&spool, &request).await
+            }
             QueueAction::Delete { id } => delete(&spool, id).await,
         }
     })
@@ -48,150 +168,48 @@ pub fn run(args: &QueueArgs) -> Result<u8> {
 
 fn parse_id(id: &str) -> Result<MessageId> {
     id.parse()
-        .map_err(|e| anyhow::anyhow!("`{id}` is not a message id: {e}"))
+        .map_err(|e| anyhow!("`{}` is not a message id: {e}", shown(id)))
 }
 
-fn when(at: u64, now: u64) -> String {
-    if at <= now {
-        "now".to_string()
-    } else {
-        let s = at - now;
-        match s {
-            0..60 => format!("in {s}s"),
-            60..3600 => format!("in {}m", s / 60),
-            _ => format!("in {}h{:02}m", s / 3600, (s % 3600) / 60),
-        }
-    }
-}
-
-async fn list(spool: &Spool, json: bool) -> Result<u8> {
+async fn list(spool: &Spool, v: &Viewer, json: bool) -> Result<u8> {
     let entries = spool.list().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&entries)?);
+        let all: Vec<serde_json::Value> = entries.iter().map(|e| v.json(e)).collect();
+        println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(0);
     }
     if entries.is_empty() {
         println!("the queue is empty");
         return Ok(0);
     }
-    let now = now();
     println!(
         "{:<33} {:<9} {:>4} {:<9} {:>10}  FROM -> TO",
         "ID", "STATE", "TRY", "NEXT", "SIZE"
     );
     for e in &entries {
-        let next = if e.delivery.state.is_final() {
-            "-".to_string()
-        } else {
-            when(e.delivery.next_attempt, now)
-        };
         println!(
             "{:<33} {:<9} {:>4} {:<9} {:>10}  {} -> {}",
             e.id.as_str(),
             e.delivery.state.as_str(),
             e.delivery.attempts,
-            next,
+            NextTry::of(e).short(&v.clock),
             e.body_len,
-            display_sender(&e.envelope.mail_from),
-            e.envelope.rcpt_to.join(", ")
+            shown(sender(e)),
+            shown(&e.envelope.rcpt_to.join(", "))
         );
-        if let Some(cause) = &e.delivery.last_cause {
-            println!(
-                "{:<33} last: {cause}: {}",
-                "",
-                e.delivery.last_reply.as_deref().unwrap_or("")
-            );
+        if let Some(note) = v.list_note(e) {
+            println!("{:<33} {note}", "");
         }
     }
     Ok(0)
 }
 
-fn display_sender(s: &str) -> &str {
-    if s.is_empty() { "<>" } else { s }
-}
-
-/// Text from a client, safe for a terminal: control characters (escape sequences, CR) shown
-/// as `?`.
-fn shown(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
-}
-
-async fn show(spool: &Spool, id: &str, json: bool) -> Result<u8> {
+async fn show(spool: &Spool, v: &Viewer, id: &str, json: bool) -> Result<u8> {
     let entry = spool.load(&parse_id(id)?).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&entry)?);
+        println!("{}", serde_json::to_string_pretty(&v.json(&entry))?);
     } else {
-        print_entry(&entry);
-    }
-    Ok(0)
-}
-
-fn print_entry(e: &Entry) {
-    let d = &e.delivery;
-    println!("id:          {}", e.id);
-    println!("state:       {}", d.state);
-    println!(
-        "from:        {}",
-        shown(display_sender(&e.envelope.mail_from))
-    );
-    println!("to:          {}", shown(&e.envelope.rcpt_to.join(", ")));
-    println!("size:        {} bytes", e.body_len);
-    println!(
-        "client:      {} (HELO {})",
-        e.envelope.client_addr, e.envelope.helo
-    );
-    if let Some(user) = &e.envelope.auth_user {
-        println!("device user: {user}");
-    }
-    println!("attempts:    {}", d.attempts);
-    if !d.state.is_final() {
-        println!("next try:    {}", when(d.next_attempt, now()));
-    }
-    for (label, value) in [
-        ("last reply:", &d.last_reply),
-        ("cause:", &d.last_cause),
-        ("error:", &d.last_error),
-    ] {
-        if let Some(v) = value {
-            println!("{label:<12} {v}");
-        }
-    }
-    for r in &d.per_rcpt {
-        println!(
-            "  {} {:?} {}",
-            r.rcpt,
-            r.state,
-            r.reply.as_deref().unwrap_or("")
-        );
-    }
-}
-
-async fn retry(spool: &Spool, id: Option<&str>, all: bool) -> Result<u8> {
-    let ids: Vec<MessageId> = match (id, all) {
-        (Some(id), _) => vec![parse_id(id)?],
-        (None, true) => spool
-            .list()
-            .await?
-            .into_iter()
-            .filter(|e| e.delivery.state != State::Delivered)
-            .map(|e| e.id)
-            .collect(),
-        (None, false) => bail!("give a message id or --all"),
-    };
-    let now = now();
-    for id in &ids {
-        spool
-            .update(id, |d| {
-                d.state = State::Queued;
-                d.next_attempt = now;
-            })
-            .await?;
-        println!("{id}: will be retried now");
-    }
-    if ids.is_empty() {
-        println!("nothing to retry");
+        print!("{}", show::render(&entry, v));
     }
     Ok(0)
 }

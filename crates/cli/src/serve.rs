@@ -1,9 +1,14 @@
 //! `scanrelay serve`: load (or create) the config, start the gateway, run until a signal.
+//! `serve --check-config` only reads: without a config file it checks the embedded defaults
+//! and writes nothing.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use scanrelay_gateway::config::{default_data_dir, load_or_init, summary};
+use scanrelay_gateway::config::{
+    CONFIG_FILE_NAME, DEFAULT_CONFIG, ParseOptions, default_data_dir, load, load_or_init,
+    parse_str, summary,
+};
 use scanrelay_gateway::{Gateway, StartOptions};
 
 use crate::args::{GatewayLocation, ServeArgs};
@@ -13,9 +18,42 @@ pub fn data_dir(location: &GatewayLocation) -> PathBuf {
     location.data_dir.clone().unwrap_or_else(default_data_dir)
 }
 
+/// `serve --check-config`: validates the config `serve` would use, prints its warnings and
+/// summary. Writes nothing, not even the default config or the data directory.
+fn check_config(data_dir: &Path, config: Option<&Path>) -> Result<u8> {
+    let default_path = data_dir.join(CONFIG_FILE_NAME);
+    let path = config.unwrap_or(&default_path);
+    let present = path
+        .try_exists()
+        .with_context(|| format!("failed to look for `{}`", path.display()))?;
+    if !present && config.is_some() {
+        anyhow::bail!("the config file `{}` does not exist", path.display());
+    }
+    let loaded = if present {
+        println!("config: {}", path.display());
+        load(path, data_dir)?
+    } else {
+        println!(
+            "config: {} does not exist: checking the embedded defaults, which `scanrelay serve` \
+             writes there on its first start",
+            path.display()
+        );
+        parse_str(DEFAULT_CONFIG, path, data_dir, &ParseOptions::default())?
+    };
+    for warning in &loaded.warnings {
+        println!("warning: {warning}");
+    }
+    print!("{}", summary(&loaded.settings));
+    println!("config OK");
+    Ok(0)
+}
+
 /// Runs `serve`; returns the exit status.
 pub fn run(args: &ServeArgs) -> Result<u8> {
     let data_dir = data_dir(&args.location);
+    if args.check_config {
+        return check_config(&data_dir, args.location.config.as_deref());
+    }
     let (settings, written) = load_or_init(&data_dir, args.location.config.as_deref())?;
     let config_path = args
         .location
@@ -27,11 +65,6 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
             "wrote a default config to {} (edit it to add an upstream)",
             path.display()
         );
-    }
-    if args.check_config {
-        print!("{}", summary(&settings));
-        println!("config OK");
-        return Ok(0);
     }
     let rt = crate::runtime()?;
     rt.block_on(async move {

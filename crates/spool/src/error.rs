@@ -23,6 +23,15 @@ pub enum SpoolError {
         #[source]
         source: io::Error,
     },
+    /// [`crate::Spool::open_existing`] found no spool: `path` (the directory, one of its
+    /// subdirectories or its lock file) does not exist. Nothing was created.
+    #[error("no spool at `{path}` (`{missing}` is missing)")]
+    Missing {
+        /// The spool directory asked for.
+        path: PathBuf,
+        /// The first part of the spool layout that is missing.
+        missing: PathBuf,
+    },
     /// No message with this id is queued (never was, or was delivered or deleted meanwhile).
     #[error("message {0} not found in the spool")]
     NotFound(MessageId),
@@ -69,6 +78,11 @@ impl SpoolError {
     /// operator may delete a message at any moment from another process.
     pub fn is_not_found(&self) -> bool {
         matches!(self, SpoolError::NotFound(_))
+    }
+
+    /// Whether [`crate::Spool::open_existing`] found no spool there.
+    pub fn is_missing(&self) -> bool {
+        matches!(self, SpoolError::Missing { .. })
     }
 
     pub(crate) fn io(op: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {

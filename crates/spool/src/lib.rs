@@ -5,7 +5,9 @@
 //! scheduler reads the queue ([`Spool::scan`], [`Spool::load`], [`Spool::open_body`]), delivers,
 //! records the outcome ([`Spool::update`]) and drops delivered messages ([`Spool::remove`]).
 //! Operator commands (`scanrelay queue list/show/retry/delete`) open the same directory from
-//! another process while the server runs.
+//! another process while the server runs, with [`Spool::open_existing`], which never creates a
+//! spool (a mistyped directory is [`SpoolError::Missing`], not a new empty queue) and never runs
+//! recovery. `queue retry` is [`Delivery::retry_now`].
 //!
 //! # Layout
 //!

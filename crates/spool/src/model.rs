@@ -110,6 +110,24 @@ pub enum RcptState {
     Failed,
 }
 
+impl RcptState {
+    /// The lowercase name used in the envelope file and by the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RcptState::Pending => "pending",
+            RcptState::Delivered => "delivered",
+            RcptState::Deferred => "deferred",
+            RcptState::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for RcptState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Per-recipient delivery outcome.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct RcptStatus {
@@ -146,6 +164,12 @@ pub struct Delivery {
     /// Per-recipient outcomes (may be empty).
     #[serde(default)]
     pub per_rcpt: Vec<RcptStatus>,
+    /// When an operator last queued the message again (`scanrelay queue retry`), in seconds
+    /// since the Unix epoch. The gateway's give-up age (`max_age`) counts from here when it is
+    /// later than the arrival, so a retried old message is not given up on (and bounced) at its
+    /// first temporary failure.
+    #[serde(default)]
+    pub retried_at: Option<u64>,
 }
 
 impl Delivery {
@@ -160,7 +184,29 @@ impl Delivery {
             last_cause: None,
             last_error: None,
             per_rcpt: Vec::new(),
+            retried_at: None,
         }
+    }
+
+    /// An operator's "try again now" (`scanrelay queue retry`): queued, due at `now`, with
+    /// `retried_at` set. With `failed_too`, recipients refused for good are tried again as well
+    /// (their last reply is kept for `queue show`); without it only the open ones are. Nothing
+    /// else changes: a failure notice already sent stays the only one unless the new attempt
+    /// fails again. Returns the number of failed recipients put back.
+    pub fn retry_now(&mut self, now: u64, failed_too: bool) -> usize {
+        self.state = State::Queued;
+        self.next_attempt = now;
+        self.retried_at = Some(now);
+        let mut reopened = 0;
+        if failed_too {
+            for status in &mut self.per_rcpt {
+                if status.state == RcptState::Failed {
+                    status.state = RcptState::Pending;
+                    reopened += 1;
+                }
+            }
+        }
+        reopened
     }
 }
 

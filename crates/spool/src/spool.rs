@@ -101,12 +101,34 @@ impl Spool {
         Spool::open_with(dir, Options::default()).await
     }
 
+    /// Opens a spool that already exists, for operator commands (`scanrelay queue`): never
+    /// creates a directory or file and never runs recovery (deleting partial files is the
+    /// server's job at its start). Fails with [`SpoolError::Missing`] when `dir`, one of its
+    /// subdirectories or its lock file is not there, so a mistyped data directory is an error
+    /// instead of a new, empty queue. Listing, loading, updating and removing work as with
+    /// [`Spool::open`]; the handle holds the same shared lock.
+    pub async fn open_existing(dir: impl Into<PathBuf>) -> Result<Spool, SpoolError> {
+        let layout = Layout::new(dir.into());
+        let checked = layout.clone();
+        let lock = blocking("open spool", move || open_layout(&checked)).await?;
+        Ok(Spool::from_parts(
+            layout,
+            Options::default(),
+            Recovery::default(),
+            lock,
+        ))
+    }
+
     /// [`Spool::open`] with explicit options.
     pub async fn open_with(dir: impl Into<PathBuf>, options: Options) -> Result<Spool, SpoolError> {
         let layout = Layout::new(dir.into());
         let prepared = layout.clone();
         let (lock, recovery) = blocking("open spool", move || prepare(&prepared)).await?;
         log_recovery(&layout.root, &recovery);
+        Ok(Spool::from_parts(layout, options, recovery, lock))
+    }
+
+    fn from_parts(layout: Layout, options: Options, recovery: Recovery, lock: File) -> Spool {
         let counters = Arc::new(Counters::default());
         let committer = Committer::new(
             layout.msg.clone(),
@@ -123,9 +145,9 @@ impl Spool {
             recovery,
             _lock: lock,
         };
-        Ok(Spool {
+        Spool {
             inner: Arc::new(inner),
-        })
+        }
     }
 
     pub(crate) fn inner(&self) -> &Inner {
@@ -379,13 +401,37 @@ fn prepare(layout: &Layout) -> Result<(File, Recovery), SpoolError> {
     Ok((lock, recovery))
 }
 
+/// Checks that the spool layout exists (creating nothing) and takes the shared lock.
+fn open_layout(layout: &Layout) -> Result<File, SpoolError> {
+    let lock_path = layout.root.join(LOCK_FILE);
+    let parts = [
+        &layout.root,
+        &layout.env,
+        &layout.msg,
+        &layout.tmp,
+        &lock_path,
+    ];
+    for part in parts {
+        let present = part.try_exists().map_err(ctx("stat", part))?;
+        if !present {
+            return Err(SpoolError::Missing {
+                path: layout.root.clone(),
+                missing: part.to_path_buf(),
+            });
+        }
+    }
+    let lock = File::open(&lock_path).map_err(ctx("open", &lock_path))?;
+    lock.lock_shared().map_err(ctx("lock", &lock_path))?;
+    Ok(lock)
+}
+
 fn log_recovery(dir: &Path, r: &Recovery) {
     if !r.performed {
-        tracing::info!(?dir, "spool in use by another process; recovery skipped");
+        tracing::info!(dir = %dir.display(), "spool in use by another process; recovery skipped");
         return;
     }
     tracing::info!(
-        ?dir,
+        dir = %dir.display(),
         messages = r.messages,
         removed_partial = r.removed_partial,
         removed_orphans = r.removed_orphans,

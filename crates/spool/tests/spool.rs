@@ -13,5 +13,7 @@ mod crash;
 mod disk_full;
 #[path = "spool/hardening.rs"]
 mod hardening;
+#[path = "spool/open_existing.rs"]
+mod open_existing;
 #[path = "spool/recovery.rs"]
 mod recovery;

@@ -6,8 +6,11 @@ mod check_scripted;
 mod explain;
 mod gateway_e2e;
 mod gateway_support;
+mod json_errors;
 mod queue;
+mod queue_explain;
 mod readme;
+mod serve_logs;
 
 use std::process::Stdio;
 

@@ -185,9 +185,18 @@ async fn write(
     }
 }
 
-/// Past `max_age`, the recipients still deferred fail (and are bounced as expired).
+/// Past `max_age`, the recipients still deferred fail (and are bounced as expired). The age
+/// counts from the arrival, or from the operator's last `queue retry` when that is later: a
+/// retried message gets a new `max_age` of retries before it is given up on again, instead of
+/// a second failure notice at its first temporary failure.
 fn expire_if_too_old(ctx: &Ctx, entry: &Entry, now: u64, outcome: &mut Outcome) -> BounceReason {
-    let age = now.saturating_sub(entry.envelope.received_at);
+    let since = entry
+        .delivery
+        .retried_at
+        .map_or(entry.envelope.received_at, |at| {
+            at.max(entry.envelope.received_at)
+        });
+    let age = now.saturating_sub(since);
     if outcome.deferred.is_empty() || age <= ctx.settings.max_age.as_secs() {
         return BounceReason::Permanent;
     }

@@ -7,6 +7,7 @@ mod config_hardening;
 mod delivery;
 mod delivery_dsn;
 mod delivery_hardening;
+mod delivery_retry;
 mod delivery_rewrite;
 mod delivery_smtp;
 mod delivery_support;
