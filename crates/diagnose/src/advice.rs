@@ -28,6 +28,7 @@ const CONNECTION_CAUSES: &[Cause] = &[
     Cause::DnsNotFound,
     Cause::ConnectRefused,
     Cause::ConnectTimeout,
+    Cause::ConnectNotSmtp,
     Cause::TlsModeMismatch,
     Cause::TlsHandshakeFailed,
     Cause::TlsHostnameMismatch,
@@ -36,24 +37,64 @@ const CONNECTION_CAUSES: &[Cause] = &[
     Cause::AuthNotOffered,
 ];
 
+/// What the session had already achieved when it failed, where that changes the advice
+/// (a fix must not tell the user to turn on what was already on).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Situation {
+    /// The connection was encrypted (implicit TLS or a completed STARTTLS handshake).
+    pub encrypted: bool,
+}
+
+impl Situation {
+    /// Every situation, for tests that walk all advice texts.
+    pub const ALL: &'static [Situation] = &[
+        Situation { encrypted: false },
+        Situation { encrypted: true },
+    ];
+}
+
 /// The advice for `cause`; with a provider, its specific fix (or its settings) is used.
-/// The texts never contain secrets: nothing secret is passed in.
+/// The texts never contain secrets: nothing secret is passed in. Same as [`advise_in`] with
+/// the default (unknown) [`Situation`].
 pub fn advise(cause: Cause, provider: Option<&Provider>, lang: Lang) -> Advice {
+    advise_in(cause, provider, lang, Situation::default())
+}
+
+/// [`advise`] for a session that got as far as `situation` says: a provider-specific fix
+/// first, then a fix written for the situation, then the generic one.
+pub fn advise_in(
+    cause: Cause,
+    provider: Option<&Provider>,
+    lang: Lang,
+    situation: Situation,
+) -> Advice {
     let base = generic_text(cause, lang);
+    let fix = situation_fix(cause, lang, situation).unwrap_or(base.fix);
     let fix = match provider {
         Some(p) => match provider_fix(p, cause, lang) {
             Some(fix) => fix.to_owned(),
             None if CONNECTION_CAUSES.contains(&cause) => {
-                format!("{} {}", base.fix, settings_line(p, lang))
+                format!("{fix} {}", settings_line(p, lang))
             }
-            None => base.fix.to_owned(),
+            None => fix.to_owned(),
         },
-        None => base.fix.to_owned(),
+        None => fix.to_owned(),
     };
     Advice {
         summary: base.summary.to_owned(),
         fix,
     }
+}
+
+fn situation_fix(cause: Cause, lang: Lang, situation: Situation) -> Option<&'static str> {
+    if !situation.encrypted {
+        return None;
+    }
+    let table = match lang {
+        Lang::En => &advice_en::ENCRYPTED,
+        Lang::Ko => &advice_ko::ENCRYPTED,
+    };
+    table.iter().find(|(c, _)| *c == cause).map(|(_, fix)| *fix)
 }
 
 /// The provider-independent advice.

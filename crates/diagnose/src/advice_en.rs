@@ -9,7 +9,7 @@ const fn t(summary: &'static str, fix: &'static str) -> Text {
 }
 
 /// The provider-independent advice, one entry per cause (English).
-pub(crate) static GENERIC: [(Cause, Text); 32] = [
+pub(crate) static GENERIC: [(Cause, Text); 33] = [
     (
         Cause::Ok,
         t(
@@ -46,6 +46,18 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
         ),
     ),
     (
+        Cause::ConnectNotSmtp,
+        t(
+            "The server on this port is not an SMTP server (it answers like a POP3, IMAP, web or \
+             SSH server).",
+            "The port number is probably wrong: use the provider's SMTP port for sending, 587 \
+             with STARTTLS or 465 with SSL (25 only for a relay without login). Common mix-ups: \
+             110 and 995 are POP3 (receiving mail), 143 and 993 are IMAP, 80 and 443 are the web \
+             (HTTP/HTTPS), 22 is SSH. Also check that the SMTP server is the sending server (for \
+             example smtp.gmail.com, not pop.gmail.com or imap.gmail.com).",
+        ),
+    ),
+    (
         Cause::TlsModeMismatch,
         t(
             "The encryption setting does not match the port: the device and the server disagree \
@@ -62,7 +74,9 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
             "The TLS (SSL) handshake with the server failed.",
             "Check that port and encryption match (465 = SSL, 587 = STARTTLS), update the device \
              firmware so that it supports TLS 1.2, and check the device's date and time. If the \
-             device cannot be updated, let it send through the scanrelay gateway on the LAN.",
+             device cannot be updated, let it send to the scanrelay gateway on the LAN with \
+             SSL/STARTTLS turned off (list the device's network in the gateway's \
+             allow_networks); the gateway delivers to the provider with TLS 1.2 or newer.",
         ),
     ),
     (
@@ -71,17 +85,22 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
             "The server refused the TLS version the device offered (TLS 1.0 and 1.1 are no longer \
              accepted).",
             "Update the device firmware and enable TLS 1.2 in its security (SSL/TLS) settings. A \
-             device that only speaks TLS 1.0 can send to the scanrelay gateway on the LAN, which \
-             submits the mail upstream with TLS 1.2.",
+             device that only speaks TLS 1.0 or 1.1 can send to the scanrelay gateway on the LAN \
+             with SSL/STARTTLS turned off (the gateway's own TLS needs 1.2 as well), and the \
+             gateway submits the mail upstream with TLS 1.2 or newer.",
         ),
     ),
     (
         Cause::TlsCertificateUntrusted,
         t(
             "The server's certificate is not issued by an authority the device trusts.",
-            "Enter the provider's real SMTP host name as the SMTP server (not an IP address or a \
-             local proxy). Update the device's root certificates (firmware update) or import the \
-             issuing CA certificate; turn certificate verification off only as a last resort.",
+            "On the device: enter the provider's real SMTP host name as the SMTP server (not an IP \
+             address or a local proxy), update its root certificates (firmware update) or import \
+             the issuing CA certificate into its trusted certificates; turn certificate \
+             verification off only as a last resort. If the server's certificate comes from a \
+             private (company) CA: give that CA certificate to scanrelay check with --ca-file \
+             and to the scanrelay gateway with `ca_file` in its [upstream] section; the device \
+             still needs the same CA certificate imported.",
         ),
     ),
     (
@@ -177,8 +196,10 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
         Cause::AuthBasicAuthDisabled,
         t(
             "Password (Basic) login is disabled for this account; the server only accepts OAuth2.",
-            "Use OAuth2 (XOAUTH2) if the device supports it. Otherwise set the device's SMTP \
-             server to the scanrelay gateway on the LAN, which logs in upstream with OAuth2.",
+            "Set the device to log in with OAuth2 (XOAUTH2) if it supports it. A device without \
+             OAuth2 cannot log in to this account: send through another account or relay service \
+             that accepts SMTP AUTH with a password or an app password, or ask the mail \
+             administrator for a relay that accepts the device without a login.",
         ),
     ),
     (
@@ -275,7 +296,9 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
             "The server did not understand a command or an address the device sent.",
             "Check the sender and recipient addresses for display names, spaces or non-ASCII \
              characters (enter a bare address such as user@example.com) and update the device \
-             firmware. If it continues, send through the scanrelay gateway.",
+             firmware. The scanrelay gateway accepts common device quirks (a space after MAIL \
+             FROM:, an address without angle brackets) and passes the commands on in standard \
+             form, so sending through it can help.",
         ),
     ),
     (
@@ -302,3 +325,14 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
         ),
     ),
 ];
+
+/// Fixes that replace the generic one when the connection was already encrypted (implicit
+/// TLS or a completed STARTTLS), so "turn on SSL/STARTTLS" would be wrong (English).
+pub(crate) static ENCRYPTED: [(Cause, &str); 1] = [(
+    Cause::AuthNotOffered,
+    "The connection is already encrypted and the server still offers no AUTH, so this port \
+     does not accept logins: it is a relay or incoming-mail port (often port 25). To send with \
+     a login, use the provider's submission port, 587 with STARTTLS or 465 with SSL. If the \
+     server is an internal relay that accepts the device by its IP address, turn SMTP AUTH off \
+     on the device.",
+)];

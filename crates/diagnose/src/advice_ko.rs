@@ -9,7 +9,7 @@ const fn t(summary: &'static str, fix: &'static str) -> Text {
 }
 
 /// The provider-independent advice, one entry per cause (Korean).
-pub(crate) static GENERIC: [(Cause, Text); 32] = [
+pub(crate) static GENERIC: [(Cause, Text); 33] = [
     (
         Cause::Ok,
         t(
@@ -46,6 +46,17 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
         ),
     ),
     (
+        Cause::ConnectNotSmtp,
+        t(
+            "이 포트의 서버는 SMTP서버가 아닙니다(POP3, IMAP, 웹 또는 SSH 서버처럼 응답합니다).",
+            "포트번호가 잘못되었을 가능성이 큽니다. 메일 서비스의 송신용 SMTP 포트를 \
+             사용하십시오: 587(STARTTLS) 또는 465(SSL)이며, 25번은 로그인 없는 릴레이에만 \
+             씁니다. 흔히 혼동하는 포트: 110과 995는 POP3(메일 수신), 143과 993은 IMAP, 80과 \
+             443은 웹(HTTP/HTTPS), 22는 SSH입니다. SMTP서버 이름도 송신 서버인지 \
+             확인하십시오(예: pop.gmail.com이나 imap.gmail.com이 아니라 smtp.gmail.com).",
+        ),
+    ),
+    (
         Cause::TlsModeMismatch,
         t(
             "포트번호와 암호화 방식이 맞지 않습니다(복합기와 서버의 SSL/STARTTLS 설정이 서로 \
@@ -61,8 +72,9 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
             "서버와의 TLS(SSL) 연결 협상에 실패했습니다.",
             "포트번호와 암호화 방식이 맞는지(465 = SSL, 587 = STARTTLS) 확인하고, 복합기 \
              펌웨어를 TLS 1.2를 지원하는 버전으로 업데이트하십시오. 복합기의 날짜와 시각도 \
-             확인하십시오. 업데이트가 불가능한 기종은 사내 scanrelay 게이트웨이를 거쳐 \
-             송신하도록 설정하십시오.",
+             확인하십시오. 업데이트가 불가능한 기종은 SSL허가/STARTTLS를 끄고 사내 scanrelay \
+             게이트웨이로 보내도록 설정하십시오(게이트웨이의 allow_networks에 복합기의 \
+             네트워크를 등록). 게이트웨이는 메일 서비스에 TLS 1.2 이상으로 송신합니다.",
         ),
     ),
     (
@@ -71,17 +83,21 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
             "복합기가 사용한 TLS 버전을 서버가 거부했습니다(TLS 1.0/1.1은 더 이상 허용되지 \
              않습니다).",
             "복합기 펌웨어를 업데이트하고 보안(SSL/TLS) 설정에서 TLS 1.2를 사용하도록 \
-             하십시오. TLS 1.0만 지원하는 구형 복합기는 사내 scanrelay 게이트웨이로 보내도록 \
-             설정하면 게이트웨이가 TLS 1.2로 대신 송신합니다.",
+             하십시오. TLS 1.0/1.1만 지원하는 구형 복합기는 SSL허가/STARTTLS를 끄고 사내 \
+             scanrelay 게이트웨이로 보내도록 설정하면(게이트웨이 자체의 TLS도 1.2 이상만 \
+             지원합니다) 게이트웨이가 TLS 1.2 이상으로 대신 송신합니다.",
         ),
     ),
     (
         Cause::TlsCertificateUntrusted,
         t(
             "서버 인증서가 복합기에서 신뢰하는 인증기관에서 발급된 것이 아닙니다.",
-            "SMTP서버에 IP 주소나 사내 프록시가 아닌 메일 서비스의 정식 호스트 이름을 \
-             입력하십시오. 펌웨어 업데이트로 루트 인증서를 갱신하거나 발급 기관(CA) 인증서를 \
-             복합기에 등록하십시오. 인증서 검증 끄기는 최후의 수단으로만 사용하십시오.",
+            "복합기에서: SMTP서버에 IP 주소나 사내 프록시가 아닌 메일 서비스의 정식 호스트 \
+             이름을 입력하고, 펌웨어 업데이트로 루트 인증서를 갱신하거나 발급 기관(CA) 인증서를 \
+             복합기의 신뢰할 수 있는 인증서에 등록하십시오. 인증서 검증 끄기는 최후의 수단으로만 \
+             사용하십시오. 서버 인증서가 사내(사설) 인증기관에서 발급된 경우: 그 CA 인증서를 \
+             scanrelay check에는 --ca-file로, scanrelay 게이트웨이에는 [upstream] 항목의 \
+             `ca_file`로 지정하십시오. 복합기에도 같은 CA 인증서를 등록해야 합니다.",
         ),
     ),
     (
@@ -175,9 +191,10 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
         Cause::AuthBasicAuthDisabled,
         t(
             "이 계정은 비밀번호 방식(기본 인증) 로그인이 차단되어 OAuth2 로그인만 허용됩니다.",
-            "복합기가 OAuth2(XOAUTH2)를 지원하면 OAuth2로 설정하십시오. 지원하지 않으면 \
-             복합기의 SMTP서버를 사내 scanrelay 게이트웨이로 지정하여 게이트웨이가 OAuth2로 \
-             대신 로그인하도록 하십시오.",
+            "복합기가 OAuth2(XOAUTH2)를 지원하면 OAuth2로 로그인하도록 설정하십시오. OAuth2를 \
+             지원하지 않는 복합기는 이 계정으로 로그인할 수 없으므로, 비밀번호나 앱 비밀번호로 \
+             SMTP인증을 허용하는 다른 계정이나 릴레이 서비스로 송신하거나, 메일 관리자에게 \
+             로그인 없이 복합기를 허용하는 릴레이를 요청하십시오.",
         ),
     ),
     (
@@ -273,8 +290,9 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
         t(
             "복합기가 보낸 명령이나 주소를 서버가 이해하지 못했습니다.",
             "발신자와 받는 사람 주소에 표시 이름, 공백, 한글 등이 들어가 있지 않은지 확인하고 \
-             (user@example.com 형태의 주소만 입력), 복합기 펌웨어를 업데이트하십시오. 계속되면 \
-             scanrelay 게이트웨이를 거쳐 송신하십시오.",
+             (user@example.com 형태의 주소만 입력), 복합기 펌웨어를 업데이트하십시오. scanrelay \
+             게이트웨이는 복합기에서 흔한 형식 차이(MAIL FROM: 뒤의 공백, 꺾쇠괄호 없는 주소)를 \
+             받아들여 표준 형식으로 전달하므로, 게이트웨이를 거쳐 송신하면 해결될 수 있습니다.",
         ),
     ),
     (
@@ -301,3 +319,13 @@ pub(crate) static GENERIC: [(Cause, Text); 32] = [
         ),
     ),
 ];
+
+/// Fixes that replace the generic one when the connection was already encrypted (implicit
+/// TLS or a completed STARTTLS), so "turn on SSL/STARTTLS" would be wrong (Korean).
+pub(crate) static ENCRYPTED: [(Cause, &str); 1] = [(
+    Cause::AuthNotOffered,
+    "이미 암호화된 연결인데도 서버가 SMTP인증(AUTH)을 제공하지 않으므로, 이 포트는 로그인을 \
+     받지 않는 포트(릴레이나 메일 수신용, 흔히 25번)입니다. 로그인해서 보내려면 메일 서비스의 \
+     송신 포트인 587(STARTTLS) 또는 465(SSL)를 사용하십시오. IP 주소로 복합기를 허용하는 사내 \
+     릴레이 서버라면 복합기의 SMTP인증을 끄십시오.",
+)];

@@ -35,7 +35,9 @@ macro_rules! google_steps_en {
          on, user name = the full Gmail/Workspace address, password = the app password typed \
          without spaces. 5) Press the connection check and confirm that the connection to the \
          server succeeded. A Workspace administrator can block app passwords: if the App \
-         passwords page is missing, ask them, or use OAuth2 through the scanrelay gateway."
+         passwords page is missing, ask them to allow app passwords, use a device that logs in \
+         with OAuth2 (XOAUTH2), or use the Workspace SMTP relay service (smtp-relay.gmail.com), \
+         which can accept the device by the office's public IP address."
     };
 }
 
@@ -48,8 +50,10 @@ macro_rules! google_steps_ko {
          smtp.gmail.com, 포트번호 587, SSL허가(STARTTLS) 사용, SMTP인증 사용, 사용자 이름은 \
          Gmail/Workspace 전체 주소, 비밀번호는 앱 비밀번호를 공백 없이 입력합니다. 5) \
          [연결확인]을 눌러 서버 연결에 성공했다는 메시지를 확인합니다. Workspace 관리자가 앱 \
-         비밀번호를 막아 두면 앱 비밀번호 메뉴가 보이지 않으니 관리자에게 문의하거나, \
-         scanrelay 게이트웨이를 통해 OAuth2로 송신하십시오."
+         비밀번호를 막아 두면 앱 비밀번호 메뉴가 보이지 않으니 관리자에게 앱 비밀번호 허용을 \
+         요청하거나, OAuth2(XOAUTH2) 로그인을 지원하는 복합기를 사용하거나, 사무실 공인 IP \
+         주소로 복합기를 허용할 수 있는 Workspace SMTP 릴레이 서비스(smtp-relay.gmail.com)를 \
+         사용하십시오."
     };
 }
 
@@ -81,13 +85,14 @@ pub(crate) static OVERRIDES: &[Override] = &[
         en: "smtp-relay.gmail.com checks the office's public IP address, the sender domain and \
              the EHLO name. In the Google Admin console (Apps > Google Workspace > Gmail > Routing \
              > SMTP relay service) add the office's public IP address, use a sender address in one \
-             of your Workspace domains, and make the device (or the scanrelay gateway) send EHLO \
-             with one of your domain names. Alternatively require SMTP AUTH in the relay rule and \
+             of your Workspace domains, and make the device (or the scanrelay gateway, with \
+             `helo` in its [upstream] section) send EHLO with one of your domain names. Alternatively require SMTP AUTH in the relay rule and \
              turn on SMTP AUTH on the device with a Workspace account (port 587, STARTTLS).",
         ko: "smtp-relay.gmail.com은 사무실 공인 IP 주소, 발신자 도메인, EHLO 이름을 확인합니다. \
              Google 관리 콘솔(앱 > Google Workspace > Gmail > 라우팅 > SMTP 릴레이 서비스)에 \
              사무실 공인 IP 주소를 등록하고, 발신자 주소는 Workspace 도메인의 주소를 사용하며, \
-             복합기(또는 scanrelay 게이트웨이)가 EHLO에 회사 도메인 이름을 보내도록 하십시오. \
+             복합기(또는 scanrelay 게이트웨이: [upstream] 항목의 `helo`)가 EHLO에 회사 도메인 \
+             이름을 보내도록 하십시오. \
              또는 릴레이 규칙에서 SMTP 인증을 요구하도록 하고 복합기에서 Workspace 계정으로 \
              SMTP인증을 켜십시오(포트번호 587, STARTTLS).",
     },
@@ -163,13 +168,14 @@ pub(crate) static OVERRIDES: &[Override] = &[
         en: "Outlook.com personal accounts (outlook.com, hotmail.com, live.com) accept only OAuth2 \
              for third-party SMTP since 16 September 2024; passwords and app passwords no longer \
              work. Use a device that supports OAuth2 (XOAUTH2) with smtp-mail.outlook.com, port \
-             587, STARTTLS, or set the device's SMTP server to the scanrelay gateway, which signs \
-             in with OAuth2.",
+             587, STARTTLS. A device without OAuth2 cannot send through an Outlook.com account: \
+             use another mail account for the device, for example one that accepts an app \
+             password.",
         ko: "Outlook.com 개인 계정(outlook.com, hotmail.com, live.com)은 2024년 9월 16일부터 외부 \
              프로그램의 SMTP 로그인에 OAuth2만 허용하며, 비밀번호나 앱 비밀번호로는 로그인할 수 \
              없습니다. OAuth2(XOAUTH2)를 지원하는 복합기라면 smtp-mail.outlook.com, 포트번호 \
-             587, STARTTLS로 설정하고, 지원하지 않으면 복합기의 SMTP서버를 OAuth2로 로그인하는 \
-             scanrelay 게이트웨이로 지정하십시오.",
+             587, STARTTLS로 설정하십시오. OAuth2를 지원하지 않는 복합기는 Outlook.com 계정으로 \
+             보낼 수 없으므로, 앱 비밀번호를 허용하는 다른 메일 계정을 복합기에 사용하십시오.",
     },
     Override {
         target: MICROSOFT,
@@ -178,7 +184,7 @@ pub(crate) static OVERRIDES: &[Override] = &[
         // (simonrob/email-oauth2-proxy#66), so OAuth2 is no way around it.
         en: "SMTP AUTH is switched off for this mailbox or the whole tenant, and that refuses \
              every SMTP login, with a password or with OAuth2 (XOAUTH2) alike: moving the device \
-             or the scanrelay gateway to OAuth2 does not help. A Microsoft 365 administrator \
+             to OAuth2 does not help. A Microsoft 365 administrator \
              must enable SMTP AUTH for the sending mailbox, whichever way the device logs in: in \
              the Microsoft 365 admin center (Users > Active users > the user > Mail > Manage \
              email apps > Authenticated SMTP) or in Exchange Online PowerShell with \
@@ -186,20 +192,22 @@ pub(crate) static OVERRIDES: &[Override] = &[
              mailbox setting overrides the tenant-wide one). Device settings: smtp.office365.com, \
              port 587, STARTTLS. Ways to send that need no SMTP AUTH: direct send (port 25 to \
              <domain>.mail.protection.outlook.com, without login, recipients in your own \
-             organisation only), a connector that accepts the device by its public IP address \
-             or a certificate (same address, port 25, any recipient), or Microsoft Graph.",
+             organisation only), or a connector that accepts the device by its public IP address \
+             or a certificate (same address, port 25, any recipient). The scanrelay gateway can \
+             deliver either way: an [upstream] with that server, port 25 and no username.",
         ko: "이 사서함 또는 테넌트 전체에서 SMTP인증이 꺼져 있으며, 이 경우 비밀번호든 \
-             OAuth2(XOAUTH2)든 모든 SMTP 로그인이 거부됩니다. 복합기나 scanrelay 게이트웨이를 \
-             OAuth2로 바꿔도 해결되지 않습니다. 복합기의 로그인 방식과 관계없이 Microsoft 365 \
+             OAuth2(XOAUTH2)든 모든 SMTP 로그인이 거부됩니다. 복합기를 OAuth2로 바꿔도 해결되지 \
+             않습니다. 복합기의 로그인 방식과 관계없이 Microsoft 365 \
              관리자가 송신 사서함의 SMTP인증을 켜야 합니다. Microsoft 365 관리 센터(사용자 > \
              활성 사용자 > 해당 사용자 > 메일 > 전자 메일 앱 관리 > 인증된 SMTP)에서 켜거나, \
              Exchange Online PowerShell에서 `Set-CASMailbox -Identity <mailbox> \
              -SmtpClientAuthenticationDisabled $false`를 실행하십시오(사서함 설정이 테넌트 전체 \
              설정보다 우선합니다). 복합기 설정: SMTP서버 smtp.office365.com, 포트번호 587, \
              STARTTLS. SMTP인증 없이 보내는 방법: 직접 송신(direct send: 로그인 없이 \
-             <domain>.mail.protection.outlook.com의 25번 포트로, 같은 조직의 받는 사람만 가능), \
-             복합기의 공인 IP 주소나 인증서로 허용하는 커넥터(같은 주소, 25번 포트, 외부 받는 \
-             사람도 가능), 또는 Microsoft Graph.",
+             <domain>.mail.protection.outlook.com의 25번 포트로, 같은 조직의 받는 사람만 가능) \
+             또는 복합기의 공인 IP 주소나 인증서로 허용하는 커넥터(같은 주소, 25번 포트, 외부 받는 \
+             사람도 가능). scanrelay 게이트웨이도 두 방법으로 보낼 수 있습니다: [upstream]에 그 \
+             서버, 25번 포트를 지정하고 사용자 이름은 비워 두십시오.",
     },
     Override {
         target: MICROSOFT,
@@ -207,21 +215,21 @@ pub(crate) static OVERRIDES: &[Override] = &[
         en: "Microsoft is retiring password (Basic) login for SMTP AUTH: it is disabled by \
              default for existing tenants from the end of December 2026 (administrators can still \
              re-enable it until the final removal), and MFA or Security Defaults already block \
-             it. Use OAuth2 (XOAUTH2) with smtp.office365.com, port 587, STARTTLS, or let the \
-             device send to the scanrelay gateway, which signs in to Microsoft with OAuth2. \
-             OAuth2 SMTP still needs SMTP AUTH enabled for the mailbox (`Set-CASMailbox \
-             -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). Without SMTP AUTH: \
-             direct send or a connector (port 25 to <domain>.mail.protection.outlook.com), or \
-             Microsoft Graph.",
+             it. Use OAuth2 (XOAUTH2) with smtp.office365.com, port 587, STARTTLS, if the device \
+             supports it. OAuth2 SMTP still needs SMTP AUTH enabled for the mailbox \
+             (`Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). \
+             Without SMTP AUTH: direct send or a connector (port 25 to \
+             <domain>.mail.protection.outlook.com, no login); the scanrelay gateway can deliver \
+             that way too, with an [upstream] on port 25 and no username.",
         ko: "Microsoft는 SMTP인증의 비밀번호(기본 인증) 로그인을 종료하고 있습니다. 기존 \
              테넌트도 2026년 12월 말부터 기본적으로 꺼지며(최종 폐지 전까지는 관리자가 다시 켤 \
              수 있음), 다단계 인증(MFA)이나 보안 기본값이 켜진 계정은 이미 차단됩니다. \
-             OAuth2(XOAUTH2)로 smtp.office365.com, 포트번호 587, STARTTLS를 사용하거나, \
-             복합기가 scanrelay 게이트웨이로 보내도록 하여 게이트웨이가 OAuth2로 로그인하게 \
-             하십시오. OAuth2로 SMTP 로그인을 해도 사서함의 SMTP인증은 켜져 있어야 합니다 \
+             복합기가 지원하면 OAuth2(XOAUTH2)로 smtp.office365.com, 포트번호 587, STARTTLS를 \
+             사용하십시오. OAuth2로 SMTP 로그인을 해도 사서함의 SMTP인증은 켜져 있어야 합니다 \
              (`Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). \
-             SMTP인증 없이 보내려면 직접 송신(direct send)이나 커넥터(25번 포트로 \
-             <domain>.mail.protection.outlook.com), 또는 Microsoft Graph를 사용하십시오.",
+             SMTP인증 없이 보내려면 직접 송신(direct send)이나 커넥터(로그인 없이 25번 포트로 \
+             <domain>.mail.protection.outlook.com)를 사용하십시오. scanrelay 게이트웨이도 \
+             [upstream]에 25번 포트를 지정하고 사용자 이름을 비워 두면 그렇게 보낼 수 있습니다.",
     },
     Override {
         target: MICROSOFT,
@@ -229,27 +237,29 @@ pub(crate) static OVERRIDES: &[Override] = &[
         en: "Check that the user name is the full mailbox address and the password is right. \
              SMTP AUTH must be enabled for the mailbox (for password and OAuth2 logins alike), \
              and accounts with MFA or Security Defaults cannot log in with a password. Password \
-             (Basic) SMTP login is turned off by default from the end of December 2026, so plan the move to OAuth2 (XOAUTH2) or to the \
-             scanrelay gateway. With OAuth2, the token must be issued for \
-             https://outlook.office.com/SMTP.Send (a Microsoft Graph token is refused).",
+             (Basic) SMTP login is turned off by default from the end of December 2026, so plan \
+             the move to OAuth2 (XOAUTH2), or to direct send or a connector (port 25, no login). \
+             With OAuth2, the token must be issued for https://outlook.office.com/SMTP.Send \
+             (tokens for other Microsoft APIs are refused).",
         ko: "사용자 이름이 사서함 전체 주소인지, 비밀번호가 맞는지 확인하십시오. 해당 사서함에 \
              SMTP인증이 켜져 있어야 하며(비밀번호 로그인과 OAuth2 로그인 모두), 다단계 인증(MFA)이나 보안 기본값이 적용된 계정은 \
              비밀번호로 로그인할 수 없습니다. 비밀번호(기본 인증) SMTP 로그인은 2026년 12월 \
-             말부터 기본적으로 꺼지므로 OAuth2(XOAUTH2) 또는 scanrelay 게이트웨이로 전환을 \
-             준비하십시오. OAuth2를 쓰는 경우 토큰은 https://outlook.office.com/SMTP.Send \
-             권한으로 발급되어야 합니다(Microsoft Graph 토큰은 거부됨).",
+             말부터 기본적으로 꺼지므로 OAuth2(XOAUTH2)나, 직접 송신(direct send) 또는 커넥터(25번 \
+             포트, 로그인 없음)로 전환을 준비하십시오. OAuth2를 쓰는 경우 토큰은 \
+             https://outlook.office.com/SMTP.Send 권한으로 발급되어야 합니다(다른 Microsoft API용 \
+             토큰은 거부됨).",
     },
     Override {
         target: MICROSOFT,
         causes: &[Cause::TlsVersionRejected],
         en: "Microsoft 365 accepts only TLS 1.2 or newer. Update the device firmware and enable \
              TLS 1.2; if the device only speaks TLS 1.0/1.1, put the scanrelay gateway in front of \
-             it: the device sends to the gateway on the LAN and the gateway submits to \
-             smtp.office365.com with TLS 1.2.",
+             it: the device sends to the gateway on the LAN with SSL/STARTTLS turned off and the \
+             gateway submits to smtp.office365.com with TLS 1.2 or newer.",
         ko: "Microsoft 365는 TLS 1.2 이상만 허용합니다. 복합기 펌웨어를 업데이트하고 TLS 1.2를 \
              켜십시오. TLS 1.0/1.1만 지원하는 복합기라면 scanrelay 게이트웨이를 앞에 두어, \
-             복합기는 사내 게이트웨이로 보내고 게이트웨이가 TLS 1.2로 smtp.office365.com에 \
-             송신하도록 하십시오.",
+             복합기는 SSL허가/STARTTLS를 끄고 사내 게이트웨이로 보내고 게이트웨이가 TLS 1.2 \
+             이상으로 smtp.office365.com에 송신하도록 하십시오.",
     },
     Override {
         target: MICROSOFT,

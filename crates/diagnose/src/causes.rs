@@ -131,6 +131,9 @@ pub enum Cause {
     ConnectRefused,
     /// `connect.timeout`: no answer on that port.
     ConnectTimeout,
+    /// `connect.not_smtp`: something answers on that port, but not an SMTP server (POP3,
+    /// IMAP, HTTP, SSH, ...): usually a wrong port number.
+    ConnectNotSmtp,
     /// `tls.mode_mismatch`: implicit TLS (SSL) against a STARTTLS port or the other way round.
     TlsModeMismatch,
     /// `tls.handshake_failed`: the TLS handshake failed for another reason.
@@ -196,6 +199,7 @@ impl Cause {
         Cause::DnsNotFound,
         Cause::ConnectRefused,
         Cause::ConnectTimeout,
+        Cause::ConnectNotSmtp,
         Cause::TlsModeMismatch,
         Cause::TlsHandshakeFailed,
         Cause::TlsVersionRejected,
@@ -233,6 +237,7 @@ impl Cause {
             Cause::DnsNotFound => "dns.not_found",
             Cause::ConnectRefused => "connect.refused",
             Cause::ConnectTimeout => "connect.timeout",
+            Cause::ConnectNotSmtp => "connect.not_smtp",
             Cause::TlsModeMismatch => "tls.mode_mismatch",
             Cause::TlsHandshakeFailed => "tls.handshake_failed",
             Cause::TlsVersionRejected => "tls.version_rejected",

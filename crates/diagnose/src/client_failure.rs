@@ -92,7 +92,15 @@ pub fn cause_of(
             step: StepName::Tls,
         } => Cause::TlsHandshakeFailed,
         ClientError::Io { .. } | ClientError::Closed { .. } => Cause::ServerTemporary,
+        // The first thing the server said is not an SMTP reply: POP3, IMAP, SSH, ...
+        ClientError::Protocol {
+            step: StepName::Banner,
+            ..
+        } => Cause::ConnectNotSmtp,
         ClientError::Protocol { .. } => Cause::Unknown,
+        ClientError::TlsModeMismatch { evidence, .. } if plaintext_greeting_not_smtp(evidence) => {
+            Cause::ConnectNotSmtp
+        }
         ClientError::TlsModeMismatch { .. } => Cause::TlsModeMismatch,
         ClientError::Tls { kind, .. } => tls_cause(*kind),
         ClientError::StartTlsUnavailable => Cause::TlsStarttlsUnavailable,
@@ -122,6 +130,18 @@ pub fn cause_of(
             }
         }
     }
+}
+
+/// Whether the mode-mismatch evidence quotes a plaintext greeting that is not an SMTP reply
+/// (no three-digit code): implicit TLS against a POP3, IMAP or SSH port is not a TLS
+/// setting problem but a wrong port.
+fn plaintext_greeting_not_smtp(evidence: &str) -> bool {
+    const MARK: &str = "instead of TLS: ";
+    evidence.find(MARK).is_some_and(|at| {
+        let line = evidence[at + MARK.len()..].trim_start();
+        let code = line.as_bytes().get(..3);
+        !code.is_some_and(|c| c.iter().all(u8::is_ascii_digit))
+    })
 }
 
 /// The cause of a failed TLS handshake.

@@ -29,16 +29,18 @@ mod causes;
 mod client_failure;
 mod explain;
 mod lang;
+mod not_yet;
 mod password;
 mod paste;
 mod providers;
 mod rules;
 
-pub use advice::{Advice, advise, generic_advice, settings_line};
+pub use advice::{Advice, Situation, advise, advise_in, generic_advice, settings_line};
 pub use causes::{Cause, ReplyFacts, Stage};
 pub use client_failure::{cause_of, failure_stage, reply_cause, reply_facts, stage_of};
 pub use explain::{Explanation, explain};
 pub use lang::Lang;
+pub use not_yet::{NOT_YET_BUILT, NotYetBuilt, not_yet_built_in};
 pub use password::{PasswordCheck, Warning, normalize_password};
 pub use paste::parse_pasted;
 pub use providers::{

@@ -543,6 +543,35 @@ const fn e(cause: Cause, needles: &'static [&'static str]) -> ErrorRule {
 
 /// Client-side error messages (no SMTP reply), first match wins.
 static ERROR_RULES: &[ErrorRule] = &[
+    // A size refusal pasted without its reply code (a device dialog, Outlook's
+    // `MapiExceptionMaxSubmissionExceeded`): the words are as clear as a 552.
+    e(
+        C::MessageTooLarge,
+        &[
+            "maxsubmissionexceeded",
+            "p=maxsizeerror",
+            "message size exceeds",
+            "exceeds maximum size",
+            "exceeds the maximum size",
+            "exceeded google's message size",
+            "message too large",
+            "message is too large",
+            "size limit",
+        ],
+    ),
+    // The server's first words are another protocol's (POP3, SSH, HTTP) or the checker said
+    // so; before the TLS rows, since the evidence of a mode probe may quote the greeting.
+    e(
+        C::ConnectNotSmtp,
+        &[
+            "not an smtp reply",
+            "during banner is not smtp",
+            "+ok pop3",
+            "+ok dovecot",
+            "ssh-2.0-",
+            "the port answered an http request",
+        ],
+    ),
     e(
         C::TlsModeMismatch,
         &[

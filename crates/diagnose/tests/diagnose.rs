@@ -10,6 +10,8 @@ mod classify;
 mod docs;
 #[path = "diagnose/fixtures.rs"]
 mod fixtures;
+#[path = "diagnose/not_yet.rs"]
+mod not_yet;
 #[path = "diagnose/password.rs"]
 mod password;
 #[path = "diagnose/paste.rs"]
@@ -18,3 +20,5 @@ mod paste;
 mod providers;
 #[path = "diagnose/regressions.rs"]
 mod regressions;
+#[path = "diagnose/verdicts.rs"]
+mod verdicts;

@@ -1,13 +1,18 @@
 //! `scanrelay check`: run every step against the server, then diagnose.
 
+mod labels;
 pub mod plan;
+mod probe;
 mod report;
 mod status;
+mod translate;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use scanrelay_client::{ClientError, Connection, Credentials, Facts, establish};
-use scanrelay_diagnose::{Advice, Cause, Lang, Provider, advise, cause_of, detect_provider};
+use scanrelay_client::{ClientError, Connection, Credentials, Facts, StepName, TlsMode, establish};
+use scanrelay_diagnose::{
+    Advice, Cause, Lang, Provider, Situation, advise_in, cause_of, detect_provider,
+};
 
 pub use plan::Plan;
 pub use report::{render_human, render_json};
@@ -27,6 +32,11 @@ pub struct Outcome {
     pub advice: Advice,
     /// Whether a test message was sent and accepted.
     pub sent_test: bool,
+    /// The status line a silent port answered an HTTP request with (a web server).
+    pub http_answer: Option<String>,
+    /// After a pass with `--ca-file`: whether the certificate is trusted only because of it
+    /// (`None`: not asked, or a second connection could not tell).
+    pub trusted_only_with_ca_file: Option<bool>,
 }
 
 /// Runs the check described by `plan`.
@@ -43,18 +53,19 @@ pub async fn run(plan: &Plan) -> Outcome {
     let provider = plan
         .provider
         .or_else(|| detect_provider(Some(&plan.client.host), &banner_text));
-    let cause = match &error {
-        // Every step must pass: a server that drops the connection at QUIT is not "ok".
-        None if status::quit_failed(&facts) => Cause::ServerTemporary,
-        None => Cause::Ok,
-        Some(e) => {
-            let token = matches!(plan.client.credentials, Some(Credentials::Token { .. }));
-            cause_of(e, Some(&facts), token, provider)
+    let (cause, http_answer) = diagnose(plan, &facts, error.as_ref(), provider).await;
+    let trusted_only_with_ca_file = match cause {
+        Cause::Ok if plan.client.ca_file.is_some() && plan.client.tls != TlsMode::None => {
+            probe::trusted_only_with_ca_file(&plan.client).await
         }
+        _ => None,
+    };
+    let situation = Situation {
+        encrypted: facts.tls.as_ref().is_some_and(|t| t.version.is_some()),
     };
     let advice = match cause {
         Cause::Ok => all_passed(plan.lang),
-        _ => advise(cause, provider, plan.lang),
+        _ => advise_in(cause, provider, plan.lang, situation),
     };
     Outcome {
         facts,
@@ -63,7 +74,50 @@ pub async fn run(plan: &Plan) -> Outcome {
         provider,
         advice,
         sent_test,
+        http_answer,
+        trusted_only_with_ca_file,
     }
+}
+
+/// The cause of what the session saw, and the status line of a web server's answer when the
+/// port sent no greeting (then the cause is `connect.not_smtp`).
+async fn diagnose(
+    plan: &Plan,
+    facts: &Facts,
+    error: Option<&ClientError>,
+    provider: Option<&'static Provider>,
+) -> (Cause, Option<String>) {
+    let Some(e) = error else {
+        // Every step must pass: a server that drops the connection at QUIT is not "ok".
+        let cause = if status::quit_failed(facts) {
+            Cause::ServerTemporary
+        } else {
+            Cause::Ok
+        };
+        return (cause, None);
+    };
+    if no_greeting(e) {
+        let c = &plan.client;
+        if let Some(answer) = probe::http_answer(&c.host, c.port, c.timeout).await {
+            return (Cause::ConnectNotSmtp, Some(answer));
+        }
+    }
+    let token = matches!(plan.client.credentials, Some(Credentials::Token { .. }));
+    (cause_of(e, Some(facts), token, provider), None)
+}
+
+/// The port accepted the connection but sent no greeting (silence or a close): a web
+/// server waits for the client's request like that.
+fn no_greeting(error: &ClientError) -> bool {
+    matches!(
+        error,
+        ClientError::Timeout {
+            step: StepName::Banner,
+            ..
+        } | ClientError::Closed {
+            step: StepName::Banner
+        }
+    )
 }
 
 /// The verdict when every step passed.

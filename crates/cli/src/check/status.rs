@@ -9,6 +9,9 @@ pub fn exit_status(cause: Cause, error: Option<&ClientError>, facts: &Facts) -> 
     let code = cause.as_str();
     match code {
         "ok" => 0,
+        // Something answered, but not an SMTP greeting: README's 13, "the server refused
+        // the greeting or EHLO", not 11 ("connection refused or timed out").
+        "connect.not_smtp" => 13,
         _ if code.starts_with("dns.") => 10,
         _ if code.starts_with("connect.") => 11,
         _ if code.starts_with("tls.") => 12,

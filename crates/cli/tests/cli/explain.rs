@@ -73,3 +73,18 @@ async fn explain_without_a_reply_code_says_so() {
     assert_eq!(run.code, 1);
     assert_eq!(run.json()["code"], serde_json::Value::Null);
 }
+
+/// Held-out `explain` misses: a paste with size words but no numeric code was `unknown`.
+#[tokio::test]
+async fn size_words_without_a_code_are_message_too_large() {
+    for input in [
+        "Message size exceeds maximum size limit",
+        "MapiExceptionMaxSubmissionExceeded",
+        "Error: MapiExceptionMaxSubmissionExceeded:16.55847:2A0B0000",
+    ] {
+        let run = scanrelay(&["explain", "--json", input], &[]).await;
+        let v = run.json();
+        assert_eq!(v["cause"], "message.too_large", "{input}\n{}", run.stdout);
+        assert_eq!(v["code"], serde_json::Value::Null, "{input}");
+    }
+}

@@ -1,8 +1,11 @@
 //! Integration tests of the `scanrelay` binary: `check` against the real Postfix/Dovecot peers
 //! and against scripted provider servers, and `explain` over the labelled provider replies.
 
+mod advice_claims;
+mod check_korean;
 mod check_peers;
 mod check_scripted;
+mod check_verdicts;
 mod explain;
 mod gateway_e2e;
 mod gateway_support;

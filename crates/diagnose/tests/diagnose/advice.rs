@@ -237,9 +237,9 @@ const M365_SMTP_AUTH_CASES: &[(Cause, Lang, &[&str], &[&str])] = &[
             "direct send",
             "<domain>.mail.protection.outlook.com",
             "connector",
-            "Microsoft Graph",
         ],
-        &["Alternatively move the device to OAuth2"],
+        // Nothing in scanrelay sends through Microsoft Graph (not_yet.rs).
+        &["Alternatively move the device to OAuth2", "Microsoft Graph"],
     ),
     (
         Cause::AuthSmtpAuthDisabled,
@@ -251,9 +251,11 @@ const M365_SMTP_AUTH_CASES: &[(Cause, Lang, &[&str], &[&str])] = &[
             "direct send",
             "<domain>.mail.protection.outlook.com",
             "커넥터",
+        ],
+        &[
+            "OAuth2(XOAUTH2)나 scanrelay 게이트웨이로 전환하십시오",
             "Microsoft Graph",
         ],
-        &["OAuth2(XOAUTH2)나 scanrelay 게이트웨이로 전환하십시오"],
     ),
     (
         Cause::AuthBasicAuthDisabled,

@@ -3,10 +3,10 @@
 use scanrelay_diagnose::{Cause, Lang, ParseError, Stage};
 
 #[test]
-fn exactly_32_causes_with_unique_codes() {
-    assert_eq!(Cause::ALL.len(), 32);
+fn exactly_33_causes_with_unique_codes() {
+    assert_eq!(Cause::ALL.len(), 33);
     let codes: std::collections::HashSet<_> = Cause::ALL.iter().map(|c| c.as_str()).collect();
-    assert_eq!(codes.len(), 32);
+    assert_eq!(codes.len(), 33);
 }
 
 #[test]
@@ -32,6 +32,7 @@ fn cause_codes_are_the_documented_ones() {
         "dns.not_found",
         "connect.refused",
         "connect.timeout",
+        "connect.not_smtp",
         "tls.mode_mismatch",
         "tls.handshake_failed",
         "tls.version_rejected",
