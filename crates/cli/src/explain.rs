@@ -15,7 +15,7 @@ use crate::check::plan::lang;
 pub fn run(args: &ExplainArgs) -> Result<u8> {
     match explain_input(args) {
         Err(e) if args.json => {
-            let v = json!({"cause": null, "summary": format!("{e:#}"), "fix": "",
+            let v = json!({"ok": false, "cause": null, "summary": format!("{e:#}"), "fix": "",
                            "code": null, "enhanced": null, "provider": null, "error": format!("{e:#}")});
             println!("{}", serde_json::to_string_pretty(&v)?);
             eprintln!("scanrelay: error: {e:#}");

@@ -88,3 +88,18 @@ async fn size_words_without_a_code_are_message_too_large() {
         assert_eq!(v["code"], serde_json::Value::Null, "{input}");
     }
 }
+
+/// A runtime error of `explain --json` (here an unknown provider) has the same shape as a
+/// usage error: one object with `ok: false` and `error`, exit 2.
+#[tokio::test]
+async fn explain_json_runtime_errors_say_ok_false() {
+    let run = scanrelay(
+        &["explain", "--json", "--provider", "bogus", "550 5.7.1 no"],
+        &[],
+    )
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let v = run.json();
+    assert_eq!(v["ok"], serde_json::Value::Bool(false), "{v}");
+    assert!(v["error"].as_str().unwrap_or("").contains("bogus"), "{v}");
+}
