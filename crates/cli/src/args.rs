@@ -208,7 +208,9 @@ pub struct CheckArgs {
     /// With --to: really send a short test message, like a device's test page.
     #[arg(long, requires = "to")]
     pub send_test: bool,
-    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA.
+    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA. When the check
+    /// passes only thanks to them, one more connection (without logging in) tells whether a
+    /// device without this CA would trust the server.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// Name to send in EHLO (default: this machine's host name).
