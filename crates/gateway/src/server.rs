@@ -290,7 +290,8 @@ impl RunningGateway {
 
     /// Test seam: runs a session over an in-memory stream as if a client at `peer` had
     /// connected (any address, e.g. one outside `allow_networks`), returning the client end.
-    /// Works with paused tokio time.
+    /// The connection goes through the same admission, deadlines and TLS handshake as an
+    /// accepted socket. Works with paused tokio time.
     #[doc(hidden)]
     pub fn connect_in_memory(
         &self,
@@ -298,7 +299,12 @@ impl RunningGateway {
         implicit_tls: bool,
     ) -> tokio::io::DuplexStream {
         let (client, server) = tokio::io::duplex(64 * 1024);
-        listener::spawn_stream(&self.shared, server, peer, implicit_tls);
+        let kind = if implicit_tls {
+            Kind::Smtps
+        } else {
+            Kind::Smtp
+        };
+        listener::spawn_connection(&self.shared, server, peer, kind);
         client
     }
 

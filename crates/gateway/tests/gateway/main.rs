@@ -12,6 +12,8 @@ mod delivery_smtp;
 mod delivery_support;
 mod listener;
 mod listener_abuse;
+mod listener_attacks;
+mod listener_hardening;
 mod listener_limits;
 mod listener_quirks;
 mod listener_support;
