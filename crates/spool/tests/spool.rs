@@ -15,3 +15,5 @@ mod disk_full;
 mod hardening;
 #[path = "spool/recovery.rs"]
 mod recovery;
+#[path = "spool/reserve.rs"]
+mod reserve;

@@ -5,6 +5,7 @@ mod config;
 mod config_errors;
 mod config_hardening;
 mod delivery;
+mod delivery_disk_full;
 mod delivery_dsn;
 mod delivery_hardening;
 mod delivery_rewrite;
