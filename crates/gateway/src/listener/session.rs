@@ -24,8 +24,9 @@ use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 
 use super::admission::Admission;
 use super::fold::long_header_reply;
-use super::headers::{HeaderFixer, Trace, now_unix, rfc5322_date};
+use super::headers::{HeaderFixer, Trace, now_unix};
 use super::{Shared, auth_lockout_reply};
+use crate::dates::rfc5322_date;
 
 /// Bytes read from the socket at a time.
 const READ_BUF: usize = 16 * 1024;
