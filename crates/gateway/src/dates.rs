@@ -36,7 +36,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 /// `2024-01-02T15:04:05Z` (RFC 3339), in UTC: for times in log fields.
-#[allow(dead_code)] // used by the delivery log in the next commit
 pub(crate) fn rfc3339(unix: u64) -> String {
     let days = unix / 86_400;
     let secs = unix % 86_400;
