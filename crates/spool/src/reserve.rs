@@ -29,6 +29,7 @@
 use std::fs::{self, File};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{SpoolError, ctx};
@@ -42,6 +43,9 @@ pub(crate) const RESERVE_FILE: &str = "reserve";
 #[derive(Debug, Default)]
 pub(crate) struct Reserve {
     state: Mutex<State>,
+    /// A reserve is kept and it is out: mirrors `state` for readers on the async runtime,
+    /// which must not wait for the lock while a refill is being written.
+    out: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -59,11 +63,17 @@ impl Reserve {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Records whether the reserve is held (under the lock).
+    fn set_held(&self, state: &mut State, held: bool) {
+        state.held = held;
+        self.out
+            .store(state.path.is_some() && !held, Ordering::SeqCst);
+    }
+
     /// Whether new messages must be refused: a reserve is kept and it is out (in use, or it
-    /// could not be written back yet).
+    /// could not be written back yet). Does not block.
     pub fn is_out(&self) -> bool {
-        let state = self.lock();
-        state.path.is_some() && !state.held
+        self.out.load(Ordering::SeqCst)
     }
 
     /// Before a new message (to be written at `tmp`): writes the reserve back if it is out.
@@ -74,7 +84,8 @@ impl Reserve {
             return Ok(());
         };
         if !state.held {
-            state.held = refill(&path, state.size)?;
+            let held = refill(&path, state.size)?;
+            self.set_held(&mut state, held);
         }
         if state.held {
             Ok(())
@@ -87,7 +98,8 @@ impl Reserve {
     pub fn after_removal(&self) {
         let mut state = self.lock();
         if let (Some(path), false) = (state.path.clone(), state.held) {
-            state.held = refill(&path, state.size).unwrap_or(false);
+            let held = refill(&path, state.size).unwrap_or(false);
+            self.set_held(&mut state, held);
         }
     }
 
@@ -115,7 +127,7 @@ impl Reserve {
                 tracing::error!(error = %e, "cannot release the spool's space reserve");
                 return false;
             }
-            state.held = false;
+            self.set_held(&mut state, false);
             tracing::warn!(
                 reserve = state.size,
                 "disk full: released the spool's space reserve so that deliveries can record \
@@ -196,9 +208,10 @@ impl Spool {
             let mut state = reserve.lock();
             let path = spool.dir().join(RESERVE_FILE);
             let in_place = fs::metadata(&path).is_ok_and(|m| m.is_file() && m.len() == bytes);
-            state.held = in_place || refill(&path, bytes)?;
+            let held = in_place || refill(&path, bytes)?;
             state.size = bytes;
             state.path = Some(path);
+            reserve.set_held(&mut state, held);
             if !state.held {
                 tracing::warn!(
                     reserve = bytes,
