@@ -43,9 +43,10 @@ pub fn summary(s: &Settings) -> String {
     let limits = limits(l);
     line(&mut out, "limits", &limits);
     let throttle = format!(
-        "refused for {} after {} failed AUTH attempts",
-        human(l.auth_lockout),
-        l.max_auth_failures
+        "after {} failed AUTH attempts from one address, AUTH from it is refused for {} (outside \
+         allow_networks the address is refused altogether)",
+        l.max_auth_failures,
+        human(l.auth_lockout)
     );
     line(&mut out, "auth failures", &throttle);
     line(&mut out, "upstream", &upstream(s.upstream.as_ref()));
