@@ -4,10 +4,14 @@
 //! The text is injected ([`parse_str`]) so tests pass strings; [`load`] and [`load_or_init`]
 //! read the file. Every error names the file, the line and the key path, e.g.
 //! `scanrelay.toml: line 7: upstream.tls: unknown TLS mode `ssl3`: expected starttls, implicit
-//! or none`. Unknown keys are errors. Semantic rules (never an open relay, one password source,
+//! or none`; a value of the wrong type says what is expected in words and with an example
+//! (`upstream.port: expected a port number 1-65535, e.g. 587; found "587" ...`). A file that
+//! cannot be read says so once: `cannot read cfg/missing.toml: No such file or directory`.
+//! Unknown keys are errors. Semantic rules (never an open relay, one password source,
 //! no port 0) are checked here, before anything listens. Passwords never appear in errors,
 //! warnings or the [`summary`].
 
+mod expect;
 mod locate;
 mod raw;
 mod summary;
@@ -61,23 +65,23 @@ pub enum ConfigError {
     /// The text is not valid TOML, has an unknown key or a bad value, or breaks a rule.
     #[error("{0}")]
     Invalid(Problem),
-    /// The file could not be read.
-    #[error("failed to read `{path}`: {source}")]
+    /// The file could not be read. The message is whole (`cannot read cfg/missing.toml: No
+    /// such file or directory`); the I/O error is not also given as its source, so a printer
+    /// of error chains does not repeat it.
+    #[error("cannot read {}: {}", path.display(), io_reason(error))]
     Read {
         /// The file.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
     /// The default config (or the data directory) could not be written.
-    #[error("failed to write `{path}`: {source}")]
+    #[error("cannot write {}: {}", path.display(), io_reason(error))]
     Write {
         /// The file or directory.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: io::Error,
+        error: io::Error,
     },
 }
 
@@ -134,9 +138,9 @@ pub fn parse_str(
 
 /// Reads and validates the config file at `path`.
 pub fn load(path: &Path, data_dir: &Path) -> Result<Loaded, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     parse_str(&text, path, data_dir, &ParseOptions::default())
 }
@@ -173,7 +177,7 @@ fn write_default_if_missing(path: &Path) -> Result<bool, ConfigError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let werr = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| ConfigError::Write { path, source }
+        move |error| ConfigError::Write { path, error }
     };
     create_private_dir(dir).map_err(werr(dir))?;
     let tmp = dir.join(format!(".{CONFIG_FILE_NAME}.tmp"));
@@ -241,7 +245,9 @@ fn deserialize(
             .or_else(|| key.as_deref().and_then(|k| loc.nearest_line(k)));
         let message = match &key {
             Some(k) if is_secret_key(k) => SECRET_TYPE_ERROR.to_string(),
-            _ => inner.message().trim().to_string(),
+            Some(k) => expect::explain(k, inner.message())
+                .unwrap_or_else(|| inner.message().trim().to_string()),
+            None => inner.message().trim().to_string(),
         };
         ConfigError::Invalid(Problem {
             file: file.to_string(),
@@ -250,6 +256,18 @@ fn deserialize(
             message,
         })
     })
+}
+
+/// An I/O error as a reason for people: `No such file or directory`, without the `(os error 2)`
+/// that the standard library appends.
+pub(crate) fn io_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        Some(code) => text
+            .strip_suffix(&format!(" (os error {code})"))
+            .map_or_else(|| text.clone(), str::to_string),
+        None => text,
+    }
 }
 
 /// What a wrongly typed secret gets instead of serde's message, which quotes the value

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+mod dates;
 pub mod delivery;
 pub mod listener;
 pub mod server;

@@ -19,6 +19,13 @@ use crate::listener::{self, CertInfo, Kind, Shared, TlsError, Wake};
 use crate::settings::Settings;
 use crate::supervise::supervise;
 
+/// Disk space the gateway keeps set aside in its spool (the file `reserve`) for recording
+/// delivery state and removing delivered mail when the disk is full, so that a full disk
+/// drains itself: while the reserve is in use, new mail is refused with `452 4.3.1`, and it is
+/// accepted again once twice this much is free (see `Spool::keep_reserve`). A few state files
+/// need a few KiB; 1 MiB leaves room for file systems that need more per write.
+pub const SPOOL_RESERVE: u64 = 1024 * 1024;
+
 /// Why the gateway could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
@@ -95,7 +102,8 @@ impl std::fmt::Debug for RunningGateway {
 
 impl Gateway {
     /// Starts everything `settings` describe: creates the data directory, loads or generates
-    /// the certificate, opens (and recovers) the spool, binds the listeners (port 0 picks a
+    /// the certificate, opens (and recovers) the spool and sets aside its [`SPOOL_RESERVE`]
+    /// (on a full disk new mail is refused until there is room), binds the listeners (port 0 picks a
     /// free port: read it back with [`RunningGateway::local_addrs`]) and starts delivery.
     /// The start-up facts are logged and available as [`RunningGateway::banner`].
     pub async fn start(settings: Settings) -> Result<RunningGateway, GatewayError> {
@@ -118,6 +126,7 @@ impl Gateway {
         let identity =
             listener::tls::load_or_generate(configured, &settings.data_dir, &l.hostname)?;
         let spool = Spool::open(settings.spool_dir.clone()).await?;
+        spool.keep_reserve(SPOOL_RESERVE).await?;
         let smtp = bind("listen.smtp", l.smtp).await?;
         let smtps = bind("listen.smtps", l.smtps).await?;
         let (stop, stop_rx) = watch::channel(false);
@@ -290,7 +299,8 @@ impl RunningGateway {
 
     /// Test seam: runs a session over an in-memory stream as if a client at `peer` had
     /// connected (any address, e.g. one outside `allow_networks`), returning the client end.
-    /// Works with paused tokio time.
+    /// The connection goes through the same admission, deadlines and TLS handshake as an
+    /// accepted socket. Works with paused tokio time.
     #[doc(hidden)]
     pub fn connect_in_memory(
         &self,
@@ -298,7 +308,12 @@ impl RunningGateway {
         implicit_tls: bool,
     ) -> tokio::io::DuplexStream {
         let (client, server) = tokio::io::duplex(64 * 1024);
-        listener::spawn_stream(&self.shared, server, peer, implicit_tls);
+        let kind = if implicit_tls {
+            Kind::Smtps
+        } else {
+            Kind::Smtp
+        };
+        listener::spawn_connection(&self.shared, server, peer, kind);
         client
     }
 

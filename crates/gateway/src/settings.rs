@@ -40,7 +40,9 @@ pub struct ListenSettings {
     pub max_message_size: u64,
     /// Most recipients per message.
     pub max_recipients: usize,
-    /// Most concurrent device connections.
+    /// Most concurrent device connections. A quarter of them (at least one) is kept for
+    /// clients in `allow_networks` and authenticated ones: clients outside `allow_networks`
+    /// that have not authenticated never hold more than the rest.
     pub max_connections: usize,
     /// Most concurrent connections from one client address (an IPv6 client: its /64).
     /// Clients in `allow_networks` are not counted.
@@ -57,12 +59,14 @@ pub struct ListenSettings {
     pub tls_key: Option<PathBuf>,
     /// Name in the greeting and EHLO.
     pub hostname: String,
-    /// Failed AUTH attempts per client address before it is refused for a while.
+    /// Failed AUTH attempts from one client address (all accounts together; a success clears
+    /// only its own account's) before AUTH from it is refused for a while.
     pub max_auth_failures: u32,
-    /// How long a client address stays refused after too many failures.
+    /// How long AUTH stays refused after too many failures. A client outside `allow_networks`
+    /// is refused at the greeting meanwhile; one inside may still send without AUTH.
     pub auth_lockout: Duration,
-    /// The command timeout for a client outside `allow_networks` that has not authenticated
-    /// (the shorter of this and `command_timeout`).
+    /// How long a client outside `allow_networks` has, from connecting, to authenticate: a
+    /// deadline, not an idle timeout (the bytes it sends do not extend it).
     pub unauthenticated_timeout: Duration,
     /// The longest a connection may last, whoever the client is.
     pub max_session_time: Duration,

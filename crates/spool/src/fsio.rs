@@ -79,11 +79,15 @@ pub(crate) fn list_names(dir: &Path) -> Result<Vec<std::ffi::OsString>, SpoolErr
 /// body path, it may make the commit fail there.
 pub(crate) type PublishHook = Arc<dyn Fn(&Path) -> Option<io::ErrorKind> + Send + Sync>;
 
+/// A test hook asked before every envelope write; it may make the write fail.
+pub(crate) type WriteHook = Arc<dyn Fn() -> Option<io::ErrorKind> + Send + Sync>;
+
 /// Injected write failures (test seam). `None` means no injection.
 #[derive(Default)]
 pub(crate) struct Faults {
     body: Mutex<Option<io::ErrorKind>>,
     envelope: Mutex<Option<io::ErrorKind>>,
+    envelope_hook: Mutex<Option<WriteHook>>,
     publish: Mutex<Option<PublishHook>>,
 }
 
@@ -130,8 +134,22 @@ impl Faults {
         *self.body.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    pub fn set_envelope_hook(&self, hook: Option<WriteHook>) {
+        *self.envelope_hook.lock().unwrap_or_else(|e| e.into_inner()) = hook;
+    }
+
+    /// The failure for the next envelope write: the fixed one, else what the hook says.
     pub fn envelope(&self) -> Option<io::ErrorKind> {
-        *self.envelope.lock().unwrap_or_else(|e| e.into_inner())
+        let fixed = *self.envelope.lock().unwrap_or_else(|e| e.into_inner());
+        let hook = || {
+            let hook = self
+                .envelope_hook
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            hook.and_then(|hook| hook())
+        };
+        fixed.or_else(hook)
     }
 }
 

@@ -10,6 +10,7 @@ use crate::error::{SpoolError, ctx};
 use crate::fsio::{blocking, remove_quietly, rename, write_all, write_envelope};
 use crate::id::MessageId;
 use crate::model::{Delivery, ENV_FORMAT, EnvFile, Envelope};
+use crate::reserve::reserve_out_error;
 use crate::spool::Spool;
 
 /// Bytes buffered in memory before they are written to the temporary file.
@@ -92,6 +93,7 @@ impl Incoming {
 
     /// Write the buffer out on the blocking pool; on failure remove the temporary file.
     async fn flush(&mut self) -> Result<(), SpoolError> {
+        self.check_reserve().await?;
         let (mut file, mut buf) = match self.file.take() {
             Some(file) => (file, std::mem::take(&mut self.buf)),
             None => return self.check(),
@@ -115,6 +117,17 @@ impl Incoming {
                 Err(e)
             }
         }
+    }
+
+    /// Fails (disk full) once the spool's space reserve is out: the room is kept for
+    /// deliveries, so a message still arriving is refused and its partial file removed.
+    async fn check_reserve(&mut self) -> Result<(), SpoolError> {
+        if self.failed.is_some() || !self.spool.inner().reserve.is_out() {
+            return Ok(());
+        }
+        let e = reserve_out_error(&self.tmp_path);
+        self.fail(&e).await;
+        Err(e)
     }
 
     /// Remember the failure and remove the temporary file now.
@@ -141,6 +154,7 @@ impl Incoming {
     /// fsync `msg/` (grouped), write `env/ID.json` atomically, fsync `env/` (grouped). On error
     /// everything written for this message is removed and nothing was queued.
     pub async fn commit(mut self, envelope: Envelope) -> Result<MessageId, SpoolError> {
+        self.check_reserve().await?;
         self.check()?;
         self.armed = false;
         let job = CommitJob {

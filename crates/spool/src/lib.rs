@@ -17,7 +17,9 @@
 //! - `msg/ID.eml`: the message bytes exactly as received (CRLF);
 //! - `env/ID.json`: the [`Envelope`] and the [`Delivery`] state. A message is *accepted* exactly
 //!   when this file exists; it is only ever replaced atomically;
-//! - `lock`: an advisory lock file (see below).
+//! - `lock`: an advisory lock file (see below);
+//! - `reserve`: disk space set aside for deliveries on a full disk, when the owner asked for it
+//!   with [`Spool::keep_reserve`] (the gateway does; operator commands do not).
 //!
 //! The subdirectories are created (or restricted to) mode 0700 and every file the spool creates
 //! has mode 0600, whatever the umask: the scans are private documents, also when `[spool] dir`
@@ -73,6 +75,9 @@
 //!   `spawn_blocking`), or read the wall clock for state timestamps (callers pass `now`).
 //! - Hide a full disk: [`SpoolError::is_disk_full`] lets the listener answer `452 4.3.1`, and the
 //!   failed message's partial file is removed at once while queued messages stay intact.
+//! - Stop delivering because the disk is full: with [`Spool::keep_reserve`] a few bytes are set
+//!   aside that state updates and removals may use when nothing else is free, while new
+//!   messages are refused, so a full disk drains itself (module `reserve`).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -83,6 +88,7 @@ mod id;
 mod incoming;
 mod model;
 mod recover;
+mod reserve;
 mod spool;
 
 pub use error::SpoolError;

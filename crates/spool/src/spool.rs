@@ -19,6 +19,7 @@ use crate::id::MessageId;
 use crate::incoming::Incoming;
 use crate::model::{Delivery, Entry};
 use crate::recover::{Recovery, mark_body_missing, recover};
+use crate::reserve::Reserve;
 
 /// How a [`Spool`] commits. The defaults are right for the gateway.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +82,8 @@ pub(crate) struct Inner {
     pub committer: Committer,
     pub counters: Arc<Counters>,
     pub faults: Faults,
+    /// Disk space set aside for deliveries ([`Spool::keep_reserve`]).
+    pub reserve: Reserve,
     recovery: Recovery,
     /// Held shared for the life of the handle; recovery needs it exclusively.
     _lock: File,
@@ -142,6 +145,7 @@ impl Spool {
             committer,
             counters,
             faults: Faults::default(),
+            reserve: Reserve::default(),
             recovery,
             _lock: lock,
         };
@@ -174,12 +178,17 @@ impl Spool {
         }
     }
 
-    /// Start receiving a message into a new temporary file.
+    /// Start receiving a message into a new temporary file. Refused as disk-full while the
+    /// space reserve is out and cannot be written back ([`Spool::keep_reserve`]).
     pub async fn begin(&self) -> Result<Incoming, SpoolError> {
         let id = MessageId::generate();
         let path = self.inner.layout.tmp_body(&id);
-        let create = path.clone();
-        let file = blocking("create", move || create_new(&create)).await?;
+        let (create, spool) = (path.clone(), self.clone());
+        let file = blocking("create", move || {
+            spool.inner().reserve.admit(&create)?;
+            create_new(&create)
+        })
+        .await?;
         Ok(Incoming::new(self.clone(), id, path, file))
     }
 
@@ -282,9 +291,11 @@ impl Spool {
         let (spool, target, written) = (self.clone(), id.clone(), env.clone());
         blocking("update", move || {
             let inner = spool.inner();
-            let fault = inner.faults.envelope();
-            write_envelope(&inner.layout, &target, &written, fault)?;
-            inner.committer.sync(Dir::Env)?;
+            inner.reserve.with_room(|| {
+                let fault = inner.faults.envelope();
+                write_envelope(&inner.layout, &target, &written, fault)?;
+                inner.committer.sync(Dir::Env)
+            })?;
             drop(lock);
             Ok(())
         })
@@ -310,8 +321,10 @@ impl Spool {
             let body = layout.body(&target);
             let missing = !body.try_exists().map_err(ctx("stat", &body))?;
             if missing && mark_body_missing(&mut env.delivery) {
-                write_envelope(layout, &target, &env, inner.faults.envelope())?;
-                inner.committer.sync(Dir::Env)?;
+                inner.reserve.with_room(|| {
+                    write_envelope(layout, &target, &env, inner.faults.envelope())?;
+                    inner.committer.sync(Dir::Env)
+                })?;
             }
             Ok(env.into_entry(target))
         })
@@ -327,13 +340,18 @@ impl Spool {
             let inner = spool.inner();
             let layout = &inner.layout;
             let _lock = lock_message(layout, &target)?;
-            if !remove_if_exists(&layout.envelope(&target))? {
+            let envelope = layout.envelope(&target);
+            if !inner.reserve.with_room(|| remove_if_exists(&envelope))? {
                 return Err(SpoolError::NotFound(target));
             }
             inner.committer.sync(Dir::Env)?;
-            if remove_if_exists(&layout.body(&target))? {
+            if inner
+                .reserve
+                .with_room(|| remove_if_exists(&layout.body(&target)))?
+            {
                 inner.committer.sync(Dir::Msg)?;
             }
+            inner.reserve.after_removal();
             Ok(())
         })
         .await

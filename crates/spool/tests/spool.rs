@@ -17,3 +17,5 @@ mod hardening;
 mod open_existing;
 #[path = "spool/recovery.rs"]
 mod recovery;
+#[path = "spool/reserve.rs"]
+mod reserve;

@@ -43,9 +43,10 @@ pub fn summary(s: &Settings) -> String {
     let limits = limits(l);
     line(&mut out, "limits", &limits);
     let throttle = format!(
-        "refused for {} after {} failed AUTH attempts",
-        human(l.auth_lockout),
-        l.max_auth_failures
+        "after {} failed AUTH attempts from one address, AUTH from it is refused for {} (outside \
+         allow_networks the address is refused altogether)",
+        l.max_auth_failures,
+        human(l.auth_lockout)
     );
     line(&mut out, "auth failures", &throttle);
     line(&mut out, "upstream", &upstream(s.upstream.as_ref()));
@@ -57,16 +58,18 @@ pub fn summary(s: &Settings) -> String {
 
 /// The listener limits, including those for clients outside `allow_networks`.
 fn limits(l: &ListenSettings) -> String {
+    let reserved = crate::listener::reserved_slots(l.max_connections);
     format!(
-        "message {} bytes, {} recipients, {} connections ({} per address outside \
-     allow_networks), command timeout {} ({} before AUTH outside allow_networks), data \
+        "message {} bytes, {} recipients, {} connections (outside allow_networks: {} per \
+     address, {} in all before AUTH, AUTH within {} of connecting), command timeout {}, data \
      timeout {}, session at most {}",
         l.max_message_size,
         l.max_recipients,
         l.max_connections,
         l.max_connections_per_ip,
+        l.max_connections - reserved,
+        human(l.unauthenticated_timeout),
         human(l.command_timeout),
-        human(l.unauthenticated_timeout.min(l.command_timeout)),
         human(l.data_timeout),
         human(l.max_session_time)
     )

@@ -119,7 +119,7 @@ impl<T> Visitor<'_> for UnitVisitor<T> {
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
         u64::try_from(v)
             .map(self.from_int)
-            .map_err(|_| E::custom(format!("{v} is negative; expected {}", self.expecting)))
+            .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {

@@ -459,7 +459,7 @@ impl Validator<'_> {
                 let text = std::fs::read_to_string(&full).map_err(|e| {
                     self.err(
                         "upstream.password_file",
-                        format!("cannot read {}: {e}", full.display()),
+                        format!("cannot read {}: {}", full.display(), super::io_reason(&e)),
                     )
                 })?;
                 let password = text.trim_end_matches(['\r', '\n']).to_string();

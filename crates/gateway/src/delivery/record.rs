@@ -21,6 +21,7 @@ use std::time::Duration;
 use scanrelay_spool::{Delivery, Entry, MessageId, RcptState, RcptStatus, SpoolError, State};
 use tokio::time::Instant;
 
+use crate::dates::rfc3339;
 use crate::delivery::attempt::{Ctx, Outcome};
 use crate::delivery::bounce::send_bounce;
 use crate::delivery::dsn::{BounceReason, FailedRecipient};
@@ -279,7 +280,7 @@ fn log_outcome(entry: &Entry, outcome: &Outcome, reason: BounceReason) {
     let error = d.last_error.as_deref().unwrap_or("");
     match d.state {
         State::Deferred => tracing::warn!(
-            %id, attempts = d.attempts, next_attempt = d.next_attempt, cause, error,
+            %id, attempts = d.attempts, next_attempt = %rfc3339(d.next_attempt), cause, error,
             "delivery deferred"
         ),
         _ if outcome.failed.is_empty() => tracing::info!(

@@ -6,6 +6,10 @@
 //! the set is rebuilt from [`Spool::scan`] at start, on [`SchedulerHandle::wake`] and every
 //! `rescan_interval`, which also picks up `scanrelay queue retry` / `queue delete` run from
 //! another process (a changed envelope is re-read; a vanished message is forgotten).
+//!
+//! Without an upstream every message is held (`waiting`). That is said in one WARN when the
+//! first held message is seen (at start, if the spool has some) and again every
+//! [`HELD_REMINDER`] while any is held, with their number, not once per message.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -31,6 +35,8 @@ const MIN_RESCAN: Duration = Duration::from_millis(100);
 /// `retry_max`; anything beyond this comes from a damaged or hand-edited envelope (or a
 /// clock that jumped) and must neither overflow nor hide the message for years.
 pub(crate) const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
+/// How often the WARN about mail held for lack of an upstream is repeated while it lasts.
+pub(crate) const HELD_REMINDER: Duration = Duration::from_secs(3600);
 /// How long a stopping scheduler waits for the attempts in flight. Those still running after
 /// it are abandoned: their messages stay `Sending` and are tried again `retry_min` after the
 /// next start (so a message whose final `.` was already sent may go out twice).
@@ -142,6 +148,7 @@ impl Scheduler {
             tasks: JoinSet::new(),
             task_ids: HashMap::new(),
             limit,
+            held_warned: None,
         };
         let mut next_rescan = Instant::now();
         loop {
@@ -150,6 +157,7 @@ impl Scheduler {
             }
             if Instant::now() >= next_rescan {
                 runner.rescan().await;
+                runner.warn_held();
                 next_rescan = after(rescan_every);
             }
             runner.start_due();
@@ -177,6 +185,8 @@ struct Runner {
     task_ids: HashMap<tokio::task::Id, MessageId>,
     limit: usize,
     waiting_note: String,
+    /// When mail held for lack of an upstream was last warned about (`None`: none held since).
+    held_warned: Option<Instant>,
 }
 
 type Joined = Result<(tokio::task::Id, Option<Instant>), tokio::task::JoinError>;
@@ -211,6 +221,29 @@ impl Runner {
         if let Some(id) = self.task_ids.remove(&task) {
             self.queue.finished(id, next);
         }
+    }
+
+    /// One WARN when mail starts being held for lack of an upstream, and one per
+    /// [`HELD_REMINDER`] while some is.
+    fn warn_held(&mut self) {
+        let held = self.queue.held.len();
+        if held == 0 {
+            self.held_warned = None;
+            return;
+        }
+        let now = Instant::now();
+        if self
+            .held_warned
+            .is_some_and(|at| now.saturating_duration_since(at) < HELD_REMINDER)
+        {
+            return;
+        }
+        self.held_warned = Some(now);
+        tracing::warn!(
+            held,
+            "mail is held, not delivered: {} (this is repeated every hour while mail is held)",
+            self.waiting_note
+        );
     }
 
     /// Waits for the attempts in flight, at most [`DRAIN_GRACE`]; abandons the rest.
@@ -271,6 +304,7 @@ impl Runner {
     async fn classify(&mut self, entry: Entry, stamp: Stamp) {
         let id = entry.id.clone();
         let state = entry.delivery.state;
+        self.queue.held.remove(&id);
         let due = match state {
             State::Failed => None,
             State::Delivered => {
@@ -282,6 +316,7 @@ impl Runner {
                 return;
             }
             _ if self.ctx.upstream.is_none() => {
+                self.queue.held.insert(id.clone());
                 if state != State::Waiting {
                     self.hold(&id).await;
                     self.queue.schedule(id, None, None);
@@ -315,7 +350,7 @@ impl Runner {
             })
             .await;
         match result {
-            Ok(_) => tracing::warn!(%id, "holding message: {}", self.waiting_note),
+            Ok(_) => tracing::debug!(%id, "holding message: {}", self.waiting_note),
             Err(e) if e.is_not_found() => {}
             Err(e) => tracing::error!(%id, error = %e, "cannot mark a message as waiting"),
         }
@@ -348,6 +383,8 @@ struct Queue {
     due: BTreeSet<(Instant, MessageId)>,
     known: HashMap<MessageId, Known>,
     in_flight: HashSet<MessageId>,
+    /// Messages held for lack of an upstream.
+    held: HashSet<MessageId>,
 }
 
 impl Queue {
@@ -362,6 +399,7 @@ impl Queue {
     }
 
     fn forget(&mut self, id: &MessageId) {
+        self.held.remove(id);
         if let Some(Known {
             due: Some(when), ..
         }) = self.known.remove(id)

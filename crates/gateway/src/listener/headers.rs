@@ -2,12 +2,17 @@
 //! `From:`, `Date:` and `Message-ID:` fields that scanners often leave out, added at the end of
 //! the header block.
 //!
-//! Only the header block is buffered, and at most [`HEADER_CAP`] bytes of it; past that the
-//! message passes through unchanged (with the trace header). The body is never looked at or
-//! held. Input is the content as the session hands it over: unstuffed, CRLF line endings.
-//! Bcc recipients exist only in the envelope; nothing here adds them to the header.
+//! Only the header block is buffered, and at most [`HEADER_CAP`] bytes of it; past that no
+//! field is added and the header lines stream through as they complete. Header lines longer
+//! than 998 octets are folded on the way (see [`super::fold`]); one that cannot be folded
+//! marks the message [`HeaderFixer::refused`]. The body is never looked at or held. Input is
+//! the content as the session hands it over: unstuffed, CRLF line endings. Bcc recipients exist
+//! only in the envelope; nothing here adds them to the header.
 
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::fold::{MAX_LINE, fold_into, fold_point};
+use crate::dates::rfc5322_date;
 
 /// The most header bytes held while looking for missing fields.
 pub(crate) const HEADER_CAP: usize = 64 * 1024;
@@ -32,6 +37,9 @@ pub(crate) struct Trace {
 enum State {
     /// Holding the header block; `scanned` bytes of it are complete, checked lines.
     Scanning { buf: Vec<u8>, scanned: usize },
+    /// Past [`HEADER_CAP`] and still in the header block: each line is written out as soon as
+    /// it is complete (or folded); `line` holds the rest, at most [`MAX_LINE`] + a chunk.
+    Streaming { line: Vec<u8> },
     /// Headers done: everything passes through.
     Passing,
 }
@@ -42,6 +50,8 @@ pub(crate) struct HeaderFixer {
     trace: Trace,
     state: State,
     seen: Seen,
+    /// A header line was too long and could not be folded: the message must be refused.
+    refused: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -68,24 +78,37 @@ impl HeaderFixer {
                 scanned: 0,
             },
             seen: Seen::default(),
+            refused: false,
         }
+    }
+
+    /// Whether a header line longer than 998 octets could not be folded: the message must be
+    /// refused with [`super::fold::long_header_reply`]; what was written out is incomplete.
+    pub fn refused(&self) -> bool {
+        self.refused
     }
 
     /// Takes the next content chunk; appends to `out` what can be written now.
     pub fn push(&mut self, chunk: &[u8], out: &mut Vec<u8>) {
-        let State::Scanning { buf, .. } = &mut self.state else {
-            out.extend_from_slice(chunk);
-            return;
-        };
-        buf.extend_from_slice(chunk);
-        self.scan(out);
+        match &mut self.state {
+            State::Scanning { buf, .. } => {
+                buf.extend_from_slice(chunk);
+                self.scan(out);
+            }
+            State::Streaming { line } => {
+                line.extend_from_slice(chunk);
+                self.stream(out);
+            }
+            State::Passing => out.extend_from_slice(chunk),
+        }
     }
 
     /// The end of data: appends whatever is still held.
     pub fn finish(&mut self, out: &mut Vec<u8>) {
-        let State::Scanning { buf, scanned } = std::mem::replace(&mut self.state, State::Passing)
-        else {
-            return;
+        let (buf, scanned) = match std::mem::replace(&mut self.state, State::Passing) {
+            State::Scanning { buf, scanned } => (buf, scanned),
+            State::Streaming { line } => return out.extend_from_slice(&line),
+            State::Passing => return,
         };
         out.extend_from_slice(self.trace.received.as_bytes());
         if scanned == buf.len() {
@@ -101,28 +124,92 @@ impl HeaderFixer {
         }
     }
 
-    /// Checks the complete lines not yet checked; emits everything once the block ends.
+    /// Checks the complete lines not yet checked (folding long ones in place); emits
+    /// everything once the block ends, or what is complete once it outgrows [`HEADER_CAP`].
     fn scan(&mut self, out: &mut Vec<u8>) {
         let State::Scanning { buf, scanned } = &mut self.state else {
             return;
         };
         while let Some(len) = find_crlf(&buf[*scanned..]) {
             let line = &buf[*scanned..*scanned + len];
-            match classify(line, *scanned == 0) {
-                LineKind::Field => {
-                    note_field(line, &mut self.seen);
-                    *scanned += len + 2;
+            let kind = classify(line, *scanned == 0);
+            match kind {
+                LineKind::Field | LineKind::Continuation => {
+                    if matches!(kind, LineKind::Field) {
+                        note_field(line, &mut self.seen);
+                    }
+                    if len > MAX_LINE {
+                        let mut folded = Vec::with_capacity(len + len / MAX_LINE * 2 + 2);
+                        if fold_into(line, &mut folded).is_err() {
+                            return self.refuse();
+                        }
+                        let end = *scanned + len + 2;
+                        buf.splice(*scanned..end, folded.iter().copied());
+                        *scanned += folded.len();
+                    } else {
+                        *scanned += len + 2;
+                    }
                 }
-                LineKind::Continuation => *scanned += len + 2,
                 LineKind::Blank => return self.emit(true, out),
                 LineKind::NotHeader => return self.emit(false, out),
             }
         }
         if buf.len() > HEADER_CAP {
             out.extend_from_slice(self.trace.received.as_bytes());
-            out.append(buf);
-            self.state = State::Passing;
+            out.extend_from_slice(&buf[..*scanned]);
+            let line = buf.split_off(*scanned);
+            self.state = State::Streaming { line };
+            self.stream(out);
         }
+    }
+
+    /// Past the cap: writes out each complete header line (folded if long), and folds the
+    /// line still coming once it is too long, so nothing more than a line is ever held.
+    fn stream(&mut self, out: &mut Vec<u8>) {
+        let State::Streaming { line } = &mut self.state else {
+            return;
+        };
+        loop {
+            if let Some(len) = find_crlf(line) {
+                match classify(&line[..len], false) {
+                    LineKind::Field | LineKind::Continuation => {
+                        if fold_into(&line[..len], out).is_err() {
+                            return self.refuse();
+                        }
+                        line.drain(..len + 2);
+                    }
+                    LineKind::Blank | LineKind::NotHeader => {
+                        out.append(line);
+                        self.state = State::Passing;
+                        return;
+                    }
+                }
+            } else if line.len() > MAX_LINE + 1 {
+                // Too long already, and more is coming: fold what is there.
+                if !matches!(
+                    classify(line, false),
+                    LineKind::Field | LineKind::Continuation
+                ) {
+                    out.append(line);
+                    self.state = State::Passing;
+                    return;
+                }
+                let Some(at) = fold_point(line) else {
+                    return self.refuse();
+                };
+                out.extend_from_slice(&line[..at]);
+                out.extend_from_slice(b"\r\n");
+                line.drain(..at);
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// A header line cannot be folded: the message is refused, the rest is not looked at.
+    fn refuse(&mut self) {
+        self.refused = true;
+        self.state = State::Passing;
     }
 
     /// The header block ended at `scanned`: trace header, the fields seen, the missing ones, a
@@ -202,39 +289,6 @@ pub(crate) fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// `Tue, 02 Jan 2024 15:04:05 +0000` (RFC 5322 §3.3), in UTC.
-pub(crate) fn rfc5322_date(unix: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{}, {d:02} {} {y} {:02}:{:02}:{:02} +0000",
-        DAYS[(days % 7) as usize],
-        MONTHS[(m - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,15 +314,6 @@ mod tests {
     }
 
     const ADDED: &str = "From: <scan@mfp.example>\r\nDate: Tue, 02 Jan 2024 15:04:05 +0000\r\nMessage-ID: <u1@gw.example>\r\n";
-
-    #[test]
-    fn date_format() {
-        assert_eq!(rfc5322_date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
-        assert_eq!(
-            rfc5322_date(1_704_207_845),
-            "Tue, 02 Jan 2024 15:04:05 +0000"
-        );
-    }
 
     #[test]
     fn complete_headers_pass_unchanged() {
@@ -329,6 +374,95 @@ mod tests {
                 "{out}"
             );
         }
+    }
+
+    /// Feeds `msg` in chunks of `size`; returns the output and whether it was refused.
+    fn fix_in(msg: &[u8], size: usize) -> (Vec<u8>, bool) {
+        let mut f = HeaderFixer::new(trace());
+        let mut out = Vec::new();
+        for c in msg.chunks(size) {
+            f.push(c, &mut out);
+        }
+        f.finish(&mut out);
+        (out, f.refused())
+    }
+
+    fn longest_header_line(out: &[u8]) -> usize {
+        let end = out
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .unwrap_or(out.len());
+        out[..end]
+            .split(|&b| b == b'\n')
+            .map(|l| l.strip_suffix(b"\r").unwrap_or(l).len())
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn subject_of_words(n: usize) -> Vec<u8> {
+        let mut subject = b"Subject:".to_vec();
+        for i in 0..n {
+            subject.extend_from_slice(format!(" word{i}").as_bytes());
+        }
+        subject
+    }
+
+    /// Regression (issue 6, item 11): header lines over 998 octets were relayed as they were
+    /// (a provider refuses them); now they are folded at whitespace, wherever they are in the
+    /// header block and however the data is chunked.
+    #[test]
+    fn long_header_lines_are_folded_at_whitespace() {
+        let subject = subject_of_words(400);
+        let short = b"From: a@b\r\nDate: x\r\nMessage-ID: <1@b>\r\n".to_vec();
+        let mut late = Vec::new();
+        while late.len() <= HEADER_CAP {
+            late.extend_from_slice(b"X-Filler: 0123456789012345678901234567890123456789\r\n");
+        }
+        // (header lines before the long one; whether fields are added, if that is known: past
+        // the cap it depends on how the data is chunked)
+        let cases = [
+            (short.clone(), Some(false)),
+            (Vec::new(), Some(true)),
+            (late, None),
+        ];
+        for (before, adds) in cases {
+            let msg = [&before[..], &subject, b"\r\n\r\nbody\r\n"].concat();
+            for size in [1, 7, 1000, 1 << 20] {
+                let (out, refused) = fix_in(&msg, size);
+                assert!(!refused);
+                assert!(longest_header_line(&out) <= 998, "chunks of {size}");
+                let unfolded: Vec<u8> = String::from_utf8(out.clone())
+                    .unwrap()
+                    .replace("\r\n ", " ")
+                    .into_bytes();
+                let want = [&before[..], &subject, b"\r\n"].concat();
+                assert!(
+                    unfolded.windows(want.len()).any(|w| w == want),
+                    "the unfolded header is not the original (chunks of {size})"
+                );
+                assert!(out.ends_with(b"\r\n\r\nbody\r\n"));
+                let added = String::from_utf8_lossy(&out).contains("Message-ID: <u1@");
+                assert!(adds.is_none_or(|adds| adds == added), "chunks of {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_header_line_that_cannot_be_folded_refuses_the_message() {
+        let blob = [b"X-Blob: ".as_slice(), &[b'A'; 1500]].concat();
+        let mut late = Vec::new();
+        while late.len() <= HEADER_CAP {
+            late.extend_from_slice(b"X-Filler: 0123456789012345678901234567890123456789\r\n");
+        }
+        for before in [Vec::new(), late] {
+            let msg = [&before[..], &blob, b"\r\n\r\nbody\r\n"].concat();
+            for size in [1, 1000, 1 << 20] {
+                assert!(fix_in(&msg, size).1, "chunks of {size}");
+            }
+        }
+        // A long line in the body is not a header line.
+        let body = [b"Subject: s\r\n\r\n".as_slice(), &[b'A'; 1500], b"\r\n"].concat();
+        assert!(!fix_in(&body, 100).1);
     }
 
     #[test]

@@ -3,12 +3,28 @@
 //! [`scanrelay_proto::server::ServerSession`].
 //!
 //! * A [`Semaphore`] caps concurrent connections (shared by both listeners); a connection over
-//!   the cap gets `421 4.7.0 Too many connections, try again later` and is closed. A client
-//!   outside `allow_networks` may hold at most `max_connections_per_ip` of them (an IPv6 client
-//!   counts per /64), idles at most `unauthenticated_timeout` until it authenticated, and no
-//!   session lasts longer than `max_session_time`: one host cannot take every slot
-//!   ("slowloris"). Clients in `allow_networks` (the office devices) are not counted per
-//!   address.
+//!   the cap gets `421 4.7.0 Too many connections, try again later` and is closed.
+//! * Clients outside `allow_networks` are held to more, so that hosts that cannot send anything
+//!   cannot take the listener from the devices that can ("slowloris", issue 6, item 11):
+//!   - one address (an IPv6 client: its /64) may hold at most `max_connections_per_ip`
+//!     connections (default 20);
+//!   - together they may hold at most `max_connections` minus [`reserved_slots`] while they
+//!     have not authenticated (a quarter of the slots, at least one, is kept for clients in
+//!     `allow_networks` and authenticated ones: with the default 200 connections, outsiders
+//!     get 150 before AUTH and 50 stay free for the devices). A client that authenticates
+//!     no longer counts against that share, only against its address's limit;
+//!   - they must have authenticated within `unauthenticated_timeout` (default 30 s) of
+//!     connecting, TLS handshake included: a deadline that bytes do not extend, so a client
+//!     sending one byte a second is closed with `421 4.4.2` after 30 s all the same.
+//!
+//!   The reservation is derived from `max_connections` rather than configured: a count of its
+//!   own would have to be kept below `max_connections` by hand, and the quarter leaves the
+//!   devices room whatever the cap is. No session lasts longer than `max_session_time`.
+//!   Clients in `allow_networks` (the office devices) are not counted per address.
+//! * Failed AUTH attempts are throttled per address and account (`policy::AuthThrottle`):
+//!   after `max_auth_failures` an address outside `allow_networks` is refused at the greeting
+//!   for `auth_lockout`; an address in `allow_networks` (a device with a stale password) is
+//!   only refused AUTH and may still send without it.
 //! * Shutdown (a `watch` flag) stops the accept loops; idle sessions get `421 4.3.2` at once,
 //!   sessions inside a transaction may finish it within a grace period.
 //! * Relay policy, AUTH checks and failure throttling are in `policy`; header fix-up while the
@@ -18,20 +34,21 @@
 //! anything for a client that is neither in `allow_networks` nor authenticated; log a password
 //! or an AUTH payload; hold a message in memory.
 
+mod admission;
+mod fold;
 mod headers;
 mod policy;
 mod session;
 pub(crate) mod tls;
 
-use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use scanrelay_proto::Reply;
 use scanrelay_spool::Spool;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
@@ -40,6 +57,7 @@ use crate::settings::Settings;
 
 pub use tls::{CertInfo, TlsError};
 
+pub(crate) use admission::reserved_slots;
 pub(crate) use session::SHUTDOWN_GRACE;
 
 /// Called after every committed message (the scheduler's wake-up).
@@ -54,8 +72,8 @@ pub(crate) struct Shared {
     pub throttle: policy::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
-    /// Open connections per client outside `allow_networks` ([`policy::client_key`]).
-    per_client: Mutex<HashMap<IpAddr, usize>>,
+    /// Open connections of clients outside `allow_networks`.
+    outsiders: Mutex<admission::Outsiders>,
     pub shutdown: watch::Receiver<bool>,
 }
 
@@ -75,25 +93,12 @@ impl Shared {
             ),
             throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
-            per_client: Mutex::new(HashMap::new()),
+            outsiders: Mutex::default(),
             settings: listen,
             spool,
             tls,
             wake,
             shutdown,
-        }
-    }
-}
-
-impl Shared {
-    /// How long an implicit-TLS handshake may take: `command_timeout`, and for a client
-    /// outside `allow_networks` at most `unauthenticated_timeout`.
-    fn handshake_timeout(&self, peer: SocketAddr) -> Duration {
-        let limit = self.settings.command_timeout;
-        if self.policy.allowed_network(peer.ip()) {
-            limit
-        } else {
-            limit.min(self.settings.unauthenticated_timeout)
         }
     }
 }
@@ -105,76 +110,6 @@ pub(crate) enum Kind {
     Smtp,
     /// TLS from the first byte.
     Smtps,
-}
-
-/// `421 4.7.0 Too many connections, try again later`.
-pub(crate) fn too_many_connections_reply() -> Reply {
-    Reply::new(421, "4.7.0 Too many connections, try again later")
-}
-
-/// `421 4.7.0 Too many connections from your address, try again later`.
-pub(crate) fn too_many_from_client_reply() -> Reply {
-    Reply::new(
-        421,
-        "4.7.0 Too many connections from your address, try again later",
-    )
-}
-
-/// A connection's right to run: a global permit and, for a client outside `allow_networks`,
-/// its place in the per-address count. Dropping it frees both.
-pub(crate) struct Admission {
-    _permit: OwnedSemaphorePermit,
-    _slot: Option<ClientSlot>,
-}
-
-/// One connection counted against a client's `max_connections_per_ip`.
-struct ClientSlot {
-    shared: Arc<Shared>,
-    key: IpAddr,
-}
-
-impl Drop for ClientSlot {
-    fn drop(&mut self) {
-        let mut counts = self
-            .shared
-            .per_client
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(n) = counts.get_mut(&self.key) {
-            *n -= 1;
-            if *n == 0 {
-                counts.remove(&self.key);
-            }
-        }
-    }
-}
-
-/// Admits a connection from `peer`, or gives the reply to refuse it with.
-pub(crate) fn admit(shared: &Arc<Shared>, peer: SocketAddr) -> Result<Admission, Reply> {
-    let slot = if shared.policy.allowed_network(peer.ip()) {
-        None
-    } else {
-        let key = policy::client_key(peer.ip());
-        let mut counts = shared.per_client.lock().unwrap_or_else(|e| e.into_inner());
-        let n = counts.entry(key).or_insert(0);
-        if *n >= shared.settings.max_connections_per_ip {
-            return Err(too_many_from_client_reply());
-        }
-        *n += 1;
-        Some(ClientSlot {
-            shared: shared.clone(),
-            key,
-        })
-    };
-    let permit = shared
-        .limit
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| too_many_connections_reply())?;
-    Ok(Admission {
-        _permit: permit,
-        _slot: slot,
-    })
 }
 
 /// `421 4.7.0 Too many authentication failures, try again later`.
@@ -192,7 +127,10 @@ pub(crate) async fn accept_loop(listener: TcpListener, kind: Kind, shared: Arc<S
         tokio::select! {
             _ = stopped(&mut shutdown) => break,
             accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => spawn_connection(&shared, stream, peer, kind),
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    spawn_connection(&shared, stream, peer, kind);
+                }
                 Err(e) => {
                     // EMFILE and friends: back off instead of spinning.
                     tracing::warn!(error = %e, "accept failed");
@@ -209,15 +147,21 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|&stop| stop).await.map(drop);
 }
 
-fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr, kind: Kind) {
-    let _ = stream.set_nodelay(true);
+/// Serves a connection from `peer` (admitted, or refused with a `421`) in a task of its own:
+/// the one path for accepted sockets and for the in-memory test seam.
+pub(crate) fn spawn_connection<S: session::Stream + 'static>(
+    shared: &Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+    kind: Kind,
+) {
     let span = tracing::info_span!("smtp", client = %peer);
-    let permit = match admit(shared, peer) {
+    let admission = match admission::admit(shared, peer) {
         Ok(admission) => admission,
         Err(reply) => {
             let limit = shared.settings.command_timeout.min(Duration::from_secs(10));
             let refusal = async move {
-                tracing::warn!(reply = %reply.wire_lines().join(" "), "connection refused");
+                tracing::warn!(reply = reply.wire_lines().join(" "), "connection refused");
                 let _ = session::refuse(stream, &reply, limit).await;
             };
             tokio::spawn(refusal.instrument(span));
@@ -228,25 +172,28 @@ fn spawn_connection(shared: &Arc<Shared>, stream: TcpStream, peer: SocketAddr, k
     let task = async move {
         tracing::debug!(?kind, "connected");
         let result = match kind {
-            Kind::Smtp => session::serve(shared, stream, peer, false).await,
-            Kind::Smtps => serve_implicit_tls(shared, stream, peer).await,
+            Kind::Smtp => session::serve(shared, stream, peer, false, admission).await,
+            Kind::Smtps => serve_implicit_tls(shared, stream, peer, admission).await,
         };
         if let Err(e) = result {
             tracing::debug!(error = %e, "connection ended with an error");
         }
-        drop(permit);
     };
     tokio::spawn(task.instrument(span));
 }
 
-async fn serve_implicit_tls(
+/// The TLS handshake first (within `command_timeout`, and for a client outside
+/// `allow_networks` within its deadline to authenticate), then the session.
+async fn serve_implicit_tls<S: session::Stream + 'static>(
     shared: Arc<Shared>,
-    stream: TcpStream,
+    stream: S,
     peer: SocketAddr,
+    admission: admission::Admission,
 ) -> std::io::Result<()> {
     let handshake = shared.tls.accept(stream);
-    match tokio::time::timeout(shared.handshake_timeout(peer), handshake).await {
-        Ok(Ok(tls)) => session::serve(shared, tls, peer, true).await,
+    let deadline = admission.bounded(shared.settings.command_timeout);
+    match tokio::time::timeout_at(deadline, handshake).await {
+        Ok(Ok(tls)) => session::serve(shared, tls, peer, true, admission).await,
         Ok(Err(e)) => {
             tracing::info!(error = %e, "TLS handshake failed");
             Ok(())
@@ -256,36 +203,4 @@ async fn serve_implicit_tls(
             Ok(())
         }
     }
-}
-
-/// Runs a session over any stream as if a client at `peer` had connected (for tests over
-/// `tokio::io::duplex`). Holds a connection permit like a real connection.
-pub(crate) fn spawn_stream<S>(shared: &Arc<Shared>, stream: S, peer: SocketAddr, implicit_tls: bool)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let shared = shared.clone();
-    let span = tracing::info_span!("smtp", client = %peer);
-    let task = async move {
-        let permit = match admit(&shared, peer) {
-            Ok(admission) => admission,
-            Err(reply) => {
-                let _ = session::refuse(stream, &reply, Duration::from_secs(5)).await;
-                return;
-            }
-        };
-        let result = if implicit_tls {
-            match shared.tls.accept(stream).await {
-                Ok(tls) => session::serve(shared.clone(), tls, peer, true).await,
-                Err(e) => Err(e),
-            }
-        } else {
-            session::serve(shared.clone(), stream, peer, false).await
-        };
-        if let Err(e) = result {
-            tracing::debug!(error = %e, "connection ended with an error");
-        }
-        drop(permit);
-    };
-    tokio::spawn(task.instrument(span));
 }

@@ -98,8 +98,19 @@ pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
     }
 }
 
-/// Failed-AUTH bookkeeping per client ([`client_key`]): each failure delays the `535` a
-/// little more, and `max_failures` failures lock the client out for `lockout`.
+/// Failed-AUTH bookkeeping per client ([`client_key`]), counted per account inside it: each
+/// failure delays the `535` a little more, and `max_failures` failures from one address (over
+/// all accounts) lock AUTH from that address for `lockout`.
+///
+/// A failure is counted under the device account the attempt named, or under "no such device"
+/// (the attempted name itself is never kept: it may be a password typed into the wrong field).
+/// A successful AUTH clears only the count of the account that succeeded, so a client that
+/// knows one device's password cannot go on guessing another's by interleaving good logins
+/// (issue 6, item 11). Counts start over when the address's last failure is older than the
+/// lockout and at least an hour, so a device's rare mistakes do not add up over days.
+///
+/// What a lock means is the listener's decision: a client outside `allow_networks` is refused
+/// at the greeting; an allow-listed one may still send without AUTH, only AUTH is refused.
 ///
 /// The table is bounded: stale entries are pruned at most once per [`PRUNE_EVERY`] (so a flood
 /// of failures from many addresses costs no scan per failure), and at [`MAX_TRACKED`] entries
@@ -120,11 +131,33 @@ struct Table {
     prunes: u64,
 }
 
-#[derive(Debug, Clone, Copy)]
+/// The failures of one client address.
+#[derive(Debug, Clone)]
 struct Failures {
-    count: u32,
+    /// Failures per account named (`None`: a name that is no configured device).
+    by_account: Vec<(Option<String>, u32)>,
     last: Instant,
     locked_until: Option<Instant>,
+}
+
+impl Failures {
+    fn total(&self) -> u32 {
+        self.by_account
+            .iter()
+            .fold(0u32, |sum, (_, n)| sum.saturating_add(*n))
+    }
+
+    fn count_for(&mut self, account: Option<&str>) -> &mut u32 {
+        let at = self
+            .by_account
+            .iter()
+            .position(|(name, _)| name.as_deref() == account);
+        let at = at.unwrap_or_else(|| {
+            self.by_account.push((account.map(str::to_string), 0));
+            self.by_account.len() - 1
+        });
+        &mut self.by_account[at].1
+    }
 }
 
 /// What one more failure means for the client.
@@ -132,7 +165,7 @@ struct Failures {
 pub(crate) struct Penalty {
     /// Wait this long before answering `535`.
     pub delay: Duration,
-    /// The address is now locked out: close with `421` after the `535`.
+    /// The address is now locked out of AUTH.
     pub locked: bool,
 }
 
@@ -160,7 +193,12 @@ impl AuthThrottle {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Whether `ip` is locked out now.
+    /// After how long without a failure an address's counts start over.
+    fn stale_after(&self) -> Duration {
+        self.lockout.max(Duration::from_secs(3600))
+    }
+
+    /// Whether AUTH from `ip` is locked now.
     pub fn is_locked(&self, ip: IpAddr) -> bool {
         let now = Instant::now();
         self.table()
@@ -170,29 +208,37 @@ impl AuthThrottle {
             .is_some_and(|until| until > now)
     }
 
-    /// Records a failed attempt: 1 s delay after the first, growing by 1 s per failure up to
-    /// 5 s; at `max_failures` the address is locked out and its count starts over.
-    pub fn failure(&self, ip: IpAddr) -> Penalty {
+    /// Records a failed attempt naming `account` (a configured device, or `None`): 1 s delay
+    /// after the address's first failure, growing by 1 s per failure up to 5 s; at
+    /// `max_failures` from the address (all accounts together) AUTH from it is locked and its
+    /// counts start over.
+    pub fn failure(&self, ip: IpAddr, account: Option<&str>) -> Penalty {
         let now = Instant::now();
+        let stale = self.stale_after();
         let mut table = self.table();
         let key = client_key(ip);
         if !table.map.contains_key(&key) {
             self.make_room(&mut table, now);
         }
         let entry = table.map.entry(key).or_insert(Failures {
-            count: 0,
+            by_account: Vec::new(),
             last: now,
             locked_until: None,
         });
         if entry.locked_until.is_some_and(|until| until <= now) {
             entry.locked_until = None;
         }
-        entry.count = entry.count.saturating_add(1);
+        if now.saturating_duration_since(entry.last) >= stale {
+            entry.by_account.clear();
+        }
         entry.last = now;
-        let delay = (Duration::from_secs(1) * entry.count).min(MAX_DELAY);
-        let locked = entry.count >= self.max_failures;
+        let count = entry.count_for(account);
+        *count = count.saturating_add(1);
+        let total = entry.total();
+        let delay = (Duration::from_secs(1) * total).min(MAX_DELAY);
+        let locked = total >= self.max_failures;
         if locked {
-            entry.count = 0;
+            entry.by_account.clear();
             entry.locked_until = Some(crate::time::after(self.lockout));
         }
         Penalty { delay, locked }
@@ -202,7 +248,7 @@ impl AuthThrottle {
     /// quarter when the table is full.
     fn make_room(&self, table: &mut Table, now: Instant) {
         if now >= table.next_prune {
-            let stale = self.lockout.max(Duration::from_secs(3600));
+            let stale = self.stale_after();
             let live = |f: &Failures| {
                 now.saturating_duration_since(f.last) < stale
                     || f.locked_until.is_some_and(|u| u > now)
@@ -226,15 +272,18 @@ impl AuthThrottle {
         }
     }
 
-    /// Forgets the failures of `ip` after a successful AUTH.
-    pub fn success(&self, ip: IpAddr) {
+    /// After a successful AUTH as `account` from `ip`: forgets that account's failures from
+    /// the address, and only those.
+    pub fn success(&self, ip: IpAddr, account: &str) {
         let mut table = self.table();
         let key = client_key(ip);
-        if table
-            .map
-            .get(&key)
-            .is_some_and(|f| f.locked_until.is_none())
-        {
+        let Some(entry) = table.map.get_mut(&key) else {
+            return;
+        };
+        entry
+            .by_account
+            .retain(|(name, _)| name.as_deref() != Some(account));
+        if entry.by_account.is_empty() && entry.locked_until.is_none() {
             table.map.remove(&key);
         }
     }
@@ -317,7 +366,7 @@ mod tests {
         let t = AuthThrottle::new(3, Duration::from_secs(900));
         for host in 1..=3u16 {
             let ip = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 7, 7, 0, 0, 0, host));
-            t.failure(ip);
+            t.failure(ip, None);
         }
         assert!(t.is_locked("2001:db8:7:7::ffff".parse().unwrap()));
         assert!(!t.is_locked("2001:db8:7:8::1".parse().unwrap()));
@@ -329,10 +378,10 @@ mod tests {
         let v4 = |n: u32| IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + n));
         let locked = v4(u32::MAX >> 8);
         for _ in 0..5 {
-            t.failure(locked);
+            t.failure(locked, None);
         }
         for n in 0..(MAX_TRACKED as u32 * 2) {
-            t.failure(v4(n));
+            t.failure(v4(n), None);
         }
         let (tracked, prunes) = t.tracked();
         assert!(tracked <= MAX_TRACKED, "{tracked} tracked");
@@ -343,7 +392,7 @@ mod tests {
         assert!(t.is_locked(locked), "a locked client is dropped last");
         // An hour later every entry is stale (the lockout is over): the next failure prunes.
         tokio::time::advance(Duration::from_secs(3601)).await;
-        t.failure(v4(u32::MAX >> 9));
+        t.failure(v4(u32::MAX >> 9), None);
         assert_eq!(t.tracked(), (1, 2));
     }
 
@@ -351,12 +400,53 @@ mod tests {
     async fn throttle_grows_then_locks_then_expires() {
         let t = AuthThrottle::new(3, Duration::from_secs(900));
         let ip: IpAddr = "192.0.2.9".parse().unwrap();
-        assert_eq!(t.failure(ip).delay, Duration::from_secs(1));
-        assert_eq!(t.failure(ip).delay, Duration::from_secs(2));
-        assert!(t.failure(ip).locked);
+        assert_eq!(t.failure(ip, None).delay, Duration::from_secs(1));
+        assert_eq!(t.failure(ip, Some("mfp")).delay, Duration::from_secs(2));
+        assert!(t.failure(ip, None).locked);
         assert!(t.is_locked(ip));
         tokio::time::advance(Duration::from_secs(901)).await;
         assert!(!t.is_locked(ip));
-        assert!(!t.failure(ip).locked);
+        assert!(!t.failure(ip, None).locked);
+    }
+
+    /// Regression (issue 6, item 11, "lockout bypass"): a success cleared every failure of the
+    /// address, so guesses at one account interleaved with good logins to another were never
+    /// locked out.
+    #[tokio::test(start_paused = true)]
+    async fn a_success_clears_only_its_own_accounts_failures() {
+        let t = AuthThrottle::new(3, Duration::from_secs(900));
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        // (account that fails, account that then succeeds, locked after the failure)
+        let cases = [
+            (Some("b"), Some("a"), false),
+            (Some("b"), Some("a"), false),
+            (Some("b"), None, true),
+        ];
+        for (round, (fails, succeeds, locked)) in cases.into_iter().enumerate() {
+            assert_eq!(t.failure(ip, fails).locked, locked, "round {round}");
+            if let Some(account) = succeeds {
+                t.success(ip, account);
+            }
+        }
+        // The failing account's own success does clear its count.
+        let other: IpAddr = "192.0.2.10".parse().unwrap();
+        t.failure(other, Some("a"));
+        t.failure(other, Some("a"));
+        t.success(other, "a");
+        assert!(!t.failure(other, Some("a")).locked);
+        assert!(!t.failure(other, None).locked);
+        assert!(t.failure(other, None).locked);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn counts_start_over_after_a_quiet_hour() {
+        let t = AuthThrottle::new(3, Duration::from_secs(900));
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        t.failure(ip, Some("a"));
+        t.failure(ip, Some("a"));
+        tokio::time::advance(Duration::from_secs(3600)).await;
+        let penalty = t.failure(ip, Some("a"));
+        assert_eq!(penalty.delay, Duration::from_secs(1));
+        assert!(!penalty.locked);
     }
 }

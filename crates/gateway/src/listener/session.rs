@@ -3,8 +3,12 @@
 //! Generic over the stream, so STARTTLS is a type swap (`S` → `TlsStream<S>`) and tests can
 //! drive a session over `tokio::io::duplex`. The driver reads, feeds the session, handles its
 //! events in order (policy, AUTH, spool), writes the replies, and owns the timers: the command
-//! and data timeouts (shorter before AUTH for a client outside `allow_networks`), the session's
-//! lifetime and the shutdown grace period.
+//! and data timeouts, the deadline by which a client outside `allow_networks` must have
+//! authenticated (from its [`Admission`]), the session's lifetime and the shutdown grace period.
+//!
+//! Client text (addresses) goes into the log as string values, which the log formatter quotes
+//! and escapes, so a recipient such as `"x code=250 relay=accepted"@example.com` cannot forge
+//! fields of its own.
 
 use std::io;
 use std::net::SocketAddr;
@@ -16,10 +20,13 @@ use scanrelay_proto::sasl::Mechanism;
 use scanrelay_proto::server::{Event, ServerConfig, ServerCredentials, ServerSession, replies};
 use scanrelay_spool::{Envelope, Incoming, SpoolError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::time::{Instant, sleep_until, timeout};
+use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 
-use super::headers::{HeaderFixer, Trace, now_unix, rfc5322_date};
+use super::admission::Admission;
+use super::fold::long_header_reply;
+use super::headers::{HeaderFixer, Trace, now_unix};
 use super::{Shared, auth_lockout_reply};
+use crate::dates::rfc5322_date;
 
 /// Bytes read from the socket at a time.
 const READ_BUF: usize = 16 * 1024;
@@ -31,14 +38,17 @@ pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
 /// Serves one connection until it ends. `tls_active`: the stream is already TLS (smtps).
+/// A client outside `allow_networks` whose address is locked out of AUTH is refused at once (it
+/// could not send anything); an allow-listed one is served and only refused AUTH.
 pub(crate) async fn serve<S: Stream>(
     shared: Arc<Shared>,
     stream: S,
     peer: SocketAddr,
     tls_active: bool,
+    admission: Admission,
 ) -> io::Result<()> {
-    let mut driver = Driver::new(shared.clone(), peer, tls_active);
-    if shared.throttle.is_locked(peer.ip()) {
+    let mut driver = Driver::new(shared.clone(), peer, tls_active, admission);
+    if !driver.trusted && shared.throttle.is_locked(peer.ip()) {
         tracing::info!("refused: locked out after too many failed AUTH attempts");
         return refuse(
             stream,
@@ -50,8 +60,8 @@ pub(crate) async fn serve<S: Stream>(
     match driver.run(stream, true).await? {
         Next::Done => Ok(()),
         Next::StartTls(stream) => {
-            let limit = driver.untrusted_cap(shared.settings.command_timeout);
-            let handshake = timeout(limit, shared.tls.accept(stream));
+            let limit = driver.admission.bounded(shared.settings.command_timeout);
+            let handshake = timeout_at(limit, shared.tls.accept(stream));
             let tls = match handshake.await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
@@ -70,6 +80,15 @@ pub(crate) async fn serve<S: Stream>(
             driver.run(tls, false).await.map(drop)
         }
     }
+}
+
+/// `421 4.4.2 <host> Too long without authenticating, closing connection`: a client outside
+/// `allow_networks` did not authenticate within `unauthenticated_timeout` of connecting.
+fn auth_deadline_passed(hostname: &str) -> Reply {
+    Reply::new(
+        421,
+        format!("4.4.2 {hostname} Too long without authenticating, closing connection"),
+    )
 }
 
 /// `421 4.4.2 <host> Session time limit exceeded, closing connection`.
@@ -115,6 +134,8 @@ enum Input {
     Timeout,
     /// The session reached `max_session_time`.
     TooLong,
+    /// A client outside `allow_networks` reached its deadline to authenticate.
+    AuthDeadline,
     Shutdown,
 }
 
@@ -143,10 +164,17 @@ struct Driver {
     trusted: bool,
     /// When the session is closed whatever it is doing (`max_session_time`).
     ends_at: Instant,
+    /// The connection's slot, and its deadline to authenticate.
+    admission: Admission,
 }
 
 impl Driver {
-    fn new(shared: Arc<Shared>, peer: SocketAddr, tls_active: bool) -> Driver {
+    fn new(
+        shared: Arc<Shared>,
+        peer: SocketAddr,
+        tls_active: bool,
+        admission: Admission,
+    ) -> Driver {
         let s = &shared.settings;
         let mut config = ServerConfig::new(s.hostname.clone());
         config.max_message_size = s.max_message_size;
@@ -170,6 +198,7 @@ impl Driver {
             txn: Txn::default(),
             grace_until: None,
             close_with: None,
+            admission,
         }
     }
 
@@ -206,6 +235,12 @@ impl Driver {
                     self.flush(&mut stream, &mut out).await?;
                     return self.close(stream).await;
                 }
+                Input::AuthDeadline => {
+                    tracing::info!(state = self.session.state_name(), "no AUTH in time");
+                    out.extend_from_slice(self.hostname_reply(auth_deadline_passed).as_bytes());
+                    self.flush(&mut stream, &mut out).await?;
+                    return self.close(stream).await;
+                }
                 Input::Shutdown => {
                     out.extend_from_slice(self.hostname_reply(replies::shutting_down).as_bytes());
                     self.flush(&mut stream, &mut out).await?;
@@ -235,8 +270,8 @@ impl Driver {
             stream.write_all(out).await?;
             stream.flush().await
         };
-        let limit = self.untrusted_cap(self.shared.settings.command_timeout);
-        match timeout(limit, write).await {
+        let limit = self.admission.bounded(self.shared.settings.command_timeout);
+        match timeout_at(limit, write).await {
             Ok(result) => result?,
             Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
         }
@@ -244,24 +279,13 @@ impl Driver {
         Ok(())
     }
 
-    /// How long the next read may take: the data or command timeout, and for a client outside
-    /// `allow_networks` that has not authenticated at most `unauthenticated_timeout`.
+    /// How long the next read may take: the data or command timeout.
     fn read_limit(&self) -> Duration {
         let s = &self.shared.settings;
         if self.session.state_name() == "data" {
-            self.untrusted_cap(s.data_timeout)
+            s.data_timeout
         } else {
-            self.untrusted_cap(s.command_timeout)
-        }
-    }
-
-    /// `limit`, or `unauthenticated_timeout` if shorter for a client outside `allow_networks`
-    /// that has not authenticated.
-    fn untrusted_cap(&self, limit: Duration) -> Duration {
-        if self.trusted || self.session.authenticated_user().is_some() {
-            limit
-        } else {
-            limit.min(self.shared.settings.unauthenticated_timeout)
+            s.command_timeout
         }
     }
 
@@ -270,7 +294,9 @@ impl Driver {
     /// [`SHUTDOWN_GRACE`].
     async fn read<S: Stream>(&mut self, stream: &mut S, buf: &mut [u8]) -> io::Result<Input> {
         let idle = matches!(self.session.state_name(), "connected" | "ready" | "auth");
+        let auth_deadline = self.admission.auth_deadline();
         let read_deadline = crate::time::after(self.read_limit()).min(self.ends_at);
+        let read_deadline = auth_deadline.map_or(read_deadline, |d| d.min(read_deadline));
         loop {
             let stopping = *self.shutdown.borrow();
             if stopping && idle {
@@ -289,6 +315,8 @@ impl Driver {
                         Input::Shutdown
                     } else if self.ends_at <= now {
                         Input::TooLong
+                    } else if auth_deadline.is_some_and(|d| d <= now) {
+                        Input::AuthDeadline
                     } else {
                         Input::Timeout
                     });
@@ -329,30 +357,36 @@ impl Driver {
     }
 
     /// Checks device credentials; a failure is answered late (growing delay), and too many
-    /// lock the client address out. Never logs the secret.
+    /// lock the client address out of AUTH (see [`super::policy::AuthThrottle`]). A client
+    /// outside `allow_networks` is then disconnected; an allow-listed one keeps its session (it
+    /// may send without AUTH). Never logs the secret or a user name that is not a device's.
     async fn on_auth(&mut self, creds: ServerCredentials) {
         let ip = self.peer.ip();
         let (shared, mechanism) = (self.shared.clone(), creds.mechanism());
         if shared.throttle.is_locked(ip) {
-            self.close_with = Some(auth_lockout_reply());
+            tracing::info!(%mechanism, "AUTH refused: locked out after too many failures");
+            if !self.trusted {
+                self.close_with = Some(auth_lockout_reply());
+            }
             return self.verdict("auth", |s| s.auth_verdict(false));
         }
         if let Some(user) = shared.policy.verify(&creds) {
             tracing::info!(%mechanism, user, "AUTH succeeded");
-            shared.throttle.success(ip);
+            shared.throttle.success(ip, user);
+            self.admission.authenticated();
             return self.verdict("auth", |s| s.auth_verdict(true));
         }
-        let penalty = shared.throttle.failure(ip);
         // Never the attempted user name: a device with its fields swapped sends the password
         // there. Only whether it names a configured device, and then that device's name.
         let device = shared.policy.device_named(creds.user());
         drop(creds);
+        let penalty = shared.throttle.failure(ip, device);
         tracing::warn!(
             %mechanism, known_device = device.is_some(), device, locked = penalty.locked,
             "AUTH failed"
         );
         tokio::time::sleep(penalty.delay).await;
-        if penalty.locked {
+        if penalty.locked && !self.trusted {
             self.close_with = Some(auth_lockout_reply());
         }
         self.verdict("auth", |s| s.auth_verdict(false));
@@ -377,7 +411,7 @@ impl Driver {
         match &verdict {
             Ok(()) => self.txn.rcpts.push(address),
             Err(reply) => {
-                tracing::warn!(rcpt = %address, code = reply.code, "relay refused");
+                tracing::warn!(rcpt = address.as_str(), code = reply.code, "relay refused");
             }
         }
         self.verdict("rcpt", |s| s.rcpt_verdict(verdict));
@@ -401,9 +435,23 @@ impl Driver {
         };
         txn.scratch.clear();
         fixer.push(chunk, &mut txn.scratch);
+        if fixer.refused() {
+            return self.refuse_long_header().await;
+        }
         if let Err(e) = incoming.write(&txn.scratch).await {
             self.txn.incoming = None;
             self.spool_failed("write", &e);
+        }
+    }
+
+    /// A header line could not be folded to 998 octets: the message is dropped now (the rest
+    /// of it is not stored) and refused at the end of data.
+    async fn refuse_long_header(&mut self) {
+        tracing::info!("header line longer than 998 octets that cannot be folded; message refused");
+        self.txn.fixer = None;
+        self.txn.failure = Some(long_header_reply());
+        if let Some(incoming) = self.txn.incoming.take() {
+            incoming.abort().await;
         }
     }
 
@@ -426,6 +474,11 @@ impl Driver {
         let mut rest = std::mem::take(&mut self.txn.scratch);
         rest.clear();
         fixer.finish(&mut rest);
+        if fixer.refused() {
+            self.txn.incoming = Some(incoming);
+            self.refuse_long_header().await;
+            return Err(long_header_reply());
+        }
         if let Err(e) = incoming.write(&rest).await {
             return Err(self.spool_error_reply("write", &e));
         }
@@ -437,7 +490,7 @@ impl Driver {
         );
         match incoming.commit(envelope).await {
             Ok(id) => {
-                tracing::info!(%id, from = %from, rcpts, size, "queued");
+                tracing::info!(%id, from = from.as_str(), rcpts, size, "queued");
                 (self.shared.wake)();
                 Ok(replies::queued(id.as_ref()))
             }

@@ -106,3 +106,56 @@ pub fn assert_consistent(dir: &Path) {
         .collect();
     assert_eq!(env, msg, "envelopes and bodies do not pair up");
 }
+
+/// A tmpfs mounted for a test's lifetime (a real file system that really fills up); unmounted
+/// on drop. Mounting needs root (or the capability), which the test machine has.
+pub struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+/// Set to `1` to skip the tests that need a tmpfs where none can be mounted.
+const SKIP_TMPFS: &str = "SCANRELAY_SKIP_TMPFS";
+
+impl Tmpfs {
+    /// Mounts one of `size` (`mount -o size=`), or says why not.
+    pub fn mount(size: &str) -> Result<Tmpfs, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .output()
+            .map_err(|e| format!("cannot run mount: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+        }
+        Ok(Tmpfs { dir })
+    }
+
+    /// [`Tmpfs::mount`]; when that is impossible the test fails with the reason, unless
+    /// `SCANRELAY_SKIP_TMPFS=1` asks to skip it (then `None`, and a note on stderr).
+    pub fn mount_or_explain(size: &str) -> Option<Tmpfs> {
+        match Tmpfs::mount(size) {
+            Ok(fs) => Some(fs),
+            Err(why) if std::env::var(SKIP_TMPFS).as_deref() == Ok("1") => {
+                eprintln!("skipped ({SKIP_TMPFS}=1): cannot mount a tmpfs: {why}");
+                None
+            }
+            Err(why) => panic!(
+                "this test needs a real file system that fills up and cannot mount a tmpfs \
+                 ({why}); run it as root, or set {SKIP_TMPFS}=1 to skip it"
+            ),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.dir.path())
+            .status();
+    }
+}

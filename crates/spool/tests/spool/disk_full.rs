@@ -2,11 +2,12 @@
 
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use scanrelay_spool::{MessageId, Spool, SpoolError};
 
-use crate::common::{assert_consistent, body, envelope, names, read_body, store, write_chunks};
+use crate::common::{
+    Tmpfs, assert_consistent, body, envelope, names, read_body, store, write_chunks,
+};
 
 /// A spool with two committed messages, the ids returned.
 async fn spool_with_two(root: &Path) -> (Spool, [MessageId; 2]) {
@@ -119,45 +120,10 @@ fn other_errors_are_not_disk_full() {
     );
 }
 
-/// A 1 MiB tmpfs mounted for the test's lifetime; unmounted on drop.
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    /// Mount one, or say why not (not root, no mount permission in this container, ...).
-    fn mount() -> Result<Tmpfs, String> {
-        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let out = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
-            .arg(dir.path())
-            .output()
-            .map_err(|e| format!("cannot run mount: {e}"))?;
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
-        }
-        Ok(Tmpfs { dir })
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(self.dir.path()).status();
-    }
-}
-
 #[tokio::test]
 async fn real_full_tmpfs_is_reported_and_loses_nothing() {
-    let fs = match Tmpfs::mount() {
-        Ok(fs) => fs,
-        Err(why) => {
-            println!("skipping real disk-full test: cannot mount a tmpfs: {why}");
-            return;
-        }
+    let Some(fs) = Tmpfs::mount_or_explain("1m") else {
+        return;
     };
     let root = fs.path().join("spool");
     let spool = Spool::open(&root).await.unwrap();
