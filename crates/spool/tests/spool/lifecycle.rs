@@ -193,3 +193,46 @@ fn a_hold_says_why_and_a_release_or_retry_forgets_it() {
     .unwrap();
     assert_eq!((d.state, d.hold), (State::Queued, None));
 }
+
+/// Envelope format 2 (route, `paced`, hold reasons) reads format 1 files as routed to the
+/// default upstream and writes them back as 2; a file from a newer scanrelay is left alone
+/// (an error the scheduler treats like an unreadable envelope), never rewritten in an older
+/// format that would drop what it does not know.
+#[tokio::test]
+async fn version_1_envelopes_are_read_and_newer_ones_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = scanrelay_spool::Spool::open(dir.path()).await.unwrap();
+    let id = crate::common::store(&spool, 1, 100).await;
+    let path = dir.path().join("env").join(format!("{id}.json"));
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(v["version"], 2);
+    v["version"] = 1.into();
+    v["envelope"].as_object_mut().unwrap().remove("route");
+    v["delivery"].as_object_mut().unwrap().remove("hold");
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    let entry = spool.load(&id).await.unwrap();
+    assert_eq!((entry.envelope.route, entry.delivery.hold), (None, None));
+    spool
+        .apply(&id, Event::AttemptStarted { at: 5 })
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(v["version"], 2, "rewritten in the current format");
+
+    let mut newer = v.clone();
+    newer["version"] = 3.into();
+    std::fs::write(&path, serde_json::to_vec(&newer).unwrap()).unwrap();
+    let err = spool.load(&id).await.unwrap_err();
+    assert!(
+        err.to_string().contains("newer than this scanrelay reads"),
+        "{err}"
+    );
+    assert!(
+        spool
+            .apply(&id, Event::AttemptStarted { at: 6 })
+            .await
+            .is_err()
+    );
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(after, newer, "left exactly as it was");
+}
