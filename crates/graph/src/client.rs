@@ -257,6 +257,10 @@ impl GraphClient {
         let response = self
             .request(stage, &method, &url, body, Some(&token), tally)
             .await?;
+        if response.status() == StatusCode::UNAUTHORIZED {
+            // Refused again: tell the source, but do not loop.
+            self.bearer.rejected(&token).await;
+        }
         check(stage, response).await
     }
 

@@ -66,13 +66,38 @@ fn stored(raw: &[u8], part: &MessagePart<'_>) -> StoredAttachment {
         .unwrap_or_else(|| "application/octet-stream".to_string())
         .to_ascii_lowercase();
     let name = rfc2231_name(raw, part)
+        .or_else(|| rfc2047_name(raw, part))
         .or_else(|| part.attachment_name().map(str::to_string))
         .unwrap_or_default();
     StoredAttachment {
         name,
         content_type,
-        bytes: part.contents().to_vec(),
+        bytes: attachment_bytes(raw, part),
     }
+}
+
+/// The decoded bytes of an attachment. mail-parser turns a text part into a (lossy) string;
+/// Graph stores a file attachment's bytes, so text parts are decoded here from the raw body.
+fn attachment_bytes(raw: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
+    if !part.is_text() {
+        return part.contents().to_vec();
+    }
+    let body = raw
+        .get(part.offset_body as usize..part.offset_end as usize)
+        .unwrap_or_default();
+    let base64 = part
+        .content_transfer_encoding()
+        .is_some_and(|e| e.eq_ignore_ascii_case("base64"));
+    if !base64 {
+        return part.contents().to_vec();
+    }
+    let clean: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
+    base64::Engine::decode(&base64::engine::general_purpose::STANDARD, clean)
+        .unwrap_or_else(|_| part.contents().to_vec())
 }
 
 /// The file name from RFC 2231 parameters (`filename*`, `filename*0*`, ..., or `name*...`),
@@ -91,6 +116,52 @@ fn rfc2231_name(raw: &[u8], part: &MessagePart<'_>) -> Option<String> {
         }
     }
     None
+}
+
+/// A quoted file name made of RFC 2047 encoded-words, decoded with the white space between
+/// adjacent words dropped (mail-parser 0.11 keeps it inside quoted parameters).
+fn rfc2047_name(raw: &[u8], part: &MessagePart<'_>) -> Option<String> {
+    for (header, param) in [
+        (HeaderName::ContentDisposition, "filename=\""),
+        (HeaderName::ContentType, "name=\""),
+    ] {
+        let Some(h) = part.headers().iter().find(|h| h.name == header) else {
+            continue;
+        };
+        let value =
+            String::from_utf8_lossy(raw.get(h.offset_start as usize..h.offset_end as usize)?)
+                .replace(['\r', '\n'], "");
+        let lower = value.to_ascii_lowercase();
+        let Some(at) = lower.find(param) else {
+            continue;
+        };
+        let quoted = &value[at + param.len()..];
+        let quoted = &quoted[..quoted.find('"').unwrap_or(quoted.len())];
+        if quoted.trim_start().starts_with("=?") {
+            return decode_words(quoted.trim());
+        }
+    }
+    None
+}
+
+/// Decodes a run of encoded-words `=?charset?B|Q?text?=` separated by white space.
+fn decode_words(text: &str) -> Option<String> {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        let inner = word.strip_prefix("=?")?.strip_suffix("?=")?;
+        let mut it = inner.splitn(3, '?');
+        let (charset, kind, payload) = (it.next()?, it.next()?, it.next()?);
+        let bytes = match kind {
+            "B" | "b" => {
+                base64::Engine::decode(&base64::engine::general_purpose::STANDARD, payload).ok()?
+            }
+            "Q" | "q" => percent_decode(payload.replace('_', " ").replace('=', "%").as_bytes()),
+            _ => return None,
+        };
+        let encoding = Encoding::for_label(charset.as_bytes()).unwrap_or(encoding_rs::UTF_8);
+        out.push_str(&encoding.decode_without_bom_handling(&bytes).0);
+    }
+    Some(out)
 }
 
 fn join_sections(value: &str, param: &str) -> Option<String> {
