@@ -462,14 +462,19 @@ impl Scanner {
 
     fn delimiter(&mut self, index: usize, close: bool) -> Result<(), SplitError> {
         let delim_pos = self.line.start.saturating_sub(self.prev_eol);
+        let multipart = self.stack[index].1;
+        // Where the next part's cut may start: never inside a part that just ended (a body
+        // that starts right after its blank line ends where that line ended, not before).
+        let mut floor = self.parts[multipart].body.start;
         if let State::Body(Some(p)) = self.state {
             self.end_body(p, delim_pos);
+            floor = floor.max(self.parts[p].body.end);
         }
         for (_, inner) in self.stack.drain(index + 1..) {
             let part = &mut self.parts[inner];
             part.body.end = delim_pos.max(part.body.start);
+            floor = floor.max(part.body.end);
         }
-        let multipart = self.stack[index].1;
         if close {
             self.stack.pop();
             let part = &mut self.parts[multipart];
@@ -484,7 +489,7 @@ impl Scanner {
         if self.parts.len() >= MAX_PARTS {
             return Err(SplitError::TooManyParts { limit: MAX_PARTS });
         }
-        let start = delim_pos.max(self.parts[multipart].body.start);
+        let start = delim_pos.max(floor);
         let header_start = self.line.start + self.line.len;
         self.parts
             .push(new_part(Some(multipart), start, header_start));

@@ -102,6 +102,14 @@ fn cases() -> Vec<Case> {
             expected: vec![("open.pdf", "application/pdf", pdf.clone())],
         },
         Case {
+            // Found by the mime_split fuzz target: the cut of the part after an empty body
+            // started 2 bytes inside the previous part's cut (its blank line), so the
+            // skeleton came out shorter than planned.
+            label: "an empty body and a header that runs into the next delimiter",
+            message: mixed(&["Content-Type: application/pdf; name=\"empty.pdf\"\r\n\r\n", "Content-Type: application/pdf; name=\"cut.pdf\"\r\n", "Content-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQgc2Nhbg==\r\n"], true),
+            expected: vec![("empty.pdf", "application/pdf", Vec::new()), ("cut.pdf", "application/pdf", Vec::new()), ("a.pdf", "application/pdf", pdf.clone())],
+        },
+        Case {
             label: "bare LF line endings",
             message: b"To: kim@example.com\nContent-Type: multipart/mixed; boundary=XX\n\n--XX\nContent-Type: text/plain\n\nbody\n--XX\nContent-Type: application/pdf; name=lf.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0x\nLjQgc2Nhbg==\n--XX--\n".to_vec(),
             expected: vec![("lf.pdf", "application/pdf", pdf.clone())],
