@@ -11,6 +11,9 @@
 //!   self-signed) in a temporary directory.
 //! * [`peers()`] / [`require_peers!`]: the real loopback Postfix/Dovecot peers that
 //!   `scripts/peers` starts, read from `SCANRELAY_PEER_*`.
+//! * [`graph_server`]: a contract-enforcing fake Microsoft Graph for mail sending (`sendMail`,
+//!   drafts, upload sessions with pre-authorised URLs, the 4 MiB request limit, injected
+//!   faults), with an inspection API for what was sent.
 //! * [`fixtures`]: the labelled provider replies in `fixtures/provider-replies.jsonl`.
 //! * [`assert_no_secrets`]: checks that a transcript or log leaks no password or token, in
 //!   clear or base64.
@@ -22,6 +25,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fixtures;
+pub mod graph_server;
 mod peers;
 mod pki;
 pub mod scenarios;
