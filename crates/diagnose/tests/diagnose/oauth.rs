@@ -685,3 +685,79 @@ fn free_text_keeps_one_line_and_no_token() {
         Some("invalid_grant: Token has been expired or revoked.")
     );
 }
+
+/// Pieces the service-error reader looks for, mixed at random with multi-byte text.
+const PIECES: &[&str] = &[
+    "{",
+    "}",
+    "\"error\"",
+    "'error'",
+    ":",
+    " ",
+    "\"",
+    "'",
+    "\\\"",
+    "AADSTS",
+    "700082",
+    "aadsts",
+    "HTTP/",
+    "1.1 ",
+    "2",
+    "403",
+    "429",
+    " Forbidden",
+    "Status",
+    "code",
+    "=",
+    "?error=",
+    "&",
+    "error_description=",
+    "%",
+    "%2",
+    "%e2%82",
+    "+",
+    "invalid_grant",
+    "ErrorAccessDenied",
+    "\"code\"",
+    "\"message\"",
+    "\"error_codes\"",
+    "[",
+    "]",
+    ",",
+    "한글",
+    "é",
+    "\n",
+    "Message:",
+    "ODataError:",
+    "graph.microsoft.com",
+    "MsalUiRequiredException",
+    "(",
+    ")",
+    "\\",
+];
+
+#[test]
+fn odd_inputs_do_not_panic_the_service_reader() {
+    let mut seed: u64 = 0x0a17;
+    for _ in 0..5000 {
+        let mut input = String::new();
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let len = (seed >> 59) as usize;
+        for _ in 0..len {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            input.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+        }
+        if let Some(e) = parse_service_error(&input) {
+            assert!(
+                e.status.is_none_or(|s| (100..=599).contains(&s)),
+                "{input:?}"
+            );
+            let _ = e.cause();
+        }
+        let _ = explain(&input, None, None);
+    }
+}
