@@ -14,6 +14,8 @@
 //! * [`graph_server`]: a contract-enforcing fake Microsoft Graph for mail sending (`sendMail`,
 //!   drafts, upload sessions with pre-authorised URLs, the 4 MiB request limit, injected
 //!   faults), with an inspection API for what was sent.
+//! * [`scans`]: deterministic scan mails (multipart/mixed with seeded attachments and Korean
+//!   file names in the encodings MFPs use) for the Graph and gateway tests.
 //! * [`fixtures`]: the labelled provider replies in `fixtures/provider-replies.jsonl`.
 //! * [`assert_no_secrets`]: checks that a transcript or log leaks no password or token, in
 //!   clear or base64.
@@ -28,6 +30,7 @@ pub mod fixtures;
 pub mod graph_server;
 mod peers;
 mod pki;
+pub mod scans;
 pub mod scenarios;
 mod scripted;
 mod secrets;

@@ -223,6 +223,15 @@ pub enum DeliveryError {
         /// The diagnosis.
         cause: Cause,
     },
+    /// This upstream can never send this message (it cannot be split into requests the
+    /// upstream takes, say): it fails and is bounced with the reason.
+    #[error("the upstream cannot send this message: {detail}")]
+    Unsendable {
+        /// Why.
+        detail: String,
+        /// The diagnosis.
+        cause: Cause,
+    },
     /// The envelope sender cannot be sent (it contains a line break or angle bracket).
     #[error("invalid envelope sender {0:?}")]
     InvalidSender(String),
@@ -263,6 +272,7 @@ impl DeliveryError {
             DeliveryError::Rejected { response, .. } => response.is_transient(),
             DeliveryError::TooLarge { .. }
             | DeliveryError::HeaderTooLong { .. }
+            | DeliveryError::Unsendable { .. }
             | DeliveryError::InvalidSender(_) => false,
         }
     }
@@ -309,6 +319,7 @@ impl DeliveryError {
             | DeliveryError::Credentials { cause, .. }
             | DeliveryError::Rejected { cause, .. }
             | DeliveryError::Connection { cause, .. }
+            | DeliveryError::Unsendable { cause, .. }
             | DeliveryError::Held { cause, .. } => *cause,
             DeliveryError::TooLarge { .. } => Cause::MessageTooLarge,
             DeliveryError::InvalidSender(_) => Cause::SyntaxError,

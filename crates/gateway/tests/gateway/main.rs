@@ -7,6 +7,7 @@ mod config_hardening;
 mod delivery;
 mod delivery_disk_full;
 mod delivery_dsn;
+mod delivery_graph;
 mod delivery_hardening;
 mod delivery_lanes;
 mod delivery_logs;

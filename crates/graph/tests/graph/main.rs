@@ -4,6 +4,6 @@
 
 mod memory;
 mod oracle;
-mod scans;
+
 mod send;
 mod splitter;

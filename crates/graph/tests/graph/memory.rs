@@ -9,7 +9,7 @@ use std::time::Instant;
 use scanrelay_graph::{FileSource, GraphClient, HttpSettings, StaticBearer};
 use scanrelay_test_support::graph_server::{GraphServer, GraphServerConfig};
 
-use crate::scans::{Att, NameForm, scan};
+use scanrelay_test_support::scans::{Att, NameForm, scan};
 
 const CHILD: &str = "SCANRELAY_GRAPH_RSS_CHILD";
 

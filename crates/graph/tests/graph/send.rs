@@ -15,7 +15,7 @@ use scanrelay_test_support::graph_server::{
 };
 
 use crate::oracle::{Seen, python_attachments, sha256};
-use crate::scans::{Att, NameForm, scan};
+use scanrelay_test_support::scans::{Att, NameForm, scan};
 
 const MAILBOX: &str = "scanner@contoso.example";
 const TOKEN: &str = "token-full-access";

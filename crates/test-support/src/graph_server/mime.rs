@@ -22,6 +22,7 @@ pub struct StoredAttachment {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ParsedMime {
     pub subject: Option<String>,
+    pub from: Option<String>,
     pub to: Vec<String>,
     pub cc: Vec<String>,
     pub bcc: Vec<String>,
@@ -49,6 +50,7 @@ pub(crate) fn parse(raw: &[u8]) -> Result<ParsedMime, String> {
         .collect();
     Ok(ParsedMime {
         subject: message.subject().map(str::to_string),
+        from: list(message.from()).into_iter().next(),
         to: list(message.to()),
         cc: list(message.cc()),
         bcc: list(message.bcc()),

@@ -97,6 +97,8 @@ pub struct SentMessage {
     pub via: SentVia,
     /// Its subject, decoded.
     pub subject: Option<String>,
+    /// The `From` address.
+    pub from: Option<String>,
     /// `To` recipients Graph would deliver to.
     pub to: Vec<String>,
     /// `Cc` recipients.

@@ -20,13 +20,18 @@ pub enum NameForm {
 /// One attachment of a test scan.
 #[derive(Clone, Debug)]
 pub struct Att {
+    /// The file name (decoded).
     pub name: String,
+    /// `type/subtype`.
     pub content_type: &'static str,
+    /// The file's bytes.
     pub bytes: Vec<u8>,
+    /// How the name is encoded in the headers.
     pub form: NameForm,
 }
 
 impl Att {
+    /// An attachment of `len` seeded bytes.
     pub fn new(
         name: &str,
         content_type: &'static str,
