@@ -186,7 +186,11 @@ pub fn resolve_endpoints(
             let authority = o.authority.as_deref().unwrap_or(MICROSOFT_AUTHORITY);
             check_url("authority", authority)?;
             let tenant = tenant.unwrap_or("organizations");
-            if tenant.is_empty() || !tenant.chars().all(|c| c.is_ascii_alphanumeric() || "-._".contains(c)) {
+            if tenant.is_empty()
+                || !tenant
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._".contains(c))
+            {
                 return Err(EndpointError {
                     key: "tenant",
                     message: format!(
@@ -215,12 +219,11 @@ pub fn resolve_endpoints(
             message: "only for provider = \"microsoft\"; use auth_url and token_url".into(),
         });
     }
-    let pick = |key: &'static str, explicit: &Option<String>, default: Option<String>| {
-        match explicit {
+    let pick =
+        |key: &'static str, explicit: &Option<String>, default: Option<String>| match explicit {
             Some(url) => check_url(key, url).map(|()| Some(url.clone())),
             None => Ok(default),
-        }
-    };
+        };
     let authorize = pick("auth_url", &o.auth_url, authorize)?;
     let device = pick("device_url", &o.device_url, device)?;
     let token = pick("token_url", &o.token_url, token)?.ok_or_else(|| EndpointError {
@@ -240,7 +243,11 @@ pub fn check_url(key: &'static str, url: &str) -> Result<(), EndpointError> {
     let err = |message: String| Err(EndpointError { key, message });
     let parsed = match reqwest::Url::parse(url) {
         Ok(u) => u,
-        Err(e) => return err(format!("\"{url}\" is not a URL ({e}): expected e.g. \"https://login.example.com/token\"")),
+        Err(e) => {
+            return err(format!(
+                "\"{url}\" is not a URL ({e}): expected e.g. \"https://login.example.com/token\""
+            ));
+        }
     };
     let host = parsed.host_str().unwrap_or("");
     match parsed.scheme() {
@@ -257,7 +264,8 @@ pub fn check_url(key: &'static str, url: &str) -> Result<(), EndpointError> {
 /// 127.0.0.0/8, ::1 or localhost.
 pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The scopes an account asks for when the config names none.
@@ -276,13 +284,17 @@ pub fn default_scopes(provider: ProviderKind, token_use: TokenUse, flow: Flow) -
         (ProviderKind::Microsoft, TokenUse::Smtp, false) => {
             &["https://outlook.office.com/SMTP.Send", "offline_access"]
         }
-        (ProviderKind::Microsoft, TokenUse::Smtp, true) => &["https://outlook.office365.com/.default"],
+        (ProviderKind::Microsoft, TokenUse::Smtp, true) => {
+            &["https://outlook.office365.com/.default"]
+        }
         (ProviderKind::Microsoft, TokenUse::Graph, false) => &[
             "https://graph.microsoft.com/Mail.Send",
             "https://graph.microsoft.com/Mail.ReadWrite",
             "offline_access",
         ],
-        (ProviderKind::Microsoft, TokenUse::Graph, true) => &["https://graph.microsoft.com/.default"],
+        (ProviderKind::Microsoft, TokenUse::Graph, true) => {
+            &["https://graph.microsoft.com/.default"]
+        }
         (ProviderKind::Google, _, _) => &["https://mail.google.com/"],
         (ProviderKind::Custom, _, _) => &[],
     };
@@ -295,15 +307,29 @@ mod tests {
 
     #[test]
     fn microsoft_endpoints_follow_authority_and_tenant() {
-        let e = resolve_endpoints(ProviderKind::Microsoft, Some("contoso.com"), &EndpointOverrides::default()).unwrap();
-        assert_eq!(e.token, "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token");
-        assert_eq!(e.device.as_deref(), Some("https://login.microsoftonline.com/contoso.com/oauth2/v2.0/devicecode"));
+        let e = resolve_endpoints(
+            ProviderKind::Microsoft,
+            Some("contoso.com"),
+            &EndpointOverrides::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            e.token,
+            "https://login.microsoftonline.com/contoso.com/oauth2/v2.0/token"
+        );
+        assert_eq!(
+            e.device.as_deref(),
+            Some("https://login.microsoftonline.com/contoso.com/oauth2/v2.0/devicecode")
+        );
         let o = EndpointOverrides {
             authority: Some("https://login.microsoftonline.us/".into()),
             ..Default::default()
         };
         let e = resolve_endpoints(ProviderKind::Microsoft, None, &o).unwrap();
-        assert_eq!(e.authorize.as_deref(), Some("https://login.microsoftonline.us/organizations/oauth2/v2.0/authorize"));
+        assert_eq!(
+            e.authorize.as_deref(),
+            Some("https://login.microsoftonline.us/organizations/oauth2/v2.0/authorize")
+        );
     }
 
     #[test]
@@ -326,9 +352,18 @@ mod tests {
 
     #[test]
     fn custom_needs_a_token_url() {
-        let e = resolve_endpoints(ProviderKind::Custom, None, &EndpointOverrides::default()).unwrap_err();
+        let e = resolve_endpoints(ProviderKind::Custom, None, &EndpointOverrides::default())
+            .unwrap_err();
         assert_eq!(e.key, "token_url");
-        let e = resolve_endpoints(ProviderKind::Google, None, &EndpointOverrides { authority: Some("https://x".into()), ..Default::default() }).unwrap_err();
+        let e = resolve_endpoints(
+            ProviderKind::Google,
+            None,
+            &EndpointOverrides {
+                authority: Some("https://x".into()),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert_eq!(e.key, "authority");
     }
 
@@ -338,11 +373,36 @@ mod tests {
         use ProviderKind::*;
         use TokenUse::*;
         let table: &[(ProviderKind, TokenUse, Flow, &str)] = &[
-            (Microsoft, Smtp, DeviceCode, "https://outlook.office.com/SMTP.Send offline_access"),
-            (Microsoft, Smtp, AuthCode, "https://outlook.office.com/SMTP.Send offline_access"),
-            (Microsoft, Smtp, ClientCredentials, "https://outlook.office365.com/.default"),
-            (Microsoft, Graph, ClientCredentials, "https://graph.microsoft.com/.default"),
-            (Microsoft, Graph, DeviceCode, "https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/Mail.ReadWrite offline_access"),
+            (
+                Microsoft,
+                Smtp,
+                DeviceCode,
+                "https://outlook.office.com/SMTP.Send offline_access",
+            ),
+            (
+                Microsoft,
+                Smtp,
+                AuthCode,
+                "https://outlook.office.com/SMTP.Send offline_access",
+            ),
+            (
+                Microsoft,
+                Smtp,
+                ClientCredentials,
+                "https://outlook.office365.com/.default",
+            ),
+            (
+                Microsoft,
+                Graph,
+                ClientCredentials,
+                "https://graph.microsoft.com/.default",
+            ),
+            (
+                Microsoft,
+                Graph,
+                DeviceCode,
+                "https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/Mail.ReadWrite offline_access",
+            ),
             (Google, Smtp, AuthCode, "https://mail.google.com/"),
             (Custom, Smtp, AuthCode, ""),
         ];

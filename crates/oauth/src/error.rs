@@ -20,8 +20,10 @@ impl TokenError {
     /// Whether trying again later may succeed (server trouble, throttling), as opposed to a
     /// refusal that needs a person.
     pub fn is_transient(&self) -> bool {
-        matches!(self.error.as_str(), "temporarily_unavailable" | "server_error")
-            || self.status >= 500
+        matches!(
+            self.error.as_str(),
+            "temporarily_unavailable" | "server_error"
+        ) || self.status >= 500
             || self.status == 429
     }
 
@@ -49,7 +51,9 @@ pub enum OAuthError {
     /// The account has no usable grant: it was never logged in, logged out, or the
     /// authority refused the refresh token (`invalid_grant`). No token request is made until
     /// a new grant is stored (`scanrelay oauth login`).
-    #[error("OAuth2 account \"{account}\" needs a new login (`scanrelay oauth login {account}`): {reason}")]
+    #[error(
+        "OAuth2 account \"{account}\" needs a new login (`scanrelay oauth login {account}`): {reason}"
+    )]
     NeedsLogin {
         /// The account name.
         account: String,
@@ -143,7 +147,10 @@ pub(crate) fn aadsts_codes(description: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = description;
     while let Some(at) = rest.find("AADSTS") {
-        let digits: String = rest[at + 6..].chars().take_while(char::is_ascii_digit).collect();
+        let digits: String = rest[at + 6..]
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
         if !digits.is_empty() {
             let code = format!("AADSTS{digits}");
             if !out.contains(&code) {
@@ -162,10 +169,15 @@ mod tests {
     #[test]
     fn aadsts_codes_are_found() {
         assert_eq!(
-            aadsts_codes("AADSTS700082: The refresh token has expired due to inactivity.\r\nTrace ID: x"),
+            aadsts_codes(
+                "AADSTS700082: The refresh token has expired due to inactivity.\r\nTrace ID: x"
+            ),
             vec!["AADSTS700082"]
         );
-        assert_eq!(aadsts_codes("AADSTS7000215: a. AADSTS7000215 again; AADSTS50076"), vec!["AADSTS7000215", "AADSTS50076"]);
+        assert_eq!(
+            aadsts_codes("AADSTS7000215: a. AADSTS7000215 again; AADSTS50076"),
+            vec!["AADSTS7000215", "AADSTS50076"]
+        );
         assert!(aadsts_codes("Token has been expired or revoked.").is_empty());
     }
 }

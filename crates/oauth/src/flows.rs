@@ -108,7 +108,10 @@ impl OAuthClient {
     /// waits another interval, `slow_down` lengthens the interval by 5 seconds, and the wait
     /// ends with [`OAuthError::DeviceCodeExpired`] when the code's `expires_in` is over.
     /// Network failures are retried until then.
-    pub async fn poll_device(&self, device: &DeviceAuthorization) -> Result<TokenResponse, OAuthError> {
+    pub async fn poll_device(
+        &self,
+        device: &DeviceAuthorization,
+    ) -> Result<TokenResponse, OAuthError> {
         let deadline = Instant::now() + device.expires_in;
         let mut interval = device.interval;
         let grant = "urn:ietf:params:oauth:grant-type:device_code";
@@ -122,7 +125,10 @@ impl OAuthClient {
             if Instant::now() >= deadline {
                 return Err(OAuthError::DeviceCodeExpired);
             }
-            let mut form = vec![("grant_type", grant), ("device_code", device.device_code.expose())];
+            let mut form = vec![
+                ("grant_type", grant),
+                ("device_code", device.device_code.expose()),
+            ];
             self.client_fields(&mut form);
             match self.http.token(&self.account.endpoints.token, &form).await {
                 Ok(tokens) => return Ok(tokens),
@@ -130,7 +136,9 @@ impl OAuthClient {
                     "authorization_pending" => {}
                     "slow_down" => interval += SLOW_DOWN_STEP,
                     "expired_token" | "code_expired" => return Err(OAuthError::DeviceCodeExpired),
-                    "access_denied" | "authorization_declined" => return Err(OAuthError::Declined(e)),
+                    "access_denied" | "authorization_declined" => {
+                        return Err(OAuthError::Declined(e));
+                    }
                     _ => return Err(OAuthError::Refused(e)),
                 },
                 Err(e) if e.is_transient() => {
@@ -165,7 +173,8 @@ impl OAuthClient {
                 .append_pair("code_challenge_method", "S256");
             if self.account.provider == ProviderKind::Google {
                 // A refresh token, also on a second sign-in.
-                q.append_pair("access_type", "offline").append_pair("prompt", "consent");
+                q.append_pair("access_type", "offline")
+                    .append_pair("prompt", "consent");
             }
         }
         Ok(AuthCodeStart {
@@ -177,7 +186,11 @@ impl OAuthClient {
     }
 
     /// Exchanges the code from the redirect (with the PKCE verifier).
-    pub async fn exchange_code(&self, start: &AuthCodeStart, code: &Secret) -> Result<TokenResponse, OAuthError> {
+    pub async fn exchange_code(
+        &self,
+        start: &AuthCodeStart,
+        code: &Secret,
+    ) -> Result<TokenResponse, OAuthError> {
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code.expose()),
@@ -197,7 +210,10 @@ impl OAuthClient {
             )));
         }
         let scope = self.scope();
-        let mut form = vec![("grant_type", "client_credentials"), ("scope", scope.as_str())];
+        let mut form = vec![
+            ("grant_type", "client_credentials"),
+            ("scope", scope.as_str()),
+        ];
         self.client_fields(&mut form);
         self.http.token(&self.account.endpoints.token, &form).await
     }
@@ -206,7 +222,10 @@ impl OAuthClient {
     /// store it before using the access token.
     pub async fn refresh(&self, refresh_token: &Secret) -> Result<TokenResponse, OAuthError> {
         let scope = self.scope();
-        let mut form = vec![("grant_type", "refresh_token"), ("refresh_token", refresh_token.expose())];
+        let mut form = vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.expose()),
+        ];
         if !scope.is_empty() {
             form.push(("scope", scope.as_str()));
         }
@@ -226,15 +245,29 @@ impl AuthCodeStart {
     pub fn code_from_redirect(&self, redirected: &str) -> Result<Secret, OAuthError> {
         let text = redirected.trim();
         let url = reqwest::Url::parse(text)
-            .or_else(|_| reqwest::Url::parse(&format!("http://localhost/{}", text.trim_start_matches('/'))))
-            .map_err(|_| OAuthError::BadRedirect("that is not the address the browser was sent to".into()))?;
-        let get = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+            .or_else(|_| {
+                reqwest::Url::parse(&format!(
+                    "http://localhost/{}",
+                    text.trim_start_matches('/')
+                ))
+            })
+            .map_err(|_| {
+                OAuthError::BadRedirect("that is not the address the browser was sent to".into())
+            })?;
+        let get = |name: &str| {
+            url.query_pairs()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
         if let Some(error) = get("error") {
             return Err(OAuthError::Declined(crate::TokenError {
                 status: 0,
                 error,
                 description: get("error_description"),
-                aadsts: get("error_description").as_deref().map(crate::error::aadsts_codes).unwrap_or_default(),
+                aadsts: get("error_description")
+                    .as_deref()
+                    .map(crate::error::aadsts_codes)
+                    .unwrap_or_default(),
             }));
         }
         match (get("state"), get("code")) {

@@ -20,6 +20,8 @@ pub fn system_clock() -> Clock {
 /// The grant a successful refresh (or client credentials request) leaves: a rotated refresh
 /// token replaces the old one, otherwise the old one stays.
 pub(crate) fn refreshed(old: &Grant, t: TokenResponse, now: SystemTime) -> Grant {
+    // The file keeps whole seconds: so does the grant in memory.
+    let now = whole_seconds(now);
     Grant {
         refresh_token: t.refresh_token.or_else(|| old.refresh_token.clone()),
         access_token: Some(t.access_token),
@@ -39,7 +41,7 @@ pub(crate) fn refreshed(old: &Grant, t: TokenResponse, now: SystemTime) -> Grant
 pub fn from_login(account: &AccountConfig, t: TokenResponse, now: SystemTime) -> Grant {
     let fresh = Grant {
         scopes: account.scopes.clone(),
-        login_at: Some(now),
+        login_at: Some(whole_seconds(now)),
         ..Grant::default()
     };
     let mut g = refreshed(&fresh, t, now);
@@ -76,10 +78,18 @@ pub async fn import(
     let seed = Grant {
         refresh_token: Some(refresh_token),
         scopes: account.scopes.clone(),
-        login_at: Some(now),
+        login_at: Some(whole_seconds(now)),
         ..Grant::default()
     };
     let grant = refreshed(&seed, t, now);
     store.save(&account.name, &grant)?;
     Ok(grant)
+}
+
+/// `t` without its fraction of a second.
+fn whole_seconds(t: SystemTime) -> SystemTime {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => std::time::UNIX_EPOCH + Duration::from_secs(d.as_secs()),
+        Err(_) => t,
+    }
 }

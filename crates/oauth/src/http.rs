@@ -55,10 +55,9 @@ impl Http {
         if let Some(t) = options.timeout {
             builder = builder.timeout(t).connect_timeout(t);
         }
-        let client = builder.build().map_err(|e| OAuthError::Config(format!(
-            "cannot set up the HTTP client: {}",
-            chain(&e)
-        )))?;
+        let client = builder.build().map_err(|e| {
+            OAuthError::Config(format!("cannot set up the HTTP client: {}", chain(&e)))
+        })?;
         Ok(Http { client })
     }
 
@@ -94,13 +93,20 @@ impl Http {
             Some(e) => Err(OAuthError::Refused(e)),
             None => {
                 let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
-                Err(bad(format!("not an OAuth2 error answer: {}", snippet.trim())))
+                Err(bad(format!(
+                    "not an OAuth2 error answer: {}",
+                    snippet.trim()
+                )))
             }
         }
     }
 
     /// Posts a token request and reads the token response.
-    pub(crate) async fn token(&self, url: &str, form: &[(&str, &str)]) -> Result<TokenResponse, OAuthError> {
+    pub(crate) async fn token(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<TokenResponse, OAuthError> {
         let v = self.post(url, form).await?;
         parse_tokens(&v).ok_or_else(|| OAuthError::BadResponse {
             url: url.to_string(),
@@ -113,11 +119,20 @@ impl Http {
 /// An RFC 6749 §5.2 error object, with Microsoft's `error_codes`.
 pub(crate) fn token_error(status: u16, v: &Value) -> Option<TokenError> {
     let error = v.get("error")?.as_str()?.to_string();
-    let description = v.get("error_description").and_then(Value::as_str).map(str::to_string);
+    let description = v
+        .get("error_description")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let mut aadsts: Vec<String> = v
         .get("error_codes")
         .and_then(Value::as_array)
-        .map(|codes| codes.iter().filter_map(Value::as_u64).map(|c| format!("AADSTS{c}")).collect())
+        .map(|codes| {
+            codes
+                .iter()
+                .filter_map(Value::as_u64)
+                .map(|c| format!("AADSTS{c}"))
+                .collect()
+        })
         .unwrap_or_default();
     for code in description.as_deref().map(aadsts_codes).unwrap_or_default() {
         if !aadsts.contains(&code) {

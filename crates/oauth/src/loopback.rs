@@ -22,10 +22,16 @@ pub struct LoopbackRedirect {
 impl LoopbackRedirect {
     /// Binds 127.0.0.1 on a free port.
     pub async fn bind() -> Result<LoopbackRedirect, OAuthError> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await.map_err(|e| {
-            OAuthError::Config(format!("cannot listen on 127.0.0.1 for the sign-in redirect: {e}"))
-        })?;
-        let addr = listener.local_addr().map_err(|e| OAuthError::Config(e.to_string()))?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(|e| {
+                OAuthError::Config(format!(
+                    "cannot listen on 127.0.0.1 for the sign-in redirect: {e}"
+                ))
+            })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| OAuthError::Config(e.to_string()))?;
         Ok(LoopbackRedirect { listener, addr })
     }
 
@@ -81,10 +87,15 @@ async fn serve(mut stream: TcpStream) -> Option<String> {
     let (method, target) = (parts.next()?, parts.next()?.to_string());
     let query = target.split_once('?').map_or("", |(_, q)| q);
     let is_redirect = method == "GET"
-        && query.split('&').any(|kv| kv.starts_with("code=") || kv.starts_with("error="));
+        && query
+            .split('&')
+            .any(|kv| kv.starts_with("code=") || kv.starts_with("error="));
     let (status, body) = if is_redirect {
-        ("200 OK", "<!doctype html><html><body><h1>scanrelay</h1><p>The sign-in is done: \
-                    you can close this window and go back to the terminal.</p></body></html>")
+        (
+            "200 OK",
+            "<!doctype html><html><body><h1>scanrelay</h1><p>The sign-in is done: \
+                    you can close this window and go back to the terminal.</p></body></html>",
+        )
     } else {
         ("404 Not Found", "not found")
     };

@@ -87,13 +87,18 @@ struct Inner {
 
 impl std::fmt::Debug for TokenManager {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenManager").field("account", &self.account.name).finish_non_exhaustive()
+        f.debug_struct("TokenManager")
+            .field("account", &self.account.name)
+            .finish_non_exhaustive()
     }
 }
 
 impl TokenManager {
     /// A manager for `account` with its tokens under `<data_dir>/oauth/`.
-    pub fn new(account: AccountConfig, data_dir: &std::path::Path) -> Result<TokenManager, OAuthError> {
+    pub fn new(
+        account: AccountConfig,
+        data_dir: &std::path::Path,
+    ) -> Result<TokenManager, OAuthError> {
         TokenManager::with_options(account, data_dir, ManagerOptions::default())
     }
 
@@ -173,7 +178,9 @@ impl TokenManager {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let Some(manager) = weak.upgrade() else { return };
+                let Some(manager) = weak.upgrade() else {
+                    return;
+                };
                 manager.check_store().await;
             }
         })
@@ -269,7 +276,10 @@ impl TokenManager {
             Ok(tokens) => {
                 let grant = refreshed(&old, tokens, now);
                 let token = AccessToken {
-                    token: grant.access_token.clone().expect("a refreshed grant has a token"),
+                    token: grant
+                        .access_token
+                        .clone()
+                        .expect("a refreshed grant has a token"),
                     expires: grant.access_expires,
                 };
                 inner.grant = Some(grant);
@@ -279,19 +289,33 @@ impl TokenManager {
                 tracing::info!(account = %self.account.name, "access token refreshed");
                 Ok(token)
             }
-            Err(OAuthError::Refused(e)) if e.is_dead_grant() && self.account.flow != Flow::ClientCredentials => {
+            Err(OAuthError::Refused(e))
+                if e.is_dead_grant() && self.account.flow != Flow::ClientCredentials =>
+            {
                 let reason = format!("the authority refused the refresh token: {e}");
                 tracing::warn!(account = %self.account.name, "{reason}; run `scanrelay oauth login {}`", self.account.name);
                 let mut g = old;
                 g.access_token = None;
                 g.access_expires = None;
-                g.needs_login = Some(DeadGrant { reason: reason.clone(), cause: Some(e.clone()), since: now });
+                g.needs_login = Some(DeadGrant {
+                    reason: reason.clone(),
+                    cause: Some(e.clone()),
+                    since: now,
+                });
                 self.record(inner, g);
-                Err(OAuthError::NeedsLogin { account: self.account.name.clone(), reason, cause: Some(e) })
+                Err(OAuthError::NeedsLogin {
+                    account: self.account.name.clone(),
+                    reason,
+                    cause: Some(e),
+                })
             }
             Err(e) => {
                 let mut g = old;
-                g.last_error = Some(LastError { message: e.to_string(), cause: e.token_error().cloned(), at: now });
+                g.last_error = Some(LastError {
+                    message: e.to_string(),
+                    cause: e.token_error().cloned(),
+                    at: now,
+                });
                 self.record(inner, g);
                 Err(e)
             }

@@ -46,7 +46,10 @@ mod tests {
     #[test]
     fn never_shows_itself() {
         let s = Secret::new("hunter2-token");
-        assert_eq!(format!("{s} {s:?} {:?}", Some(&s)), "<redacted> <redacted> Some(<redacted>)");
+        assert_eq!(
+            format!("{s} {s:?} {:?}", Some(&s)),
+            "<redacted> <redacted> Some(<redacted>)"
+        );
         assert_eq!(s.expose(), "hunter2-token");
     }
 }

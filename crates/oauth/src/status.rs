@@ -65,7 +65,11 @@ pub struct AccountStatus {
 
 /// The status of `account` from its token file, without any token request (safe beside a
 /// running gateway).
-pub fn account_status(account: &AccountConfig, store: &TokenStore, now: SystemTime) -> AccountStatus {
+pub fn account_status(
+    account: &AccountConfig,
+    store: &TokenStore,
+    now: SystemTime,
+) -> AccountStatus {
     match store.load(&account.name) {
         Ok(grant) => status_of(account, grant.as_ref(), now),
         Err(e) => {
@@ -158,8 +162,9 @@ fn expiry_warnings(provider: ProviderKind, g: &Grant, now: SystemTime) -> Vec<St
 /// A time as RFC 3339 in UTC, to the second.
 pub fn rfc3339(t: SystemTime) -> String {
     match jiff::Timestamp::try_from(t) {
-        Ok(ts) => ts.round(jiff::Unit::Second).map_or_else(|_| ts.to_string(), |r| r.to_string()),
+        Ok(ts) => ts
+            .round(jiff::Unit::Second)
+            .map_or_else(|_| ts.to_string(), |r| r.to_string()),
         Err(_) => "(out of range)".into(),
     }
 }
-

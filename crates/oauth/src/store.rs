@@ -99,17 +99,31 @@ impl TokenStore {
         let text = match fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(source) => return Err(OAuthError::Store { action: "cannot read", path, source }),
+            Err(source) => {
+                return Err(OAuthError::Store {
+                    action: "cannot read",
+                    path,
+                    source,
+                });
+            }
         };
         let file: FileGrant = serde_json::from_str(&text).map_err(|e| OAuthError::Corrupt {
             path: path.clone(),
             // serde's message names the line and column, never the value.
-            message: format!("line {} column {}: {}", e.line(), e.column(), format!("{:?} error", e.classify()).to_lowercase()),
+            message: format!(
+                "line {} column {}: {}",
+                e.line(),
+                e.column(),
+                format!("{:?} error", e.classify()).to_lowercase()
+            ),
         })?;
         if file.version != VERSION {
             return Err(OAuthError::Corrupt {
                 path,
-                message: format!("format version {} (this scanrelay reads {VERSION})", file.version),
+                message: format!(
+                    "format version {} (this scanrelay reads {VERSION})",
+                    file.version
+                ),
             });
         }
         Ok(Some(file.into_grant()))
@@ -130,10 +144,16 @@ impl TokenStore {
     pub fn save(&self, account: &str, grant: &Grant) -> Result<(), OAuthError> {
         self.ensure_dir()?;
         let path = self.path(account);
-        let tmp = self.dir.join(format!(".{account}.json.tmp-{}", std::process::id()));
+        let tmp = self
+            .dir
+            .join(format!(".{account}.json.tmp-{}", std::process::id()));
         let werr = |p: &Path| {
             let p = p.to_path_buf();
-            move |source| OAuthError::Store { action: "cannot write", path: p, source }
+            move |source| OAuthError::Store {
+                action: "cannot write",
+                path: p,
+                source,
+            }
         };
         let mut text = serde_json::to_string_pretty(&FileGrant::from_grant(grant))
             .expect("a grant serializes");
@@ -145,7 +165,9 @@ impl TokenStore {
             .mode(0o600)
             .open(&tmp)
             .map_err(werr(&tmp))?;
-        let written = file.write_all(text.as_bytes()).and_then(|()| file.sync_all());
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all());
         drop(file);
         if let Err(e) = written {
             let _ = fs::remove_file(&tmp);
@@ -164,7 +186,11 @@ impl TokenStore {
         match fs::remove_file(&path) {
             Ok(()) => self.sync_dir().map(|()| true),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(source) => Err(OAuthError::Store { action: "cannot remove", path, source }),
+            Err(source) => Err(OAuthError::Store {
+                action: "cannot remove",
+                path,
+                source,
+            }),
         }
     }
 
@@ -179,7 +205,11 @@ impl TokenStore {
             .truncate(false)
             .mode(0o600)
             .open(&path)
-            .map_err(|source| OAuthError::Store { action: "cannot open", path: path.clone(), source })?;
+            .map_err(|source| OAuthError::Store {
+                action: "cannot open",
+                path: path.clone(),
+                source,
+            })?;
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(StoreLock { _file: file }),
@@ -187,7 +217,11 @@ impl TokenStore {
                     tokio::time::sleep(Duration::from_millis(25)).await;
                 }
                 Err(fs::TryLockError::Error(source)) => {
-                    return Err(OAuthError::Store { action: "cannot lock", path, source });
+                    return Err(OAuthError::Store {
+                        action: "cannot lock",
+                        path,
+                        source,
+                    });
                 }
             }
         }

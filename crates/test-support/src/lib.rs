@@ -11,6 +11,10 @@
 //!   self-signed) in a temporary directory.
 //! * [`peers()`] / [`require_peers!`]: the real loopback Postfix/Dovecot peers that
 //!   `scripts/peers` starts, read from `SCANRELAY_PEER_*`.
+//! * [`oauth_authority`]: a local OAuth2 authority (Microsoft- and Google-shaped token,
+//!   device-code and authorize endpoints, rotating refresh tokens, RFC 7662 introspection for
+//!   Dovecot) with a control and inspection API; [`oauth_authority::peer_authority`] is the
+//!   one the real peers' Dovecot asks.
 //! * [`fixtures`]: the labelled provider replies in `fixtures/provider-replies.jsonl`.
 //! * [`assert_no_secrets`]: checks that a transcript or log leaks no password or token, in
 //!   clear or base64.
@@ -22,6 +26,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fixtures;
+pub mod oauth_authority;
 mod peers;
 mod pki;
 pub mod scenarios;
