@@ -10,6 +10,7 @@ mod explain;
 mod gateway_e2e;
 mod gateway_support;
 mod json_errors;
+mod oauth;
 mod queue;
 mod queue_explain;
 mod readme;
