@@ -3,6 +3,7 @@
 
 mod flows;
 mod manager;
+mod peers;
 mod store;
 
 use std::sync::{Arc, Mutex};
