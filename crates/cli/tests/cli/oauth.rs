@@ -505,3 +505,77 @@ async fn errors_name_the_account_and_json_stays_json() {
         run.stderr
     );
 }
+
+#[tokio::test]
+async fn check_oauth_logs_in_to_the_real_submission_with_the_stored_grant() {
+    let p = scanrelay_test_support::require_peers!();
+    let authority = scanrelay_test_support::oauth_authority::peer_authority()
+        .expect("SCANRELAY_PEER_OAUTH_PORT is set by scripts/peers");
+    authority.add_client(ClientSpec::public("cli-peer-check", &p.user).long_tokens());
+    let place = Place::new(&microsoft_account(
+        authority,
+        "office",
+        "cli-peer-check",
+        "",
+    ));
+    let rt = authority.mint_refresh_token(
+        "cli-peer-check",
+        "https://outlook.office.com/SMTP.Send offline_access",
+    );
+    let file = place.path().join("rt.txt");
+    std::fs::write(&file, format!("{rt}\n")).unwrap();
+    let imported = place
+        .oauth(&[
+            "import",
+            "office",
+            "--refresh-token-file",
+            &file.display().to_string(),
+        ])
+        .await;
+    assert_eq!(imported.code, 0, "{}{}", imported.stdout, imported.stderr);
+    let ca = p.ca.display().to_string();
+    let port = p.submission_port.to_string();
+    let check = |user: Option<&str>| {
+        let mut args: Vec<String> = [
+            "check",
+            "--oauth",
+            "office",
+            "--server",
+            &p.host,
+            "--port",
+            &port,
+            "--tls",
+            "starttls",
+            "--ca-file",
+            &ca,
+            "--helo",
+            "device.example.test",
+            "--json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if let Some(u) = user {
+            args.extend(["--user".to_string(), u.to_string()]);
+        }
+        args.extend(place.args(&[]));
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            scanrelay(&refs, &[]).await
+        }
+    };
+    let run = check(Some(&p.user)).await;
+    assert_eq!(run.cause(), "ok", "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("AUTH XOAUTH2"), "{}", run.stdout);
+    assert_clean(&run, authority, "cli-peer-check", &[]);
+    let run = check(None).await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("needs the mailbox the token is for: give --user"),
+        "{}",
+        run.stdout
+    );
+}
