@@ -315,20 +315,14 @@ fn print_status(s: &AccountStatus) {
     if let Some(reason) = &s.reason {
         println!("  why: {reason}");
     }
-    if let Some(c) = &s.cause
-        && let Some(d) = &c.description
-    {
-        println!(
-            "  authority said: {} {}",
-            c.error,
-            d.lines().next().unwrap_or("").trim()
-        );
-    }
-    let time = |t: Option<SystemTime>| t.map_or_else(|| "never".to_string(), rfc3339);
+    let time = |t: Option<SystemTime>, none: &str| t.map_or_else(|| none.to_string(), rfc3339);
     if s.login_at.is_some() || s.access_expires.is_some() {
-        println!("  signed in: {}", time(s.login_at));
-        println!("  access token valid until: {}", time(s.access_expires));
-        println!("  last refresh: {}", time(s.last_refresh));
+        println!("  signed in: {}", time(s.login_at, "unknown"));
+        println!(
+            "  access token valid until: {}",
+            time(s.access_expires, "none stored")
+        );
+        println!("  last refresh: {}", time(s.last_refresh, "never"));
     }
     for w in &s.warnings {
         println!("  warning: {w}");
