@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Check an SMTP account the way a device's "Check connection" should: every step with
     /// timings and server replies, then a diagnosis with the fix.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Explain an SMTP error reply pasted from a device's log or another tool.
     Explain(ExplainArgs),
     /// Run the gateway: devices submit SMTP here; mail is spooled durably and delivered

@@ -60,11 +60,11 @@ pub enum OAuthError {
         /// Why, in words (with the authority's error when there was one).
         reason: String,
         /// The authority's answer that killed the grant.
-        cause: Option<TokenError>,
+        cause: Option<Box<TokenError>>,
     },
     /// The authority refused a request.
     #[error("the token endpoint refused the request: {0}")]
-    Refused(TokenError),
+    Refused(Box<TokenError>),
     /// The authority could not be reached or did not answer in time.
     #[error("cannot reach {url}: {message}")]
     Unreachable {
@@ -88,7 +88,7 @@ pub enum OAuthError {
     DeviceCodeExpired,
     /// The user (or an admin policy) declined the sign-in.
     #[error("the sign-in was declined: {0}")]
-    Declined(TokenError),
+    Declined(Box<TokenError>),
     /// The redirect did not come from the sign-in this process started.
     #[error("{0}")]
     BadRedirect(String),
@@ -135,8 +135,8 @@ impl OAuthError {
     /// AADSTS codes for the diagnosis.
     pub fn token_error(&self) -> Option<&TokenError> {
         match self {
-            OAuthError::Refused(e) | OAuthError::Declined(e) => Some(e),
-            OAuthError::NeedsLogin { cause, .. } => cause.as_ref(),
+            OAuthError::Refused(e) | OAuthError::Declined(e) => Some(e.as_ref()),
+            OAuthError::NeedsLogin { cause, .. } => cause.as_deref(),
             _ => None,
         }
     }

@@ -260,7 +260,7 @@ impl AuthCodeStart {
                 .map(|(_, v)| v.into_owned())
         };
         if let Some(error) = get("error") {
-            return Err(OAuthError::Declined(crate::TokenError {
+            return Err(OAuthError::Declined(Box::new(crate::TokenError {
                 status: 0,
                 error,
                 description: get("error_description"),
@@ -268,7 +268,7 @@ impl AuthCodeStart {
                     .as_deref()
                     .map(crate::error::aadsts_codes)
                     .unwrap_or_default(),
-            }));
+            })));
         }
         match (get("state"), get("code")) {
             (Some(state), Some(code)) if state == self.state => Ok(Secret::new(code)),

@@ -90,7 +90,7 @@ impl Http {
             };
         }
         match json.as_ref().and_then(|v| token_error(status, v)) {
-            Some(e) => Err(OAuthError::Refused(e)),
+            Some(e) => Err(OAuthError::Refused(Box::new(e))),
             None => {
                 let snippet: String = String::from_utf8_lossy(&body).chars().take(200).collect();
                 Err(bad(format!(

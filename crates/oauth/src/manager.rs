@@ -244,7 +244,7 @@ impl TokenManager {
             };
         };
         if let Some(dead) = &g.needs_login {
-            return Err(needs_login(&dead.reason, dead.cause.clone()));
+            return Err(needs_login(&dead.reason, dead.cause.clone().map(Box::new)));
         }
         if self.account.flow != Flow::ClientCredentials && g.refresh_token.is_none() {
             return Err(needs_login("no refresh token is stored", None));
@@ -299,7 +299,7 @@ impl TokenManager {
                 g.access_expires = None;
                 g.needs_login = Some(DeadGrant {
                     reason: reason.clone(),
-                    cause: Some(e.clone()),
+                    cause: Some(e.as_ref().clone()),
                     since: now,
                 });
                 self.record(inner, g);

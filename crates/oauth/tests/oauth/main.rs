@@ -61,6 +61,12 @@ pub fn google(authority: &OAuthAuthority, name: &str, client_id: &str) -> Accoun
 #[derive(Clone)]
 pub struct TestClock(Arc<Mutex<SystemTime>>);
 
+impl Default for TestClock {
+    fn default() -> Self {
+        TestClock::new()
+    }
+}
+
 impl TestClock {
     /// Starts at the real time.
     pub fn new() -> TestClock {
