@@ -36,16 +36,8 @@ pub const NOT_YET_BUILT: &[NotYetBuilt] = &[
         names: &[&["microsoft graph"], &["graph api"], &["kind = \"graph\""]],
     },
     NotYetBuilt {
-        feature: "an `--oauth` flag",
-        names: &[&["--oauth"]],
-    },
-    NotYetBuilt {
         feature: "`auth = \"oauth2\"` in the gateway config",
         names: &[&["auth = \"oauth2\""]],
-    },
-    NotYetBuilt {
-        feature: "a `scanrelay oauth` command (sign-in, token refresh)",
-        names: &[&["scanrelay oauth*"]],
     },
     NotYetBuilt {
         feature: "a `scanrelay send` command",

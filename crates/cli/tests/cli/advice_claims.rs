@@ -246,7 +246,8 @@ async fn the_claim_checker_catches_each_kind_of_false_claim() {
     let known = known().await;
     let cases: &[(&str, usize)] = &[
         ("or use OAuth2 through the scanrelay gateway.", 1),
-        ("Run scanrelay check --oauth.", 2),
+        ("Run scanrelay check --oauth office.", 0),
+        ("Run scanrelay check --no-such-flag.", 1),
         ("Use scanrelay fetch to download scans.", 2),
         ("Set `tls_min_version = \"1.0\"` in [listen].", 2),
         ("Turn on pop_before_smtp in [listener].", 3),

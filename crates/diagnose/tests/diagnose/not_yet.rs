@@ -71,7 +71,9 @@ const MATCHER_CASES: &[(&str, bool)] = &[
     ),
     ("Run scanrelay send --to a@b.", true),
     ("Set `tls_min_version = \"1.0\"` in [listen].", true),
-    ("Give --oauth to the check.", true),
+    // Built with issue 7: `scanrelay check --oauth NAME` and `scanrelay oauth login`.
+    ("Give --oauth to the check.", false),
+    ("Run scanrelay oauth login office.", false),
     ("Open the scanrelay web console.", true),
     // True sentences.
     ("Use OAuth2 (XOAUTH2) if the device supports it.", false),
