@@ -28,7 +28,7 @@ pub enum Command {
     /// Inspect and manage the gateway's queue (safe while the gateway runs).
     Queue(QueueArgs),
     /// Log in to the [[oauth]] accounts of the config, and see whether their grants work
-    /// (safe while the gateway runs: it picks up a new login by itself).
+    /// (safe while the gateway runs).
     Oauth(OauthArgs),
 }
 

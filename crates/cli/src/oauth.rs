@@ -2,8 +2,8 @@
 //! log out, show status; and the token side of `scanrelay check --oauth NAME`.
 //!
 //! Every command reads the config `serve` uses and writes only the account's token file
-//! (atomically, under its lock), so it is safe while the gateway runs: the gateway notices a
-//! new grant by itself. Tokens and client secrets are never printed.
+//! (atomically, under its lock), so it is safe while the gateway runs; a `TokenManager` notices
+//! a new grant by itself. Tokens and client secrets are never printed.
 
 use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -165,7 +165,7 @@ async fn login(accounts: &Accounts, account: &AccountConfig, paste: bool) -> Res
         Flow::ClientCredentials => {
             let tokens = client.client_credentials().await?;
             say(&format!(
-                "The client secret of account \"{}\" works: app-only tokens need no sign-in, the gateway requests them as needed.",
+                "The client secret of account \"{}\" works: app-only tokens need no sign-in; they are requested as needed.",
                 account.name
             ));
             tokens
@@ -247,13 +247,10 @@ fn fix(s: &AccountStatus) -> Option<String> {
         TokenState::Ok => None,
         TokenState::NeedsLogin => Some(match s.flow {
             Flow::AuthCode => format!(
-                "run `scanrelay oauth login {}` (add --paste on a machine without a browser); the running gateway picks up the new grant by itself",
+                "run `scanrelay oauth login {}` (add --paste on a machine without a browser)",
                 s.name
             ),
-            _ => format!(
-                "run `scanrelay oauth login {}`; the running gateway picks up the new grant by itself",
-                s.name
-            ),
+            _ => format!("run `scanrelay oauth login {}`", s.name),
         }),
         TokenState::Error => Some(format!(
             "check the account's settings and the network; `scanrelay check --oauth {}` tries it now",
