@@ -19,7 +19,8 @@ pub enum Command {
     /// Check an SMTP account the way a device's "Check connection" should: every step with
     /// timings and server replies, then a diagnosis with the fix.
     Check(Box<CheckArgs>),
-    /// Explain an SMTP error reply pasted from a device's log or another tool.
+    /// Explain an SMTP error reply, an OAuth2 sign-in error or a Microsoft Graph error
+    /// pasted from a device's log or another tool.
     Explain(ExplainArgs),
     /// Run the gateway: devices submit SMTP here; mail is spooled durably and delivered
     /// upstream with retries. With no config, embedded defaults are used (and written to the
@@ -312,7 +313,8 @@ pub struct ExplainArgs {
     /// Language (default from LC_ALL / LANG).
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<LangFlag>,
-    /// The reply text (several arguments are joined with spaces); `-` or nothing reads stdin.
+    /// The reply or error text (several arguments are joined with spaces); `-` or nothing
+    /// reads stdin.
     #[arg(value_name = "REPLY")]
     pub reply: Vec<String>,
 }

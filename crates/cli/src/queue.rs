@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow};
 use scanrelay_diagnose::{Provider, provider, provider_by_host};
-use scanrelay_gateway::config::{CONFIG_FILE_NAME, default_data_dir, load};
+use scanrelay_gateway::config::{CONFIG_FILE_NAME, default_data_dir, load, spool_dir_only};
 use scanrelay_gateway::settings::Settings;
 use scanrelay_spool::{MessageId, Spool, SpoolError};
 
@@ -67,13 +67,26 @@ fn locate(location: &GatewayLocation) -> Result<Place> {
         }
         None => Some(data_dir.join(CONFIG_FILE_NAME)).filter(|p| p.is_file()),
     };
+    // A config that does not validate (a broken [upstream] is often why someone looks at the
+    // queue) still names the spool: only `[spool] dir` is read then.
     let settings = match &config {
-        Some(path) => Some(load(path, &data_dir)?.settings),
+        Some(path) => match load(path, &data_dir) {
+            Ok(loaded) => Some(loaded.settings),
+            Err(e) => {
+                eprintln!(
+                    "scanrelay: warning: the config does not validate ({e}); using only its \
+                     [spool] dir"
+                );
+                None
+            }
+        },
         None => None,
     };
-    let spool_dir = settings
-        .as_ref()
-        .map_or_else(|| data_dir.join("spool"), |s| s.spool_dir.clone());
+    let spool_dir = match (&settings, &config) {
+        (Some(s), _) => s.spool_dir.clone(),
+        (None, Some(path)) => spool_dir_only(path, &data_dir)?,
+        (None, None) => data_dir.join("spool"),
+    };
     Ok(Place {
         data_dir,
         config,

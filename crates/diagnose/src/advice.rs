@@ -5,7 +5,7 @@ use scanrelay_proto::TlsMode;
 use serde::Serialize;
 
 use crate::advice_provider::provider_fix;
-use crate::{Cause, Lang, Provider, advice_en, advice_ko};
+use crate::{Cause, Lang, Provider, advice_en, advice_ko, advice_oauth_en, advice_oauth_ko};
 
 /// Advice for one cause.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -14,6 +14,52 @@ pub struct Advice {
     pub summary: String,
     /// What to do, in terms of the device's Send > E-mail settings.
     pub fix: String,
+}
+
+impl Advice {
+    /// The advice for the `[[oauth]]` account `name`: the `NAME` placeholder of
+    /// `scanrelay oauth login NAME`, `scanrelay check --oauth NAME` and `oauth = "NAME"`
+    /// becomes the account's name (shell-quoted when it needs it), and the note that
+    /// explains the placeholder goes.
+    ///
+    /// ```
+    /// use scanrelay_diagnose::{Cause, Lang, advise};
+    ///
+    /// let advice = advise(Cause::OauthNeedsLogin, None, Lang::En);
+    /// assert!(advice.fix.contains("scanrelay oauth login NAME"));
+    /// let advice = advice.with_account("office");
+    /// assert!(advice.fix.contains("scanrelay oauth login office"));
+    /// assert!(!advice.fix.contains("NAME"));
+    /// ```
+    pub fn with_account(self, name: &str) -> Advice {
+        let shell = shell_word(name);
+        let toml = name.replace('\\', "\\\\").replace('"', "\\\"");
+        let fill = |text: String| {
+            text.replace(name_note_en!(), "")
+                .replace(name_note_ko!(), "")
+                .replace("oauth login NAME", &format!("oauth login {shell}"))
+                .replace("--oauth NAME", &format!("--oauth {shell}"))
+                .replace("oauth = \"NAME\"", &format!("oauth = \"{toml}\""))
+        };
+        Advice {
+            summary: fill(self.summary),
+            fix: fill(self.fix),
+        }
+    }
+}
+
+/// `name` as one shell word: as it is when it holds only letters, digits and `._@+-`,
+/// else in single quotes.
+fn shell_word(name: &str) -> String {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-'));
+    if plain {
+        name.to_owned()
+    } else {
+        format!("'{}'", name.replace('\'', "'\\''"))
+    }
 }
 
 /// A summary / fix pair of static texts.
@@ -107,15 +153,16 @@ pub fn generic_advice(cause: Cause, lang: Lang) -> Advice {
 }
 
 fn generic_text(cause: Cause, lang: Lang) -> Text {
-    let table = match lang {
-        Lang::En => &advice_en::GENERIC,
-        Lang::Ko => &advice_ko::GENERIC,
+    let tables: [&[(Cause, Text)]; 2] = match lang {
+        Lang::En => [&advice_en::GENERIC, &advice_oauth_en::OAUTH],
+        Lang::Ko => [&advice_ko::GENERIC, &advice_oauth_ko::OAUTH],
     };
-    // Every cause has an entry (checked by the tests); `unknown` is the last one.
-    table
+    // Every cause has an entry in one of the tables (checked by the tests); `unknown` is
+    // the last entry of the first.
+    tables
         .iter()
-        .find(|(c, _)| *c == cause)
-        .unwrap_or(&table[table.len() - 1])
+        .find_map(|table| table.iter().find(|(c, _)| *c == cause))
+        .unwrap_or(&tables[0][tables[0].len() - 1])
         .1
 }
 

@@ -196,19 +196,31 @@ pub(crate) static GENERIC: [(Cause, Text); 33] = [
         Cause::AuthBasicAuthDisabled,
         t(
             "Password (Basic) login is disabled for this account; the server only accepts OAuth2.",
-            "Set the device to log in with OAuth2 (XOAUTH2) if it supports it. A device without \
-             OAuth2 cannot log in to this account: send through another account or relay service \
-             that accepts SMTP AUTH with a password or an app password, or ask the mail \
-             administrator for a relay that accepts the device without a login.",
+            concat!(
+                "Set the device to log in with OAuth2 (XOAUTH2) if it supports it. A device without \
+                 OAuth2 can send through the scanrelay gateway on the LAN, which logs in upstream \
+                 with OAuth2 for it (Microsoft and Google accounts): add an [[oauth]] account, set \
+                 `auth = \"oauth2\"` and `oauth = \"NAME\"` in [upstream], and run `scanrelay \
+                 oauth login NAME` once",
+                name_note_en!(),
+                ". Otherwise send through another account or relay service that accepts SMTP AUTH \
+                 with a password or an app password, or ask the mail administrator for a relay that \
+                 accepts the device without a login."
+            ),
         ),
     ),
     (
         Cause::AuthOauthTokenRejected,
         t(
             "The server rejected the OAuth2 access token.",
-            "Sign in again to get a new token. Check that it was issued for sending mail (Google \
-             scope https://mail.google.com/, Microsoft https://outlook.office.com/SMTP.Send) and \
-             that the user in the login is the sending mailbox.",
+            concat!(
+                "Sign in again to get a new token; for the scanrelay gateway run `scanrelay oauth \
+                 login NAME`",
+                name_note_en!(),
+                ". Check that the token is issued for sending mail (Google scope \
+                 https://mail.google.com/, Microsoft https://outlook.office.com/SMTP.Send) and that \
+                 the user in the login is the sending mailbox."
+            ),
         ),
     ),
     (

@@ -191,20 +191,31 @@ pub(crate) static GENERIC: [(Cause, Text); 33] = [
         Cause::AuthBasicAuthDisabled,
         t(
             "이 계정은 비밀번호 방식(기본 인증) 로그인이 차단되어 OAuth2 로그인만 허용됩니다.",
-            "복합기가 OAuth2(XOAUTH2)를 지원하면 OAuth2로 로그인하도록 설정하십시오. OAuth2를 \
-             지원하지 않는 복합기는 이 계정으로 로그인할 수 없으므로, 비밀번호나 앱 비밀번호로 \
-             SMTP인증을 허용하는 다른 계정이나 릴레이 서비스로 송신하거나, 메일 관리자에게 \
-             로그인 없이 복합기를 허용하는 릴레이를 요청하십시오.",
+            concat!(
+                "복합기가 OAuth2(XOAUTH2)를 지원하면 OAuth2로 로그인하도록 설정하십시오. OAuth2를 \
+                 지원하지 않는 복합기는 사내 scanrelay 게이트웨이를 거쳐 보내면 게이트웨이가 대신 \
+                 OAuth2로 로그인합니다(Microsoft, Google 계정). [[oauth]] 계정을 추가하고 \
+                 [upstream]에 `auth = \"oauth2\"`와 `oauth = \"NAME\"`을 설정한 뒤 `scanrelay \
+                 oauth login NAME` 명령",
+                name_note_ko!(),
+                "을 한 번 실행하십시오. 그렇지 않으면 비밀번호나 앱 비밀번호로 SMTP인증을 허용하는 \
+                 다른 계정이나 릴레이 서비스로 송신하거나, 메일 관리자에게 로그인 없이 복합기를 \
+                 허용하는 릴레이를 요청하십시오."
+            ),
         ),
     ),
     (
         Cause::AuthOauthTokenRejected,
         t(
             "서버가 OAuth2 액세스 토큰을 거부했습니다.",
-            "다시 로그인해서 새 토큰을 발급받으십시오. 토큰이 메일 송신 권한으로 \
-             발급되었는지(Google: https://mail.google.com/, Microsoft: \
-             https://outlook.office.com/SMTP.Send), 로그인한 사용자가 송신 사서함과 같은지 \
-             확인하십시오.",
+            concat!(
+                "다시 로그인해서 새 토큰을 발급받으십시오. scanrelay 게이트웨이라면 `scanrelay \
+                 oauth login NAME` 명령",
+                name_note_ko!(),
+                "을 실행합니다. 토큰이 메일 송신 권한으로 발급되었는지(Google: \
+                 https://mail.google.com/, Microsoft: https://outlook.office.com/SMTP.Send), \
+                 로그인한 사용자가 송신 사서함과 같은지 확인하십시오."
+            ),
         ),
     ),
     (

@@ -27,23 +27,32 @@ const MICROSOFT: Target = Target::Family(ProviderFamily::Microsoft);
 
 macro_rules! google_steps_en {
     () => {
-        "1) In the Google account, open Security and turn on 2-Step Verification. 2) Open App \
+        concat!(
+            "1) In the Google account, open Security and turn on 2-Step Verification. 2) Open App \
          passwords (myaccount.google.com/apppasswords), choose \"Other (custom name)\", type a \
          name such as \"SMTP\" and press Generate. 3) Google shows a 16-letter app password as \
          four groups of four letters, e.g. `abcd efgh ijkl mnop`. 4) On the device (Send > \
          E-mail settings): SMTP server smtp.gmail.com, port 587, STARTTLS (allow SSL), SMTP AUTH \
          on, user name = the full Gmail/Workspace address, password = the app password typed \
          without spaces. 5) Press the connection check and confirm that the connection to the \
-         server succeeded. A Workspace administrator can block app passwords: if the App \
-         passwords page is missing, ask them to allow app passwords, use a device that logs in \
-         with OAuth2 (XOAUTH2), or use the Workspace SMTP relay service (smtp-relay.gmail.com), \
-         which can accept the device by the office's public IP address."
+         server succeeded. A Workspace administrator can block app passwords: if the App passwords page is missing, \
+         ask them to allow app passwords, use a device that logs in with OAuth2 (XOAUTH2), let the \
+         scanrelay gateway log in with OAuth2 for the device, or use the Workspace SMTP relay \
+         service (smtp-relay.gmail.com), which can accept the device by the office's public IP \
+         address. For the gateway: an [[oauth]] account with `provider = \"google\"`, `flow = \
+         \"auth_code\"` and a Desktop app OAuth client from an Internal app of your Google Cloud \
+         project (an app in Testing status must sign in again every 7 days), `auth = \"oauth2\"` \
+         and `oauth = \"NAME\"` in [upstream], then `scanrelay oauth login NAME` once",
+            name_note_en!(),
+            ", with --paste on a server without a browser."
+        )
     };
 }
 
 macro_rules! google_steps_ko {
     () => {
-        "1) Google 계정의 보안 메뉴에서 2단계 인증을 켭니다. 2) 앱 비밀번호\
+        concat!(
+            "1) Google 계정의 보안 메뉴에서 2단계 인증을 켭니다. 2) 앱 비밀번호\
          (myaccount.google.com/apppasswords)에서 앱을 '기타(맞춤 이름)'로 선택하고 'SMTP'처럼 \
          이름을 입력한 뒤 [생성]을 누릅니다. 3) 'abcd efgh ijkl mnop'처럼 4자씩 네 묶음으로 된 \
          16자리 앱 비밀번호가 표시됩니다. 4) 복합기의 송신 > 이메일 설정에서 SMTP서버 \
@@ -51,9 +60,16 @@ macro_rules! google_steps_ko {
          Gmail/Workspace 전체 주소, 비밀번호는 앱 비밀번호를 공백 없이 입력합니다. 5) \
          [연결확인]을 눌러 서버 연결에 성공했다는 메시지를 확인합니다. Workspace 관리자가 앱 \
          비밀번호를 막아 두면 앱 비밀번호 메뉴가 보이지 않으니 관리자에게 앱 비밀번호 허용을 \
-         요청하거나, OAuth2(XOAUTH2) 로그인을 지원하는 복합기를 사용하거나, 사무실 공인 IP \
-         주소로 복합기를 허용할 수 있는 Workspace SMTP 릴레이 서비스(smtp-relay.gmail.com)를 \
-         사용하십시오."
+         요청하거나, OAuth2(XOAUTH2) 로그인을 지원하는 복합기를 사용하거나, scanrelay 게이트웨이가 \
+         복합기 대신 OAuth2로 로그인하게 하거나, 사무실 공인 IP 주소로 복합기를 허용할 수 있는 \
+         Workspace SMTP 릴레이 서비스(smtp-relay.gmail.com)를 사용하십시오. 게이트웨이 설정: \
+         [[oauth]] 계정에 `provider = \"google\"`, `flow = \"auth_code\"`와 Google Cloud \
+         프로젝트의 '내부' 앱에서 만든 '데스크톱 앱' OAuth 클라이언트를 지정하고(게시 상태가 \
+         '테스트'인 앱은 7일마다 다시 로그인해야 함), [upstream]에 `auth = \"oauth2\"`와 `oauth = \
+         \"NAME\"`을 설정한 뒤 `scanrelay oauth login NAME` 명령",
+            name_note_ko!(),
+            "을 한 번 실행하십시오. 브라우저가 없는 서버에서는 --paste를 붙이십시오."
+        )
     };
 }
 
@@ -165,89 +181,152 @@ pub(crate) static OVERRIDES: &[Override] = &[
             Cause::AuthBasicAuthDisabled,
             Cause::AuthAppPasswordRequired,
         ],
-        en: "Outlook.com personal accounts (outlook.com, hotmail.com, live.com) accept only OAuth2 \
+        en: concat!(
+            "Outlook.com personal accounts (outlook.com, hotmail.com, live.com) accept only OAuth2 \
              for third-party SMTP since 16 September 2024; passwords and app passwords no longer \
-             work. Use a device that supports OAuth2 (XOAUTH2) with smtp-mail.outlook.com, port \
-             587, STARTTLS. A device without OAuth2 cannot send through an Outlook.com account: \
-             use another mail account for the device, for example one that accepts an app \
-             password.",
-        ko: "Outlook.com 개인 계정(outlook.com, hotmail.com, live.com)은 2024년 9월 16일부터 외부 \
+             work. A device that supports OAuth2 (XOAUTH2) can use smtp-mail.outlook.com, port \
+             587, STARTTLS. A device without OAuth2 can send through the scanrelay gateway, which \
+             logs in to Outlook.com with OAuth2 for it: register an app in Microsoft Entra admin \
+             center (App registrations, with personal Microsoft accounts among the supported \
+             account types, Allow public client flows = Yes and the delegated permission \
+             SMTP.Send), add an [[oauth]] account with `provider = \"microsoft\"`, `tenant = \
+             \"consumers\"`, `flow = \"device_code\"` and the app's `client_id`, and set \
+             `provider = \"outlook\"`, `username` (the Outlook.com address), `auth = \"oauth2\"` \
+             and `oauth = \"NAME\"` in [upstream]; then run `scanrelay oauth login NAME` once",
+            name_note_en!(),
+            "."
+        ),
+        ko: concat!(
+            "Outlook.com 개인 계정(outlook.com, hotmail.com, live.com)은 2024년 9월 16일부터 외부 \
              프로그램의 SMTP 로그인에 OAuth2만 허용하며, 비밀번호나 앱 비밀번호로는 로그인할 수 \
              없습니다. OAuth2(XOAUTH2)를 지원하는 복합기라면 smtp-mail.outlook.com, 포트번호 \
-             587, STARTTLS로 설정하십시오. OAuth2를 지원하지 않는 복합기는 Outlook.com 계정으로 \
-             보낼 수 없으므로, 앱 비밀번호를 허용하는 다른 메일 계정을 복합기에 사용하십시오.",
+             587, STARTTLS로 설정하십시오. OAuth2를 지원하지 않는 복합기는 scanrelay 게이트웨이를 \
+             거쳐 보내면 게이트웨이가 대신 OAuth2로 Outlook.com에 로그인합니다. Microsoft Entra \
+             관리 센터에서 앱을 등록하고(앱 등록, 지원되는 계정 유형에 개인 Microsoft 계정 포함, \
+             '퍼블릭 클라이언트 흐름 허용'은 '예', 위임된 권한 SMTP.Send), [[oauth]] 계정에 \
+             `provider = \"microsoft\"`, `tenant = \"consumers\"`, `flow = \"device_code\"`와 \
+             앱의 `client_id`를 지정하고, [upstream]에 `provider = \"outlook\"`, `username`(Outlook.com \
+             주소), `auth = \"oauth2\"`, `oauth = \"NAME\"`을 설정한 뒤 `scanrelay oauth login \
+             NAME` 명령",
+            name_note_ko!(),
+            "을 한 번 실행하십시오."
+        ),
     },
     Override {
         target: MICROSOFT,
         causes: &[Cause::AuthSmtpAuthDisabled],
         // Switched-off SMTP AUTH refuses OAuth2 (XOAUTH2) logins as well
         // (simonrob/email-oauth2-proxy#66), so OAuth2 is no way around it.
-        en: "SMTP AUTH is switched off for this mailbox or the whole tenant, and that refuses \
-             every SMTP login, with a password or with OAuth2 (XOAUTH2) alike: moving the device \
-             to OAuth2 does not help. A Microsoft 365 administrator \
-             must enable SMTP AUTH for the sending mailbox, whichever way the device logs in: in \
-             the Microsoft 365 admin center (Users > Active users > the user > Mail > Manage \
-             email apps > Authenticated SMTP) or in Exchange Online PowerShell with \
-             `Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false` (the \
-             mailbox setting overrides the tenant-wide one). Device settings: smtp.office365.com, \
-             port 587, STARTTLS. Ways to send that need no SMTP AUTH: direct send (port 25 to \
-             <domain>.mail.protection.outlook.com, without login, recipients in your own \
-             organisation only), or a connector that accepts the device by its public IP address \
-             or a certificate (same address, port 25, any recipient). The scanrelay gateway can \
-             deliver either way: an [upstream] with that server, port 25 and no username.",
-        ko: "이 사서함 또는 테넌트 전체에서 SMTP인증이 꺼져 있으며, 이 경우 비밀번호든 \
-             OAuth2(XOAUTH2)든 모든 SMTP 로그인이 거부됩니다. 복합기를 OAuth2로 바꿔도 해결되지 \
-             않습니다. 복합기의 로그인 방식과 관계없이 Microsoft 365 \
-             관리자가 송신 사서함의 SMTP인증을 켜야 합니다. Microsoft 365 관리 센터(사용자 > \
-             활성 사용자 > 해당 사용자 > 메일 > 전자 메일 앱 관리 > 인증된 SMTP)에서 켜거나, \
-             Exchange Online PowerShell에서 `Set-CASMailbox -Identity <mailbox> \
-             -SmtpClientAuthenticationDisabled $false`를 실행하십시오(사서함 설정이 테넌트 전체 \
-             설정보다 우선합니다). 복합기 설정: SMTP서버 smtp.office365.com, 포트번호 587, \
-             STARTTLS. SMTP인증 없이 보내는 방법: 직접 송신(direct send: 로그인 없이 \
-             <domain>.mail.protection.outlook.com의 25번 포트로, 같은 조직의 받는 사람만 가능) \
-             또는 복합기의 공인 IP 주소나 인증서로 허용하는 커넥터(같은 주소, 25번 포트, 외부 받는 \
-             사람도 가능). scanrelay 게이트웨이도 두 방법으로 보낼 수 있습니다: [upstream]에 그 \
-             서버, 25번 포트를 지정하고 사용자 이름은 비워 두십시오.",
+        en: concat!(
+            "SMTP AUTH is switched off for this mailbox or the whole tenant, and that refuses every \
+             SMTP login, with a password or with OAuth2 (XOAUTH2) alike, the scanrelay gateway's \
+             OAuth2 login included: moving the device or the gateway to OAuth2 does not help. A \
+             Microsoft 365 administrator can enable SMTP AUTH for the one sending mailbox, \
+             whichever way it logs in: in the Microsoft 365 admin center (Users > Active users > \
+             the user > Mail > Manage email apps > Authenticated SMTP) or in Exchange Online \
+             PowerShell with `Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled \
+             $false` (the mailbox setting overrides the tenant-wide one). Device settings: \
+             smtp.office365.com, port 587, STARTTLS. Ways to send that need no SMTP AUTH: 1) the \
+             scanrelay gateway sends through Microsoft Graph instead of SMTP: an [upstream] with \
+             `kind = \"graph\"`, `mailbox` set to the sending mailbox and `oauth = \"NAME\"`, the \
+             [[oauth]] account of an app with the Microsoft Graph permission Mail.Send",
+            name_note_en!(),
+            "; 2) direct send (port 25 to <domain>.mail.protection.outlook.com, without login, \
+             recipients in your own organisation only); 3) a connector that accepts the device by \
+             its public IP address or a certificate (same address, port 25, any recipient). The \
+             gateway can deliver the last two ways as well: an [upstream] with that server, port \
+             25 and no username."
+        ),
+        ko: concat!(
+            "이 사서함 또는 테넌트 전체에서 SMTP인증이 꺼져 있으며, 이 경우 비밀번호든 \
+             OAuth2(XOAUTH2)든 모든 SMTP 로그인이 거부되고 scanrelay 게이트웨이의 OAuth2 로그인도 \
+             마찬가지입니다. 복합기나 게이트웨이를 OAuth2로 바꿔도 해결되지 않습니다. 로그인 \
+             방식과 관계없이 Microsoft 365 관리자가 송신 사서함 하나의 SMTP인증을 켜면 됩니다. \
+             Microsoft 365 관리 센터(사용자 > 활성 사용자 > 해당 사용자 > 메일 > 전자 메일 앱 관리 \
+             > 인증된 SMTP)에서 켜거나, Exchange Online PowerShell에서 `Set-CASMailbox -Identity \
+             <mailbox> -SmtpClientAuthenticationDisabled $false`를 실행하십시오(사서함 설정이 \
+             테넌트 전체 설정보다 우선합니다). 복합기 설정: SMTP서버 smtp.office365.com, \
+             포트번호 587, STARTTLS. SMTP인증 없이 보내는 방법: 1) scanrelay 게이트웨이가 SMTP \
+             대신 Microsoft Graph로 보냅니다. [upstream]에 `kind = \"graph\"`를 지정하고, 송신 \
+             사서함 주소를 `mailbox`로, Microsoft Graph Mail.Send 권한이 있는 앱의 [[oauth]] \
+             계정을 `oauth = \"NAME\"`으로 지정합니다",
+            name_note_ko!(),
+            ". 2) 직접 송신(direct send: 로그인 없이 <domain>.mail.protection.outlook.com의 25번 \
+             포트로, 같은 조직의 받는 사람만 가능). 3) 복합기의 공인 IP 주소나 인증서로 허용하는 \
+             커넥터(같은 주소, 25번 포트, 외부 받는 사람도 가능). scanrelay 게이트웨이도 2)와 \
+             3)의 방법으로 보낼 수 있습니다: [upstream]에 그 서버, 25번 포트를 지정하고 사용자 \
+             이름은 비워 두십시오."
+        ),
     },
     Override {
         target: MICROSOFT,
         causes: &[Cause::AuthBasicAuthDisabled],
-        en: "Microsoft is retiring password (Basic) login for SMTP AUTH: it is disabled by \
-             default for existing tenants from the end of December 2026 (administrators can still \
+        en: concat!(
+            "Microsoft is retiring password (Basic) login for SMTP AUTH: it is disabled by default \
+             for existing tenants from the end of December 2026 (administrators can still \
              re-enable it until the final removal), and MFA or Security Defaults already block \
              it. Use OAuth2 (XOAUTH2) with smtp.office365.com, port 587, STARTTLS, if the device \
-             supports it. OAuth2 SMTP still needs SMTP AUTH enabled for the mailbox \
-             (`Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). \
-             Without SMTP AUTH: direct send or a connector (port 25 to \
-             <domain>.mail.protection.outlook.com, no login); the scanrelay gateway can deliver \
-             that way too, with an [upstream] on port 25 and no username.",
-        ko: "Microsoft는 SMTP인증의 비밀번호(기본 인증) 로그인을 종료하고 있습니다. 기존 \
+             supports it. If it does not, let the scanrelay gateway log in with OAuth2 for it: an \
+             [[oauth]] account with `provider = \"microsoft\"` and `flow = \"device_code\"` (an \
+             app in Microsoft Entra admin center with the delegated permission SMTP.Send and Allow \
+             public client flows = Yes), `auth = \"oauth2\"` and `oauth = \"NAME\"` in \
+             [upstream], then `scanrelay oauth login NAME` once",
+            name_note_en!(),
+            ". OAuth2 SMTP still needs SMTP AUTH enabled for the mailbox (`Set-CASMailbox \
+             -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). Without SMTP AUTH: \
+             the gateway can send through Microsoft Graph (`kind = \"graph\"` in [upstream]), or \
+             use direct send or a connector (port 25 to <domain>.mail.protection.outlook.com, no \
+             login) with an [upstream] on port 25 and no username."
+        ),
+        ko: concat!(
+            "Microsoft는 SMTP인증의 비밀번호(기본 인증) 로그인을 종료하고 있습니다. 기존 \
              테넌트도 2026년 12월 말부터 기본적으로 꺼지며(최종 폐지 전까지는 관리자가 다시 켤 \
              수 있음), 다단계 인증(MFA)이나 보안 기본값이 켜진 계정은 이미 차단됩니다. \
              복합기가 지원하면 OAuth2(XOAUTH2)로 smtp.office365.com, 포트번호 587, STARTTLS를 \
-             사용하십시오. OAuth2로 SMTP 로그인을 해도 사서함의 SMTP인증은 켜져 있어야 합니다 \
-             (`Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled $false`). \
-             SMTP인증 없이 보내려면 직접 송신(direct send)이나 커넥터(로그인 없이 25번 포트로 \
-             <domain>.mail.protection.outlook.com)를 사용하십시오. scanrelay 게이트웨이도 \
-             [upstream]에 25번 포트를 지정하고 사용자 이름을 비워 두면 그렇게 보낼 수 있습니다.",
+             사용하십시오. 지원하지 않으면 scanrelay 게이트웨이가 복합기 대신 OAuth2로 \
+             로그인하게 하십시오: [[oauth]] 계정에 `provider = \"microsoft\"`와 `flow = \
+             \"device_code\"`를 지정하고(Microsoft Entra 관리 센터에서 위임된 권한 SMTP.Send와 \
+             '퍼블릭 클라이언트 흐름 허용'을 설정한 앱), [upstream]에 `auth = \"oauth2\"`와 \
+             `oauth = \"NAME\"`을 설정한 뒤 `scanrelay oauth login NAME` 명령",
+            name_note_ko!(),
+            "을 한 번 실행하십시오. OAuth2로 SMTP 로그인을 해도 사서함의 SMTP인증은 켜져 있어야 \
+             합니다(`Set-CASMailbox -Identity <mailbox> -SmtpClientAuthenticationDisabled \
+             $false`). SMTP인증 없이 보내려면 게이트웨이가 Microsoft Graph로 보내게 하거나 \
+             ([upstream]에 `kind = \"graph\"`), 직접 송신(direct send)이나 커넥터(로그인 없이 \
+             25번 포트로 <domain>.mail.protection.outlook.com)를 사용하십시오. 이때는 [upstream]에 \
+             25번 포트를 지정하고 사용자 이름을 비워 둡니다."
+        ),
     },
     Override {
         target: MICROSOFT,
         causes: &[Cause::AuthBadCredentials],
-        en: "Check that the user name is the full mailbox address and the password is right. \
+        en: concat!(
+            "Check that the user name is the full mailbox address and the password is right. \
              SMTP AUTH must be enabled for the mailbox (for password and OAuth2 logins alike), \
              and accounts with MFA or Security Defaults cannot log in with a password. Password \
              (Basic) SMTP login is turned off by default from the end of December 2026, so plan \
-             the move to OAuth2 (XOAUTH2), or to direct send or a connector (port 25, no login). \
-             With OAuth2, the token must be issued for https://outlook.office.com/SMTP.Send \
-             (tokens for other Microsoft APIs are refused).",
-        ko: "사용자 이름이 사서함 전체 주소인지, 비밀번호가 맞는지 확인하십시오. 해당 사서함에 \
-             SMTP인증이 켜져 있어야 하며(비밀번호 로그인과 OAuth2 로그인 모두), 다단계 인증(MFA)이나 보안 기본값이 적용된 계정은 \
-             비밀번호로 로그인할 수 없습니다. 비밀번호(기본 인증) SMTP 로그인은 2026년 12월 \
-             말부터 기본적으로 꺼지므로 OAuth2(XOAUTH2)나, 직접 송신(direct send) 또는 커넥터(25번 \
-             포트, 로그인 없음)로 전환을 준비하십시오. OAuth2를 쓰는 경우 토큰은 \
-             https://outlook.office.com/SMTP.Send 권한으로 발급되어야 합니다(다른 Microsoft API용 \
-             토큰은 거부됨).",
+             the move to OAuth2: on the device (XOAUTH2), or in the scanrelay gateway, which logs \
+             in with OAuth2 for devices that cannot: `auth = \"oauth2\"` and `oauth = \"NAME\"` \
+             in [upstream], then `scanrelay oauth login NAME`",
+            name_note_en!(),
+            ". Other ways: Microsoft Graph through the gateway (`kind = \"graph\"`), direct send \
+             or a connector (port 25, no login). With OAuth2, the token must be issued for \
+             https://outlook.office.com/SMTP.Send (tokens for other Microsoft APIs are refused)."
+        ),
+        ko: concat!(
+            "사용자 이름이 사서함 전체 주소인지, 비밀번호가 맞는지 확인하십시오. 해당 사서함에 \
+             SMTP인증이 켜져 있어야 하며(비밀번호 로그인과 OAuth2 로그인 모두), 다단계 \
+             인증(MFA)이나 보안 기본값이 적용된 계정은 비밀번호로 로그인할 수 없습니다. \
+             비밀번호(기본 인증) SMTP 로그인은 2026년 12월 말부터 기본적으로 꺼지므로 OAuth2로 \
+             전환을 준비하십시오. 복합기에서 OAuth2(XOAUTH2)를 쓰거나, OAuth2를 지원하지 않는 \
+             복합기 대신 scanrelay 게이트웨이가 로그인하게 합니다: [upstream]에 `auth = \
+             \"oauth2\"`와 `oauth = \"NAME\"`을 설정한 뒤 `scanrelay oauth login NAME` 명령",
+            name_note_ko!(),
+            "을 실행하십시오. 그 밖의 방법: 게이트웨이를 통한 Microsoft Graph(`kind = \
+             \"graph\"`), 직접 송신(direct send) 또는 커넥터(25번 포트, 로그인 없음). OAuth2를 \
+             쓰는 경우 토큰은 https://outlook.office.com/SMTP.Send 권한으로 발급되어야 합니다(다른 \
+             Microsoft API용 토큰은 거부됨)."
+        ),
     },
     Override {
         target: MICROSOFT,
@@ -298,6 +377,24 @@ pub(crate) static OVERRIDES: &[Override] = &[
              window has passed, or spread the devices over several mailboxes.",
         ko: "Microsoft 365는 사서함당 24시간에 받는 사람 10,000명까지 허용합니다. 24시간이 \
              지나기를 기다리거나 복합기를 여러 사서함으로 나누십시오.",
+    },
+    Override {
+        target: MICROSOFT,
+        causes: &[Cause::MessageTooLarge],
+        en: "Microsoft 365 refuses a message larger than the sending mailbox's maximum send size \
+             (35 MB by default; MapiExceptionMaxSubmissionExceeded over SMTP, \
+             ErrorMessageSizeExceeded through Microsoft Graph), and e-mail encoding (base64) adds \
+             about 37%, so keep the scans under about 25 MB: lower the resolution, scan in black \
+             and white or with higher compression, or let the device divide large jobs. An \
+             administrator can raise the sending mailbox's limit up to 150 MB: `Set-Mailbox \
+             -Identity <mailbox> -MaxSendSize 150MB` in Exchange Online PowerShell.",
+        ko: "Microsoft 365는 송신 사서함의 최대 보내기 크기(기본 35MB, SMTP에서는 \
+             MapiExceptionMaxSubmissionExceeded, Microsoft Graph에서는 ErrorMessageSizeExceeded)보다 \
+             큰 메일을 거부하며, 이메일 인코딩(base64) 때문에 크기가 약 37% 늘어나므로 스캔은 약 \
+             25MB 이하로 하십시오. 해상도를 낮추거나 흑백/고압축으로 스캔하고, 큰 작업은 \
+             복합기에서 나누어 보내도록 설정하십시오. 관리자는 Exchange Online PowerShell에서 \
+             `Set-Mailbox -Identity <mailbox> -MaxSendSize 150MB`로 송신 사서함의 한도를 최대 \
+             150MB까지 늘릴 수 있습니다.",
     },
     Override {
         target: MICROSOFT,

@@ -168,6 +168,65 @@ pub enum Cause {
     AuthOauthTokenRejected,
     /// `auth.too_many_attempts`: too many logins; temporarily locked.
     AuthTooManyAttempts,
+    /// `auth.oauth_wrong_audience_or_permission`: the server refused an OAuth2 token that it
+    /// could read (Microsoft's `535 5.7.3` after XOAUTH2): issued for another service (a
+    /// Graph token), or the app lacks the SMTP permission for the mailbox.
+    AuthOauthWrongAudienceOrPermission,
+    /// `oauth.needs_login`: the refresh token expired or was revoked (`invalid_grant`):
+    /// someone must sign in again.
+    OauthNeedsLogin,
+    /// `oauth.interaction_required`: MFA or Conditional Access needs the user at the sign-in.
+    OauthInteractionRequired,
+    /// `oauth.consent_required`: nobody has consented to the app's permissions yet.
+    OauthConsentRequired,
+    /// `oauth.access_denied`: the sign-in was declined, or a policy blocks it.
+    OauthAccessDenied,
+    /// `oauth.client_secret_wrong`: the client secret is wrong (often the secret's ID
+    /// instead of its value).
+    OauthClientSecretWrong,
+    /// `oauth.client_secret_expired`: the client secret has expired.
+    OauthClientSecretExpired,
+    /// `oauth.flow_not_allowed`: the app registration does not allow the configured flow
+    /// (public client flows off, wrong client type, a secret missing or not wanted).
+    OauthFlowNotAllowed,
+    /// `oauth.app_not_found`: the client ID is unknown in this directory.
+    OauthAppNotFound,
+    /// `oauth.wrong_tenant`: the tenant does not exist, or the user or app is not in it.
+    OauthWrongTenant,
+    /// `oauth.scope_invalid`: the requested scopes are invalid for the app, provider or flow.
+    OauthScopeInvalid,
+    /// `oauth.redirect_uri_mismatch`: the browser sign-in's redirect address is not
+    /// registered for the app.
+    OauthRedirectUriMismatch,
+    /// `oauth.device_code_expired`: the device-code sign-in was not finished in time, or
+    /// the code was wrong.
+    OauthDeviceCodeExpired,
+    /// `oauth.temporarily_unavailable`: the sign-in server had a temporary problem.
+    OauthTemporarilyUnavailable,
+    /// `oauth.request_rejected`: the sign-in server refused the request for another reason.
+    OauthRequestRejected,
+    /// `graph.token_invalid`: Graph refused the token (`InvalidAuthenticationToken`:
+    /// expired, or issued for another service).
+    GraphTokenInvalid,
+    /// `graph.no_permissions_in_token`: the token carries no Graph mail permission.
+    GraphNoPermissionsInToken,
+    /// `graph.access_denied`: Graph denied access to the mailbox (`ErrorAccessDenied`: no
+    /// `Mail.Send`, or an application access policy / RBAC for Applications excludes it).
+    GraphAccessDenied,
+    /// `graph.drafts_not_allowed`: a message too large for `sendMail` needs a draft, and
+    /// the app may not create one (`Mail.Send` without `Mail.ReadWrite`).
+    GraphDraftsNotAllowed,
+    /// `graph.mailbox_unavailable`: the mailbox does not exist, is unlicensed, inactive or
+    /// on-premises (`MailboxNotEnabledForRESTAPI`, `ErrorInvalidUser`).
+    GraphMailboxUnavailable,
+    /// `graph.send_as_denied`: the From address is not the mailbox, and it may not send as
+    /// that address (`ErrorSendAsDenied`).
+    GraphSendAsDenied,
+    /// `graph.throttled`: Graph is throttling the app or mailbox (429,
+    /// `ApplicationThrottled`); wait as `Retry-After` says.
+    GraphThrottled,
+    /// `graph.request_too_large`: one request exceeded Graph's 4 MB limit (413).
+    GraphRequestTooLarge,
     /// `sender.not_allowed`: the From / envelope sender is not allowed for this account.
     SenderNotAllowed,
     /// `relay.denied`: the server refuses to relay for this client or sender.
@@ -217,6 +276,29 @@ impl Cause {
         Cause::AuthBasicAuthDisabled,
         Cause::AuthOauthTokenRejected,
         Cause::AuthTooManyAttempts,
+        Cause::AuthOauthWrongAudienceOrPermission,
+        Cause::OauthNeedsLogin,
+        Cause::OauthInteractionRequired,
+        Cause::OauthConsentRequired,
+        Cause::OauthAccessDenied,
+        Cause::OauthClientSecretWrong,
+        Cause::OauthClientSecretExpired,
+        Cause::OauthFlowNotAllowed,
+        Cause::OauthAppNotFound,
+        Cause::OauthWrongTenant,
+        Cause::OauthScopeInvalid,
+        Cause::OauthRedirectUriMismatch,
+        Cause::OauthDeviceCodeExpired,
+        Cause::OauthTemporarilyUnavailable,
+        Cause::OauthRequestRejected,
+        Cause::GraphTokenInvalid,
+        Cause::GraphNoPermissionsInToken,
+        Cause::GraphAccessDenied,
+        Cause::GraphDraftsNotAllowed,
+        Cause::GraphMailboxUnavailable,
+        Cause::GraphSendAsDenied,
+        Cause::GraphThrottled,
+        Cause::GraphRequestTooLarge,
         Cause::SenderNotAllowed,
         Cause::RelayDenied,
         Cause::RecipientRejected,
@@ -255,6 +337,29 @@ impl Cause {
             Cause::AuthBasicAuthDisabled => "auth.basic_auth_disabled",
             Cause::AuthOauthTokenRejected => "auth.oauth_token_rejected",
             Cause::AuthTooManyAttempts => "auth.too_many_attempts",
+            Cause::AuthOauthWrongAudienceOrPermission => "auth.oauth_wrong_audience_or_permission",
+            Cause::OauthNeedsLogin => "oauth.needs_login",
+            Cause::OauthInteractionRequired => "oauth.interaction_required",
+            Cause::OauthConsentRequired => "oauth.consent_required",
+            Cause::OauthAccessDenied => "oauth.access_denied",
+            Cause::OauthClientSecretWrong => "oauth.client_secret_wrong",
+            Cause::OauthClientSecretExpired => "oauth.client_secret_expired",
+            Cause::OauthFlowNotAllowed => "oauth.flow_not_allowed",
+            Cause::OauthAppNotFound => "oauth.app_not_found",
+            Cause::OauthWrongTenant => "oauth.wrong_tenant",
+            Cause::OauthScopeInvalid => "oauth.scope_invalid",
+            Cause::OauthRedirectUriMismatch => "oauth.redirect_uri_mismatch",
+            Cause::OauthDeviceCodeExpired => "oauth.device_code_expired",
+            Cause::OauthTemporarilyUnavailable => "oauth.temporarily_unavailable",
+            Cause::OauthRequestRejected => "oauth.request_rejected",
+            Cause::GraphTokenInvalid => "graph.token_invalid",
+            Cause::GraphNoPermissionsInToken => "graph.no_permissions_in_token",
+            Cause::GraphAccessDenied => "graph.access_denied",
+            Cause::GraphDraftsNotAllowed => "graph.drafts_not_allowed",
+            Cause::GraphMailboxUnavailable => "graph.mailbox_unavailable",
+            Cause::GraphSendAsDenied => "graph.send_as_denied",
+            Cause::GraphThrottled => "graph.throttled",
+            Cause::GraphRequestTooLarge => "graph.request_too_large",
             Cause::SenderNotAllowed => "sender.not_allowed",
             Cause::RelayDenied => "relay.denied",
             Cause::RecipientRejected => "recipient.rejected",
@@ -270,9 +375,12 @@ impl Cause {
     }
 
     /// Whether the same attempt is worth repeating later without changing any setting:
-    /// `connect.timeout`, `auth.too_many_attempts`, `rate.limited`, `server.temporary` and
-    /// `quota.exceeded` (sending limits reset, but only after up to 24 hours, so back off
-    /// for a long time).
+    /// `connect.timeout`, `auth.too_many_attempts`, `rate.limited`, `server.temporary`,
+    /// `oauth.temporarily_unavailable`, `graph.throttled` and `quota.exceeded` (sending
+    /// limits reset, but only after up to 24 hours, so back off for a long time).
+    ///
+    /// `oauth.needs_login` is not transient: nothing changes until someone signs in again
+    /// (see [`Cause::needs_login`]); the gateway holds such mail instead of bouncing it.
     pub fn is_transient(self) -> bool {
         matches!(
             self,
@@ -281,6 +389,19 @@ impl Cause {
                 | Cause::RateLimited
                 | Cause::ServerTemporary
                 | Cause::QuotaExceeded
+                | Cause::OauthTemporarilyUnavailable
+                | Cause::GraphThrottled
+        )
+    }
+
+    /// Whether the stored OAuth2 sign-in can no longer be renewed and a new
+    /// `scanrelay oauth login` is part of the fix: `oauth.needs_login` (expired or revoked),
+    /// `oauth.interaction_required` (MFA / Conditional Access) and `oauth.consent_required`
+    /// (consent withdrawn or never given; an administrator grants it first).
+    pub fn needs_login(self) -> bool {
+        matches!(
+            self,
+            Cause::OauthNeedsLogin | Cause::OauthInteractionRequired | Cause::OauthConsentRequired
         )
     }
 

@@ -1,8 +1,12 @@
-//! `scanrelay-diagnose` turns what an SMTP server said into a cause code and tells the
-//! person at the scanner what to change: it holds the provider presets (Gmail, Microsoft
-//! 365, Naver, ...), the table that maps SMTP replies to causes, the advice texts in
-//! English and Korean, the parser for replies that users paste from logs and error
-//! dialogs, and the app-password clean-up. It is pure data and string work: it must not do
+//! `scanrelay-diagnose` turns what an SMTP server, an OAuth2 sign-in server or Microsoft
+//! Graph said into a cause code and tells the person at the scanner (or the administrator
+//! of the gateway and its app registration) what to change: it holds the provider presets
+//! (Gmail, Microsoft 365, Naver, ...), the table that maps SMTP replies to causes, the
+//! mapping of OAuth2 token-endpoint errors ([`oauth_error_cause`]) and Graph errors
+//! ([`graph_error_cause`]) to causes, the advice texts in English and Korean, the parsers
+//! for replies and errors that users paste from logs and error dialogs, and the
+//! app-password clean-up. It depends on neither the oauth nor the graph crate: it takes
+//! strings and numbers. It is pure data and string work: it must not do
 //! I/O, open network connections, read files, spawn processes or log, and its advice texts
 //! and warnings must never contain a secret (they take none as input, and the password
 //! warning only mentions the length). The only thing it reads from outside its arguments
@@ -21,26 +25,52 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+/// The note after `scanrelay oauth login NAME` in English advice, removed again by
+/// [`Advice::with_account`] when the account is known.
+macro_rules! name_note_en {
+    () => {
+        " (NAME is the account's `name` in [[oauth]]; `scanrelay oauth status` lists the \
+         accounts)"
+    };
+}
+
+/// The Korean form of [`name_note_en`].
+macro_rules! name_note_ko {
+    () => {
+        "(NAME은 [[oauth]] 계정의 `name` 값이며, `scanrelay oauth status`로 계정 목록을 볼 수 \
+         있습니다)"
+    };
+}
+
 mod advice;
 mod advice_en;
 mod advice_ko;
+mod advice_oauth_en;
+mod advice_oauth_ko;
 mod advice_provider;
 mod causes;
 mod client_failure;
 mod explain;
+mod graph_errors;
 mod lang;
 mod not_yet;
+mod oauth_errors;
 mod password;
 mod paste;
 mod providers;
 mod rules;
+mod service_paste;
 
 pub use advice::{Advice, Situation, advise, advise_in, generic_advice, settings_line};
 pub use causes::{Cause, ReplyFacts, Stage};
-pub use client_failure::{cause_of, failure_stage, reply_cause, reply_facts, stage_of};
+pub use client_failure::{
+    cause_of, failure_stage, reply_cause, reply_facts, stage_of, token_auth_cause,
+};
 pub use explain::{Explanation, explain};
+pub use graph_errors::{graph_draft_error_cause, graph_error_cause};
 pub use lang::Lang;
 pub use not_yet::{NOT_YET_BUILT, NotYetBuilt, not_yet_built_in};
+pub use oauth_errors::{aadsts_codes, oauth_error_cause, oauth_error_cause_with_codes};
 pub use password::{PasswordCheck, Warning, normalize_password};
 pub use paste::parse_pasted;
 pub use providers::{
@@ -51,6 +81,7 @@ pub use rules::{
     Check, RULES, Rule, classify_error, classify_reply, infer_stage, is_oauth_error_challenge,
     matching_rule,
 };
+pub use service_paste::{Service, ServiceError, parse_service_error};
 
 /// A name that does not parse as a [`Cause`], [`Stage`] or [`Lang`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

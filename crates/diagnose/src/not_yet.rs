@@ -22,24 +22,6 @@ pub struct NotYetBuilt {
 /// Not built yet (see the module documentation before editing).
 pub const NOT_YET_BUILT: &[NotYetBuilt] = &[
     NotYetBuilt {
-        feature: "OAuth2 login of the gateway to its upstream (an OAuth2 upstream); the \
-                  gateway logs in upstream with a password only",
-        names: &[
-            &["gateway", "oauth*"],
-            &["gateway", "xoauth*"],
-            &["게이트웨이", "oauth*"],
-            &["게이트웨이", "xoauth*"],
-        ],
-    },
-    NotYetBuilt {
-        feature: "Microsoft Graph as a way to send (a Graph upstream, `kind = \"graph\"`)",
-        names: &[&["microsoft graph"], &["graph api"], &["kind = \"graph\""]],
-    },
-    NotYetBuilt {
-        feature: "`auth = \"oauth2\"` in the gateway config",
-        names: &[&["auth = \"oauth2\""]],
-    },
-    NotYetBuilt {
         feature: "a `scanrelay send` command",
         names: &[&["scanrelay send"]],
     },

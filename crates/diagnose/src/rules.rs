@@ -588,10 +588,6 @@ static ERROR_RULES: &[ErrorRule] = &[
         ..e(C::TlsModeMismatch, &["timed out", "timeout"])
     },
     e(
-        C::AuthOauthTokenRejected,
-        &["invalid_grant", "aadsts", "token has been expired"],
-    ),
-    e(
         C::TlsVersionRejected,
         &[
             "protocol version",
@@ -683,7 +679,14 @@ static ERROR_RULES: &[ErrorRule] = &[
 /// Classifies a client-side error message (DNS, TCP, TLS) that carries no SMTP reply,
 /// e.g. `Connection refused (os error 111)` or rustls'
 /// `received corrupt message of type InvalidContentType`.
+///
+/// An OAuth2 sign-in or Microsoft Graph error in the message
+/// ([`crate::parse_service_error`]: `invalid_grant`, `AADSTS...`, `ErrorAccessDenied`)
+/// decides first.
 pub fn classify_error(stage: Option<Stage>, message: &str) -> Cause {
+    if let Some(service) = crate::parse_service_error(message) {
+        return service.cause();
+    }
     let lower = message.to_lowercase();
     ERROR_RULES
         .iter()

@@ -12,6 +12,10 @@ mod docs;
 mod fixtures;
 #[path = "diagnose/not_yet.rs"]
 mod not_yet;
+#[path = "diagnose/oauth.rs"]
+mod oauth;
+#[path = "diagnose/oauth_advice.rs"]
+mod oauth_advice;
 #[path = "diagnose/password.rs"]
 mod password;
 #[path = "diagnose/paste.rs"]

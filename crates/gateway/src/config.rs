@@ -146,6 +146,33 @@ pub fn load(path: &Path, data_dir: &Path) -> Result<Loaded, ConfigError> {
     parse_str(&text, path, data_dir, &ParseOptions::default())
 }
 
+/// Only the spool directory of the config file at `path`: its `[spool] dir` (relative to the
+/// file), else `<data_dir>/spool`. Nothing else in the file is validated, so `scanrelay queue`
+/// still finds the spool during an incident caused by a broken `[upstream]`. Fails only when
+/// the file cannot be read or is not TOML at all.
+pub fn spool_dir_only(path: &Path, data_dir: &Path) -> Result<PathBuf, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+        path: path.to_path_buf(),
+        error,
+    })?;
+    let file = display_name(path);
+    let table: toml::Table = toml::from_str(&text).map_err(|e| {
+        let loc = locate::Locator::new(&text);
+        ConfigError::Invalid(Problem {
+            file: file.clone(),
+            line: e.span().map(|s| loc.line_at(s.start)),
+            key: None,
+            message: e.message().trim().to_string(),
+        })
+    })?;
+    let dir = table
+        .get("spool")
+        .and_then(|s| s.get("dir"))
+        .and_then(|d| d.as_str());
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    Ok(dir.map_or_else(|| data_dir.join("spool"), |d| base_dir.join(d)))
+}
+
 /// The config `scanrelay serve` runs with. With `config_path`, that file (which must exist).
 /// Without, `<data_dir>/scanrelay.toml`; when that does not exist the embedded
 /// [`DEFAULT_CONFIG`] is written there first, and its path is returned as the second value.

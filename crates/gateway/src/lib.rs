@@ -7,9 +7,11 @@ pub mod config;
 mod dates;
 pub mod delivery;
 pub mod listener;
+pub mod routing;
 pub mod server;
 pub mod settings;
 mod supervise;
 mod time;
 
 pub use server::{Gateway, GatewayError, RunningGateway, StartOptions};
+pub use supervise::Health;

@@ -17,7 +17,7 @@ use crate::delivery::{
 };
 use crate::listener::{self, CertInfo, Kind, Shared, TlsError, Wake};
 use crate::settings::Settings;
-use crate::supervise::supervise;
+use crate::supervise::{Health, supervise};
 
 /// Disk space the gateway keeps set aside in its spool (the file `reserve`) for recording
 /// delivery state and removing delivered mail when the disk is full, so that a full disk
@@ -133,13 +133,16 @@ impl Gateway {
         let config_path = options
             .config_path
             .unwrap_or_else(|| settings.data_dir.join(crate::config::CONFIG_FILE_NAME));
-        let (wake, delivery) = start_delivery(&settings, &config_path, &spool, stop_rx.clone())?;
+        let health = Arc::new(Health::default());
+        let (wake, delivery) =
+            start_delivery(&settings, &config_path, &spool, stop_rx.clone(), &health)?;
         let shared = Arc::new(Shared::new(
             &settings,
             spool.clone(),
             identity.acceptor,
             wake,
             stop_rx,
+            health,
         ));
         let mut listeners = Vec::new();
         let mut spawn = |socket, kind, key, addr| {
@@ -212,6 +215,7 @@ fn start_delivery(
     config_path: &std::path::Path,
     spool: &Spool,
     stop: watch::Receiver<bool>,
+    health: &Arc<Health>,
 ) -> Result<(Wake, JoinHandle<()>), GatewayError> {
     let upstream: Option<Arc<dyn Upstream>> = match &settings.upstream {
         Some(up) => Some(Arc::new(SmtpUpstream::new(up)?)),
@@ -223,7 +227,12 @@ fn start_delivery(
     let handle = scheduler.handle();
     let run_stop = stop.clone();
     let start = move || scheduler.clone().run(run_stop.clone());
-    let task = tokio::spawn(supervise("the delivery scheduler", start, stop));
+    let task = tokio::spawn(supervise(
+        "the delivery scheduler",
+        start,
+        stop,
+        health.clone(),
+    ));
     Ok((Arc::new(move || handle.wake()), task))
 }
 
@@ -256,6 +265,11 @@ impl RunningGateway {
     /// The settings it runs with.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Whether delivery runs, and how many messages were refused because it stopped.
+    pub fn health(&self) -> &Health {
+        &self.shared.health
     }
 
     /// What to tell the operator at start: listening addresses, data and spool directories,

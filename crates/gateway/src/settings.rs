@@ -85,6 +85,9 @@ pub enum FromPolicy {
 /// The upstream server the gateway delivers through. `Debug` never shows the password.
 #[derive(Clone)]
 pub struct UpstreamSettings {
+    /// The upstream's name: `default` for a single `[upstream]`, or the `name` of an
+    /// `[[upstream]]` entry, as routes, devices and `queue show` refer to it.
+    pub name: String,
     /// Provider preset id, for its rules and advice.
     pub provider: Option<String>,
     /// Host.
@@ -112,6 +115,7 @@ pub struct UpstreamSettings {
 impl std::fmt::Debug for UpstreamSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpstreamSettings")
+            .field("name", &self.name)
             .field("provider", &self.provider)
             .field("server", &self.server)
             .field("port", &self.port)
@@ -163,6 +167,9 @@ pub struct Settings {
     pub devices: Vec<DeviceAccount>,
     /// Upstream; `None` holds mail as "waiting for upstream".
     pub upstream: Option<UpstreamSettings>,
+    /// Which upstream each message leaves through (devices, `[[route]]` rules); empty: the
+    /// default upstream for all.
+    pub routing: crate::routing::Router,
     /// Retry policy.
     pub delivery: DeliverySettings,
     /// The spool directory.

@@ -5,9 +5,13 @@
 //! pile up in the spool unnoticed. [`supervise`] runs the task, and when it ends while no stop
 //! was asked for, logs an error and starts it again after a pause that doubles up to a minute.
 //! After [`MAX_RESTARTS`] failures in a row (a run of [`HEALTHY_RUN`] or more resets the
-//! count) it gives up with a final error: the spool keeps the mail until the next start.
+//! count) it gives up with a final error and marks the [`Health`] it was given as stopped:
+//! the listener then answers `451 4.3.2` instead of accepting mail that nothing would deliver
+//! (the spool keeps what it already has until the next start).
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -22,10 +26,50 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(60);
 /// A run at least this long counts as healthy: the failure count starts over.
 const HEALTHY_RUN: Duration = Duration::from_secs(600);
 
+/// Whether delivery is running, shared by the supervisor (which marks it stopped when it gives
+/// up) and the listener (which then refuses new mail), with a count of the refusals.
+#[derive(Debug, Default)]
+pub struct Health {
+    stopped: AtomicBool,
+    refused: AtomicU64,
+}
+
+impl Health {
+    /// Whether delivery has stopped for good.
+    pub fn delivery_stopped(&self) -> bool {
+        self.stopped.load(Ordering::SeqCst)
+    }
+
+    /// Counts a message refused because delivery stopped.
+    pub fn count_refusal(&self) {
+        self.refused.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Messages refused because delivery stopped.
+    pub fn refusals(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    fn mark_stopped(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
+
+    /// Test seam: delivery stopped for good, as when the supervisor gives up.
+    #[doc(hidden)]
+    pub fn mark_stopped_for_tests(&self) {
+        self.mark_stopped();
+    }
+}
+
 /// Runs `start()` as a task until `stop` becomes `true` (or its sender is dropped), starting
-/// it again when it ends or panics on its own. `what` names it in the log.
-pub(crate) async fn supervise<F, Fut>(what: &'static str, mut start: F, stop: watch::Receiver<bool>)
-where
+/// it again when it ends or panics on its own; marks `health` stopped when it gives up.
+/// `what` names it in the log.
+pub(crate) async fn supervise<F, Fut>(
+    what: &'static str,
+    mut start: F,
+    stop: watch::Receiver<bool>,
+    health: Arc<Health>,
+) where
     F: FnMut() -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
 {
@@ -46,10 +90,11 @@ where
         failures += 1;
         if failures > MAX_RESTARTS {
             tracing::error!(
-                "{what} failed {MAX_RESTARTS} times in a row and is not restarted again: mail is \
-                 still accepted and kept in the spool, but nothing is delivered until scanrelay \
-                 is restarted"
+                "{what} failed {MAX_RESTARTS} times in a row and is not restarted again: new \
+                 mail is refused with 451 (devices keep it and try again) and the spool keeps \
+                 what it has until scanrelay is restarted"
             );
+            health.mark_stopped();
             return;
         }
         let pause = FIRST_PAUSE
@@ -71,8 +116,7 @@ fn stopping(stop: &watch::Receiver<bool>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::atomic::AtomicU32;
 
     use super::*;
 
@@ -93,9 +137,15 @@ mod tests {
                 let _ = stop.wait_for(|&s| s).await;
             }
         };
-        let task = tokio::spawn(supervise("test task", start, stop));
+        let health = Arc::new(Health::default());
+        let task = tokio::spawn(supervise("test task", start, stop, health.clone()));
         tokio::time::sleep(Duration::from_secs(3600)).await;
         let gave_up = task.is_finished();
+        assert_eq!(
+            health.delivery_stopped(),
+            gave_up,
+            "stopped exactly when it gave up"
+        );
         let _ = stop_tx.send(true);
         tokio::time::timeout(Duration::from_secs(1), task)
             .await
@@ -135,7 +185,7 @@ mod tests {
             async {}
         };
         let began = Instant::now();
-        supervise("test task", start, stop).await;
+        supervise("test task", start, stop, Arc::default()).await;
         let offsets: Vec<u64> = times
             .lock()
             .unwrap()

@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::tls::TrustRoots;
+
 use scanrelay_proto::TlsMode;
 use scanrelay_proto::sasl::{Credentials, Mechanism};
 
@@ -28,8 +30,14 @@ pub struct ClientConfig {
     pub credentials: Option<Credentials>,
     /// The SASL mechanism to use; `None` picks the best offered one.
     pub mechanism: Option<Mechanism>,
-    /// How long to wait for a banner before probing whether the port speaks implicit TLS.
-    pub banner_probe_after: Duration,
+    /// Trust roots loaded once ([`TrustRoots::load`]); when set, `ca_file` and the system store
+    /// are not read again for each connection (the gateway loads them at start).
+    pub trust: Option<TrustRoots>,
+    /// `check` only: how long to wait for a banner before probing, on a second connection,
+    /// whether the port speaks implicit TLS. `None` (the default) never probes: the probe sends
+    /// a TLS ClientHello before the server's greeting, which a postscreen-protected relay
+    /// counts as a pregreet violation, so a delivering client must not do it.
+    pub banner_probe_after: Option<Duration>,
 }
 
 impl ClientConfig {
@@ -45,7 +53,8 @@ impl ClientConfig {
             timeout: Duration::from_secs(15),
             credentials: None,
             mechanism: None,
-            banner_probe_after: Duration::from_secs(2),
+            trust: None,
+            banner_probe_after: None,
         }
     }
 

@@ -13,7 +13,7 @@ use scanrelay_proto::TlsMode;
 use crate::config::ClientConfig;
 use crate::error::{ClientError, Failure};
 use crate::session::{AsyncStream, Session};
-use crate::tls::{ConnTls, conn_tls, handshake, root_store};
+use crate::tls::{ConnTls, TrustRoots, conn_tls, handshake};
 use crate::transcript::{Facts, StepName};
 
 /// A session over whatever stream the configuration led to (plain TCP or TLS).
@@ -24,15 +24,26 @@ type Result<T> = std::result::Result<T, Box<Failure>>;
 /// Resolves, connects and reads the banner (with the implicit TLS handshake first when the
 /// mode says so). Recognises a TLS mode that does not match the port, both ways.
 pub async fn connect(cfg: &ClientConfig) -> Result<Connection> {
-    let mut facts = Facts::default();
-    // Trust roots matter only when TLS is used; a plaintext check never reads --ca-file.
-    let roots = match cfg.tls {
-        TlsMode::None => Arc::new(RootCertStore::empty()),
-        _ => match root_store(cfg.ca_file.as_deref()) {
-            Ok(r) => Arc::new(r),
-            Err(e) => return Err(Failure::new(e, facts)),
-        },
+    let roots = match trust_roots(cfg) {
+        Ok(roots) => roots,
+        Err(e) => return Err(Failure::new(e, Facts::default())),
     };
+    connect_with(cfg, &roots).await
+}
+
+/// The trust roots of `cfg`: those loaded earlier, or the system store and `ca_file` read now.
+/// Only TLS needs them; a plaintext check never reads `--ca-file`.
+fn trust_roots(cfg: &ClientConfig) -> std::result::Result<TrustRoots, ClientError> {
+    match (&cfg.trust, cfg.tls) {
+        (Some(trust), _) => Ok(trust.clone()),
+        (None, TlsMode::None) => Ok(TrustRoots(Arc::new(RootCertStore::empty()))),
+        (None, _) => TrustRoots::load(cfg.ca_file.as_deref()),
+    }
+}
+
+async fn connect_with(cfg: &ClientConfig, trust: &TrustRoots) -> Result<Connection> {
+    let mut facts = Facts::default();
+    let roots = &trust.0;
     let addrs = match resolve(cfg, &mut facts).await {
         Ok(a) => a,
         Err(e) => return Err(Failure::new(e, facts)),
@@ -42,7 +53,7 @@ pub async fn connect(cfg: &ClientConfig) -> Result<Connection> {
         Err(e) => return Err(Failure::new(e, facts)),
     };
     let mut session = match cfg.tls {
-        TlsMode::Implicit => implicit_tls(cfg, tcp, addr, &roots, facts).await?,
+        TlsMode::Implicit => implicit_tls(cfg, tcp, addr, roots, facts).await?,
         TlsMode::StartTls | TlsMode::None => {
             let stream: Box<dyn AsyncStream> = Box::new(tcp);
             Session::new(stream, facts, cfg.timeout, &cfg.helo, false)
@@ -50,8 +61,10 @@ pub async fn connect(cfg: &ClientConfig) -> Result<Connection> {
     };
     let banner = if cfg.tls == TlsMode::Implicit {
         session.banner().await
+    } else if let Some(after) = cfg.banner_probe_after {
+        banner_or_tls_probe(&mut session, cfg, after, addr, roots).await
     } else {
-        banner_or_tls_probe(&mut session, cfg, addr, &roots).await
+        session.banner().await
     };
     match banner {
         Ok(_) => Ok(session),
@@ -62,12 +75,16 @@ pub async fn connect(cfg: &ClientConfig) -> Result<Connection> {
 /// [`connect`], then EHLO, STARTTLS and EHLO again when configured, then AUTH when
 /// credentials are given: a session ready for `MAIL FROM`.
 pub async fn establish(cfg: &ClientConfig) -> Result<Connection> {
-    let mut session = connect(cfg).await?;
+    let roots = match trust_roots(cfg) {
+        Ok(roots) => roots,
+        Err(e) => return Err(Failure::new(e, Facts::default())),
+    };
+    let mut session = connect_with(cfg, &roots).await?;
     if let Err(e) = session.ehlo().await {
         return Err(Failure::new(e, session.into_facts()));
     }
     if cfg.tls == TlsMode::StartTls {
-        let tls = match ConnTls::new(cfg.ca_file.as_deref()) {
+        let tls = match ConnTls::with_roots(&roots) {
             Ok(t) => t,
             Err(e) => return Err(Failure::new(e, session.into_facts())),
         };
@@ -240,13 +257,14 @@ enum First {
 async fn banner_or_tls_probe(
     session: &mut Connection,
     cfg: &ClientConfig,
+    probe_after: std::time::Duration,
     addr: SocketAddr,
     roots: &Arc<RootCertStore>,
 ) -> std::result::Result<scanrelay_proto::Reply, ClientError> {
     let started = Instant::now();
     let (probe_cfg, probe_roots) = (cfg.clone(), roots.clone());
     let mut probe = tokio::spawn(async move {
-        tokio::time::sleep(probe_cfg.banner_probe_after).await;
+        tokio::time::sleep(probe_after).await;
         crate::probe::tls_probe(&probe_cfg, addr, &probe_roots).await
     });
     let mut probe_done = false;

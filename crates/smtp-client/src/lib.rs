@@ -29,7 +29,7 @@ pub use config::ClientConfig;
 pub use connect::{Connection, connect, establish};
 pub use error::{ClientError, Failure, TlsFailure};
 pub use session::{AsyncStream, Session};
-pub use tls::{CertInfo, ConnTls, TlsInfo};
+pub use tls::{CertInfo, ConnTls, TlsInfo, TrustRoots};
 pub use transcript::{Facts, StepName, StepRecord};
 
 pub use scanrelay_proto::TlsMode;

@@ -27,7 +27,7 @@ pub(crate) async fn tls_probe(
     let tls = conn_tls(roots.clone(), true).ok()?;
     let name = ServerName::try_from(cfg.server_name().to_string()).ok()?;
     let connector = tokio_rustls::TlsConnector::from(tls.config.clone());
-    let waited = cfg.banner_probe_after.as_secs_f32();
+    let waited = cfg.banner_probe_after.unwrap_or_default().as_secs_f32();
     match timeout(cfg.timeout, connector.connect(name, tcp))
         .await
         .ok()?

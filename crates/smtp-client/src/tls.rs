@@ -148,6 +148,36 @@ impl ServerCertVerifier for RecordingVerifier {
     }
 }
 
+/// Trust roots read once: the system store (or the Mozilla bundle when the system has none)
+/// plus an optional CA file. Cheap to clone; a delivering gateway loads them at start (and on
+/// reload) instead of re-reading files on a runtime thread for every connection.
+#[derive(Clone)]
+pub struct TrustRoots(pub(crate) Arc<RootCertStore>);
+
+impl TrustRoots {
+    /// Reads the system store and `ca_file` (PEM). Fails when the CA file cannot be read or
+    /// holds no certificate.
+    pub fn load(ca_file: Option<&Path>) -> Result<TrustRoots, ClientError> {
+        Ok(TrustRoots(Arc::new(root_store(ca_file)?)))
+    }
+
+    /// How many trust anchors there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for TrustRoots {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrustRoots({} anchors)", self.0.len())
+    }
+}
+
 /// A TLS client config for one connection, with the record its verifier keeps.
 pub struct ConnTls {
     pub(crate) config: Arc<ClientConfig>,
@@ -158,6 +188,11 @@ impl ConnTls {
     /// A verifying config over the system roots plus `ca_file`.
     pub fn new(ca_file: Option<&Path>) -> Result<ConnTls, ClientError> {
         conn_tls(Arc::new(root_store(ca_file)?), false)
+    }
+
+    /// A verifying config over roots loaded earlier.
+    pub fn with_roots(roots: &TrustRoots) -> Result<ConnTls, ClientError> {
+        conn_tls(roots.0.clone(), false)
     }
 }
 

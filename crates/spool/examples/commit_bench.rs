@@ -62,6 +62,7 @@ fn envelope(size: u64) -> Envelope {
         helo: "mfp-3f".into(),
         auth_user: Some("scanner".into()),
         size,
+        route: None,
     }
 }
 

@@ -47,6 +47,10 @@ pub enum SpoolError {
         #[source]
         source: serde_json::Error,
     },
+    /// A life-cycle event that does not fit the message's state (e.g. a retry of a message
+    /// already delivered). Nothing was written.
+    #[error(transparent)]
+    Transition(#[from] crate::lifecycle::InvalidTransition),
     /// An operator gave a malformed message id.
     #[error(transparent)]
     InvalidId(#[from] InvalidMessageId),

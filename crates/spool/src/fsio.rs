@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{SpoolError, ctx};
 use crate::id::{MessageId, unique_suffix};
-use crate::model::EnvFile;
+use crate::model::{ENV_FORMAT, EnvFile};
 
 /// Incoming data being written.
 pub(crate) const TMP_DIR: &str = "tmp";
@@ -247,12 +247,22 @@ pub(crate) fn read_envelope(path: &Path) -> Result<Option<EnvFile>, SpoolError> 
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(SpoolError::io("read", path, e)),
     };
-    serde_json::from_slice(&bytes)
-        .map(Some)
-        .map_err(|source| SpoolError::Json {
-            path: path.to_path_buf(),
-            source,
-        })
+    let json_err = |source| SpoolError::Json {
+        path: path.to_path_buf(),
+        source,
+    };
+    let env: EnvFile = serde_json::from_slice(&bytes).map_err(json_err)?;
+    if env.version > ENV_FORMAT {
+        // Written by a newer scanrelay: left alone (like an unreadable file), never rewritten
+        // in an older format that would drop what this version does not know.
+        return Err(json_err(<serde_json::Error as serde::de::Error>::custom(
+            format_args!(
+                "envelope format {} is newer than this scanrelay reads (up to {ENV_FORMAT})",
+                env.version
+            ),
+        )));
+    }
+    Ok(Some(env))
 }
 
 /// Atomically replace `env/ID.json`: write a temporary file in `env/`, `sync_all` it, rename it
@@ -265,7 +275,9 @@ pub(crate) fn write_envelope(
     fault: Option<io::ErrorKind>,
 ) -> Result<(), SpoolError> {
     let path = layout.envelope(id);
-    let bytes = serde_json::to_vec_pretty(env).map_err(|source| SpoolError::Json {
+    let mut env = env.clone();
+    env.version = ENV_FORMAT;
+    let bytes = serde_json::to_vec_pretty(&env).map_err(|source| SpoolError::Json {
         path: path.clone(),
         source,
     })?;

@@ -215,7 +215,7 @@ struct CommitJob {
 impl CommitJob {
     /// The whole commit protocol (blocking). On error nothing of the message remains.
     ///
-    /// The message's lock (on the body file, see [`crate::Spool::update`]) is held from before
+    /// The message's lock (on the body file, see [`crate::Spool::apply`]) is held from before
     /// the envelope appears until the commit is decided. The envelope is visible to
     /// [`crate::Spool::scan`] as soon as it is renamed into place, but the scheduler marks a
     /// message `Sending` (which takes the lock and re-reads the envelope) before delivering it,

@@ -3,11 +3,12 @@
 //! The SMTP listener streams a device's message into the spool and answers `250` only after
 //! [`Incoming::commit`] returned: from then on the message survives `kill -9` and power loss. The
 //! scheduler reads the queue ([`Spool::scan`], [`Spool::load`], [`Spool::open_body`]), delivers,
-//! records the outcome ([`Spool::update`]) and drops delivered messages ([`Spool::remove`]).
+//! records what happened as life-cycle events ([`Spool::apply`], over the one state machine
+//! [`Delivery::apply`]) and drops delivered messages ([`Spool::remove`]).
 //! Operator commands (`scanrelay queue list/show/retry/delete`) open the same directory from
 //! another process while the server runs, with [`Spool::open_existing`], which never creates a
 //! spool (a mistyped directory is [`SpoolError::Missing`], not a new empty queue) and never runs
-//! recovery. `queue retry` is [`Delivery::retry_now`].
+//! recovery. `queue retry` is [`Event::Retried`].
 //!
 //! # Layout
 //!
@@ -43,7 +44,7 @@
 //!
 //! The fsyncs of steps 4 and 6 are *grouped*: concurrent commits waiting at the same time share
 //! one directory fsync (file data `sync_all` stays per file); see [`Options`].
-//! Every envelope rewrite ([`Spool::update`]) is steps 5–6. Removal deletes the envelope, fsyncs
+//! Every envelope rewrite ([`Spool::apply`]) is steps 5–6. Removal deletes the envelope, fsyncs
 //! `env/`, then deletes the body and fsyncs `msg/`.
 //!
 //! So after a crash at any instant: an envelope implies its body is complete and durable; a body
@@ -58,7 +59,7 @@
 //! Recovery deletes files, so it runs only if `open` can take that lock exclusively, i.e. when no
 //! other process has the spool open; otherwise it is skipped ([`Recovery::performed`] is false),
 //! and an operator command never deletes a running server's in-progress files.
-//! [`Spool::update`] and [`Spool::remove`] hold an exclusive advisory lock on the message's body
+//! [`Spool::apply`] and [`Spool::remove`] hold an exclusive advisory lock on the message's body
 //! file, whose inode never changes, so a read-modify-write of the state is never lost and a
 //! deleted message is never resurrected by a concurrent update. Readers take no locks: the
 //! scheduler re-reads state with [`Spool::load`] before each attempt and treats
@@ -86,6 +87,7 @@ mod error;
 mod fsio;
 mod id;
 mod incoming;
+mod lifecycle;
 mod model;
 mod recover;
 mod reserve;
@@ -94,6 +96,9 @@ mod spool;
 pub use error::SpoolError;
 pub use id::{InvalidMessageId, MessageId};
 pub use incoming::Incoming;
-pub use model::{Delivery, Entry, Envelope, RcptState, RcptStatus, State, UnknownState};
+pub use lifecycle::{Applied, Event, Failure, InvalidTransition};
+pub use model::{
+    Delivery, Entry, Envelope, HoldReason, RcptState, RcptStatus, State, UnknownState,
+};
 pub use recover::Recovery;
 pub use spool::{Options, ScanItem, Spool, SpoolStats, Stamp};

@@ -25,6 +25,10 @@ pub struct Envelope {
     pub auth_user: Option<String>,
     /// The message size in bytes as received.
     pub size: u64,
+    /// The upstream chosen for it at acceptance (by device, network or sender); `None` for
+    /// the default upstream.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
 }
 
 /// Where a message is in its delivery life cycle.
@@ -33,10 +37,14 @@ pub struct Envelope {
 pub enum State {
     /// Ready to be sent at `next_attempt`.
     Queued,
-    /// Held until an upstream relay is configured.
+    /// Held: no upstream can take it now (none is configured, or its login needs a person);
+    /// `last_error` says why. Released when that is fixed.
     Waiting,
     /// A temporary failure happened; retried at `next_attempt`.
     Deferred,
+    /// Waiting for its upstream's pacing limit (messages a minute or a day); goes at
+    /// `next_attempt`.
+    Paced,
     /// A delivery attempt is in progress (or was, when the server stopped).
     Sending,
     /// Delivered to every recipient; about to be removed from the spool.
@@ -47,10 +55,11 @@ pub enum State {
 
 impl State {
     /// Every state, in life-cycle order.
-    pub const ALL: [State; 6] = [
+    pub const ALL: [State; 7] = [
         State::Queued,
         State::Waiting,
         State::Deferred,
+        State::Paced,
         State::Sending,
         State::Delivered,
         State::Failed,
@@ -67,6 +76,7 @@ impl State {
             State::Queued => "queued",
             State::Waiting => "waiting",
             State::Deferred => "deferred",
+            State::Paced => "paced",
             State::Sending => "sending",
             State::Delivered => "delivered",
             State::Failed => "failed",
@@ -93,6 +103,30 @@ impl FromStr for State {
             .into_iter()
             .find(|state| state.as_str().eq_ignore_ascii_case(s))
             .ok_or_else(|| UnknownState(s.to_owned()))
+    }
+}
+
+/// What must change before a held (`waiting`) message can go.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum HoldReason {
+    /// No upstream is configured for it: released when one is.
+    NoUpstream,
+    /// Its upstream's OAuth2 grant is dead: released when a person logs in again.
+    Login,
+    /// Its upstream cannot carry it as set up (e.g. too large for a Graph app without drafts):
+    /// released by an operator's retry after the setup changed.
+    Setup,
+}
+
+impl HoldReason {
+    /// The snake-case name, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoldReason::NoUpstream => "no_upstream",
+            HoldReason::Login => "login",
+            HoldReason::Setup => "setup",
+        }
     }
 }
 
@@ -140,7 +174,7 @@ pub struct RcptStatus {
     pub reply: Option<String>,
 }
 
-/// The mutable delivery state of a message, rewritten atomically by [`crate::Spool::update`].
+/// The mutable delivery state of a message, rewritten atomically by [`crate::Spool::apply`].
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
 pub struct Delivery {
     /// The life-cycle state.
@@ -164,12 +198,16 @@ pub struct Delivery {
     /// Per-recipient outcomes (may be empty).
     #[serde(default)]
     pub per_rcpt: Vec<RcptStatus>,
-    /// When an operator last queued the message again (`scanrelay queue retry`), in seconds
-    /// since the Unix epoch. The gateway's give-up age (`max_age`) counts from here when it is
-    /// later than the arrival, so a retried old message is not given up on (and bounced) at its
-    /// first temporary failure.
+    /// When the message was last queued again (an operator's `scanrelay queue retry`, or its
+    /// release after a hold), in seconds since the Unix epoch. The gateway's give-up age
+    /// (`max_age`) counts from here when it is later than the arrival, so a retried or released
+    /// old message is not given up on (and bounced) at its first temporary failure.
     #[serde(default)]
     pub retried_at: Option<u64>,
+    /// Why a `waiting` message is held (absent in files written before holds had reasons:
+    /// those were held for lack of an upstream).
+    #[serde(default)]
+    pub hold: Option<HoldReason>,
 }
 
 impl Delivery {
@@ -185,28 +223,8 @@ impl Delivery {
             last_error: None,
             per_rcpt: Vec::new(),
             retried_at: None,
+            hold: None,
         }
-    }
-
-    /// An operator's "try again now" (`scanrelay queue retry`): queued, due at `now`, with
-    /// `retried_at` set. With `failed_too`, recipients refused for good are tried again as well
-    /// (their last reply is kept for `queue show`); without it only the open ones are. Nothing
-    /// else changes: a failure notice already sent stays the only one unless the new attempt
-    /// fails again. Returns the number of failed recipients put back.
-    pub fn retry_now(&mut self, now: u64, failed_too: bool) -> usize {
-        self.state = State::Queued;
-        self.next_attempt = now;
-        self.retried_at = Some(now);
-        let mut reopened = 0;
-        if failed_too {
-            for status in &mut self.per_rcpt {
-                if status.state == RcptState::Failed {
-                    status.state = RcptState::Pending;
-                    reopened += 1;
-                }
-            }
-        }
-        reopened
     }
 }
 
@@ -223,8 +241,10 @@ pub struct Entry {
     pub body_len: u64,
 }
 
-/// Version of the envelope file format written by this crate.
-pub(crate) const ENV_FORMAT: u32 = 1;
+/// Version of the envelope file format written by this crate. 2 added the envelope's
+/// `route`, the `paced` state and the delivery's `hold` reason; version 1 files are read as
+/// routed to the default upstream, and rewritten as version 2.
+pub(crate) const ENV_FORMAT: u32 = 2;
 
 /// The content of `env/ID.json`.
 #[derive(Serialize, Deserialize, Clone, Debug)]

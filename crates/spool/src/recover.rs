@@ -9,6 +9,7 @@ use crate::fsio::{
     Layout, id_from_name, list_names, read_envelope, remove_if_exists, sync_dir, write_envelope,
 };
 use crate::id::MessageId;
+use crate::lifecycle::Event;
 use crate::model::{Delivery, State};
 
 /// What [`crate::Spool::open`] found and repaired.
@@ -109,20 +110,22 @@ fn mark_corrupt(layout: &Layout, id: &MessageId) -> Result<(), SpoolError> {
         }
     };
     tracing::error!(%id, "message body missing from spool; marking the message failed");
-    if mark_body_missing(&mut env.delivery) {
+    if mark_body_missing(&mut env.delivery)? {
         write_envelope(layout, id, &env, None)?;
     }
     Ok(())
 }
 
-/// Sets the state of a message whose body is missing: `Failed`, cause `spool`, and
-/// [`BODY_MISSING`] as the error. Returns whether anything changed.
-pub(crate) fn mark_body_missing(d: &mut Delivery) -> bool {
-    if d.state == State::Failed && d.last_error.as_deref() == Some(BODY_MISSING) {
-        return false;
+/// Marks a message whose body is missing as failed ([`Event::Damaged`] with [`BODY_MISSING`]).
+/// Returns whether anything changed (it may already be marked, or delivered).
+pub(crate) fn mark_body_missing(d: &mut Delivery) -> Result<bool, SpoolError> {
+    if d.state == State::Delivered
+        || d.state == State::Failed && d.last_error.as_deref() == Some(BODY_MISSING)
+    {
+        return Ok(false);
     }
-    d.state = State::Failed;
-    d.last_cause = Some("spool".to_owned());
-    d.last_error = Some(BODY_MISSING.to_owned());
-    true
+    let note = BODY_MISSING.to_owned();
+    d.apply(Event::Damaged { note })
+        .map_err(SpoolError::Transition)?;
+    Ok(true)
 }

@@ -6,7 +6,7 @@
 //!
 //! - [`Spool::keep_reserve`] sets aside a file `reserve` of the given size in the spool
 //!   directory (real, incompressible data, fsync'd, so its blocks are allocated);
-//! - a state write ([`Spool::update`], [`Spool::fail_damaged`]) or a removal that fails because
+//! - a state write ([`Spool::apply`], [`Spool::fail_damaged`]) or a removal that fails because
 //!   the disk is full deletes the reserve and is tried once more, now with that room;
 //! - while the reserve is out, new messages ([`Spool::begin`], and [`crate::Incoming`] writes
 //!   already under way) are refused as disk-full, so the listener answers `452 4.3.1` and the

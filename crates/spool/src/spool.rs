@@ -17,6 +17,7 @@ use crate::fsio::{
 };
 use crate::id::MessageId;
 use crate::incoming::Incoming;
+use crate::lifecycle::{Applied, Event};
 use crate::model::{Delivery, Entry};
 use crate::recover::{Recovery, mark_body_missing, recover};
 use crate::reserve::Reserve;
@@ -262,14 +263,43 @@ impl Spool {
         self.inner.layout.body(id)
     }
 
-    /// Change a message's delivery state: read it fresh, apply `f`, atomically replace the
-    /// envelope and fsync `env/`. Serialized per message across threads and processes by an
-    /// advisory lock on the body file, so a concurrent update or removal is never lost or undone.
-    pub async fn update(
+    /// Applies a life-cycle [`Event`] to a message: read its state fresh, apply the event
+    /// ([`Delivery::apply`], the one place states change), atomically replace the envelope and
+    /// fsync `env/`. Serialized per message across threads and processes by an advisory lock
+    /// on the body file, so a concurrent change or removal is never lost or undone. An event
+    /// that does not fit the message's state is [`SpoolError::Transition`] and writes nothing.
+    pub async fn apply(
+        &self,
+        id: &MessageId,
+        event: Event,
+    ) -> Result<(Entry, Applied), SpoolError> {
+        self.edit(id, |d| d.apply(event).map_err(SpoolError::Transition))
+            .await
+    }
+
+    /// Test seam: rewrites a message's delivery state with `f`, outside the life-cycle rules,
+    /// to build states no event sequence produces (hand-edited or damaged envelopes). The
+    /// gateway and the CLI change states only through [`Spool::apply`].
+    #[doc(hidden)]
+    pub async fn rewrite_state_for_tests(
         &self,
         id: &MessageId,
         f: impl FnOnce(&mut Delivery),
     ) -> Result<Entry, SpoolError> {
+        let (entry, ()) = self
+            .edit(id, |d| {
+                f(d);
+                Ok(())
+            })
+            .await?;
+        Ok(entry)
+    }
+
+    async fn edit<R>(
+        &self,
+        id: &MessageId,
+        f: impl FnOnce(&mut Delivery) -> Result<R, SpoolError>,
+    ) -> Result<(Entry, R), SpoolError> {
         let (layout, locked) = (self.inner.layout.clone(), id.clone());
         let (lock, mut env) = blocking("update", move || {
             let Some(lock) = lock_message(&layout, &locked)? else {
@@ -287,7 +317,7 @@ impl Spool {
             }
         })
         .await?;
-        f(&mut env.delivery);
+        let result = f(&mut env.delivery)?;
         let (spool, target, written) = (self.clone(), id.clone(), env.clone());
         blocking("update", move || {
             let inner = spool.inner();
@@ -300,7 +330,7 @@ impl Spool {
             Ok(())
         })
         .await?;
-        Ok(env.into_entry(id.clone()))
+        Ok((env.into_entry(id.clone()), result))
     }
 
     /// Marks a message whose body file has gone missing (damage from outside the gateway) as
@@ -320,7 +350,7 @@ impl Spool {
                 .ok_or_else(|| SpoolError::NotFound(target.clone()))?;
             let body = layout.body(&target);
             let missing = !body.try_exists().map_err(ctx("stat", &body))?;
-            if missing && mark_body_missing(&mut env.delivery) {
+            if missing && mark_body_missing(&mut env.delivery)? {
                 inner.reserve.with_room(|| {
                     write_envelope(layout, &target, &env, inner.faults.envelope())?;
                     inner.committer.sync(Dir::Env)

@@ -13,6 +13,8 @@ mod crash;
 mod disk_full;
 #[path = "spool/hardening.rs"]
 mod hardening;
+#[path = "spool/lifecycle.rs"]
+mod lifecycle;
 #[path = "spool/open_existing.rs"]
 mod open_existing;
 #[path = "spool/recovery.rs"]

@@ -15,6 +15,9 @@
 //!   device-code and authorize endpoints, rotating refresh tokens, RFC 7662 introspection for
 //!   Dovecot) with a control and inspection API; [`oauth_authority::peer_authority`] is the
 //!   one the real peers' Dovecot asks.
+//! * [`graph_server`]: a contract-enforcing fake Microsoft Graph for mail sending (`sendMail`,
+//!   drafts, upload sessions with pre-authorised URLs, the 4 MiB request limit, injected
+//!   faults), with an inspection API for what was sent.
 //! * [`fixtures`]: the labelled provider replies in `fixtures/provider-replies.jsonl`.
 //! * [`assert_no_secrets`]: checks that a transcript or log leaks no password or token, in
 //!   clear or base64.
@@ -26,6 +29,7 @@
 #![forbid(unsafe_code)]
 
 pub mod fixtures;
+pub mod graph_server;
 pub mod oauth_authority;
 mod peers;
 mod pki;

@@ -68,8 +68,9 @@ pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Pl
     client.ca_file = args.ca_file.clone();
     client.helo = args.helo.clone().unwrap_or_else(default_helo);
     client.timeout = Duration::from_secs(args.timeout.max(1));
+    // The TLS-mode probe belongs to `check` only (see ClientConfig::banner_probe_after).
     client.banner_probe_after =
-        (client.timeout / 3).clamp(Duration::from_millis(500), Duration::from_secs(3));
+        Some((client.timeout / 3).clamp(Duration::from_millis(500), Duration::from_secs(3)));
     if let Some(ca) = &args.ca_file {
         check_ca_file(ca)?;
     }

@@ -5,10 +5,10 @@
 //! default leaves out messages that failed for good and the gateway's own failure notices
 //! (retrying those sends the same failure again), saying how many it left out and which flag
 //! includes them. A retry never queues a failure notice itself: a new one is sent only when
-//! the new attempt fails for good again (see `Delivery::retry_now`).
+//! the new attempt fails for good again (see `Event::Retried`).
 
 use anyhow::Result;
-use scanrelay_spool::{Entry, MessageId, Spool, SpoolError, State};
+use scanrelay_spool::{Entry, Event, MessageId, Spool, SpoolError, State};
 
 use super::parse_id;
 use super::view::is_bounce;
@@ -86,7 +86,7 @@ fn chosen(entry: &Entry, include_failed: bool, left_out: &mut LeftOut) -> bool {
             left_out.bounces += 1;
             false
         }
-        State::Queued | State::Waiting | State::Deferred => true,
+        State::Queued | State::Waiting | State::Deferred | State::Paced => true,
     }
 }
 
@@ -97,11 +97,8 @@ async fn requeue(
     failed_too: bool,
     now: u64,
 ) -> Result<usize, SpoolError> {
-    let mut reopened = 0;
-    spool
-        .update(id, |d| reopened = d.retry_now(now, failed_too))
-        .await?;
-    Ok(reopened)
+    let (_, applied) = spool.apply(id, Event::Retried { now, failed_too }).await?;
+    Ok(applied.reopened)
 }
 
 fn announce(id: &MessageId, reopened: usize, req: &Request<'_>) {

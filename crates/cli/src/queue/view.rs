@@ -4,7 +4,7 @@
 
 use scanrelay_diagnose::{Advice, Cause, Lang, Provider, advise};
 use scanrelay_gateway::delivery::dsn::DSN_CLIENT_ADDR;
-use scanrelay_spool::{Entry, RcptState, State};
+use scanrelay_spool::{Entry, HoldReason, RcptState, State};
 use serde_json::{Value, json};
 
 use super::when::{Clock, rfc3339};
@@ -22,8 +22,10 @@ pub struct Viewer {
 /// When a message will be tried next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NextTry {
-    /// Held until an upstream is configured.
-    Held,
+    /// Held until what the reason names is fixed.
+    Held(HoldReason),
+    /// Waiting for its upstream's pacing limit; goes at this Unix time.
+    Paced(u64),
     /// An attempt is running (or was, when the gateway stopped).
     Sending,
     /// Not tried again (failed or delivered).
@@ -36,9 +38,10 @@ impl NextTry {
     /// The next try of `entry`.
     pub fn of(entry: &Entry) -> NextTry {
         match entry.delivery.state {
-            State::Waiting => NextTry::Held,
+            State::Waiting => NextTry::Held(entry.delivery.hold.unwrap_or(HoldReason::NoUpstream)),
             State::Sending => NextTry::Sending,
             State::Failed | State::Delivered => NextTry::Never,
+            State::Paced => NextTry::Paced(entry.delivery.next_attempt),
             State::Queued | State::Deferred => NextTry::At(entry.delivery.next_attempt),
         }
     }
@@ -46,18 +49,31 @@ impl NextTry {
     /// For the list's NEXT column: `held`, `sending`, `-`, `now`, `in 4m`.
     pub fn short(self, clock: &Clock) -> String {
         match self {
-            NextTry::Held => "held".to_string(),
+            NextTry::Held(_) => "held".to_string(),
             NextTry::Sending => "sending".to_string(),
             NextTry::Never => "-".to_string(),
-            NextTry::At(at) if at <= clock.now => "now".to_string(),
-            NextTry::At(at) => clock.relative(at),
+            NextTry::At(at) | NextTry::Paced(at) if at <= clock.now => "now".to_string(),
+            NextTry::At(at) | NextTry::Paced(at) => clock.relative(at),
         }
     }
 
     /// For `queue show`.
     pub fn long(self, clock: &Clock) -> String {
         match self {
-            NextTry::Held => "held (no upstream)".to_string(),
+            NextTry::Held(HoldReason::NoUpstream) => "held (no upstream)".to_string(),
+            NextTry::Held(HoldReason::Login) => {
+                "held (the upstream needs a new OAuth2 login; it goes out by itself after it)"
+                    .to_string()
+            }
+            NextTry::Held(HoldReason::Setup) => {
+                "held (the upstream cannot carry it as set up: change the setup, then \
+                 `scanrelay queue retry ID`)"
+                    .to_string()
+            }
+            NextTry::Paced(at) => format!(
+                "{} (the upstream's pacing limit)",
+                clock.local_and_relative(at)
+            ),
             NextTry::Sending => "now (an attempt is in progress)".to_string(),
             NextTry::Never => "none (`scanrelay queue retry ID` tries again)".to_string(),
             NextTry::At(at) if at <= clock.now => "now".to_string(),
@@ -67,7 +83,8 @@ impl NextTry {
 
     fn json(self) -> (Option<String>, &'static str) {
         match self {
-            NextTry::Held => (None, "held"),
+            NextTry::Held(_) => (None, "held"),
+            NextTry::Paced(at) => (rfc3339(at), "paced"),
             NextTry::Sending => (None, "sending"),
             NextTry::Never => (None, "never"),
             NextTry::At(at) => (rfc3339(at), "scheduled"),

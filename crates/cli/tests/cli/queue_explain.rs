@@ -51,9 +51,10 @@ impl Queue {
             helo: "mfp-3f".to_string(),
             auth_user: None,
             size: body.len() as u64,
+            route: None,
         };
         let id = incoming.commit(envelope).await.unwrap();
-        self.spool.update(&id, set).await.unwrap();
+        self.spool.rewrite_state_for_tests(&id, set).await.unwrap();
         id
     }
 
@@ -298,4 +299,93 @@ async fn retry_by_id_tries_the_failed_recipients_again() {
         "--include-failed goes with --all: {}",
         bad.stdout
     );
+}
+
+/// Regression (issue 7, item 0): `scanrelay queue` validated the whole config before opening
+/// the spool, so an incident caused by a broken `[upstream]` also took `queue list` away.
+/// Now a config that does not validate still gives its `[spool] dir` (with a warning), and
+/// text stored from clients and upstreams (escape sequences, CR) is printed harmlessly.
+#[tokio::test]
+async fn the_queue_works_with_a_broken_upstream_and_prints_stored_text_safely() {
+    let q = Queue::new().await;
+    let id = q
+        .add("scan@office.lan", |d| {
+            refused(d);
+            d.last_error = Some("evil \u{1b}[2J\u{1b}]0;pwned\u{7}\r\nforged line".to_string());
+        })
+        .await;
+    let config = q.dir.path().join("broken.toml");
+    std::fs::write(
+        &config,
+        "[spool]\ndir = \"spool\"\n\n[upstream]\nserver = \"smtp.example.com\"\nport = \"587\"\n",
+    )
+    .unwrap();
+    let config = config.to_string_lossy().into_owned();
+    for args in [vec!["list"], vec!["show", id.as_ref()]] {
+        let mut all = vec!["queue", "--config", &config];
+        all.extend(args.iter().copied());
+        let run = scanrelay(&all, &[]).await;
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        assert!(run.stdout.contains(id.as_ref()), "{args:?}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("using only its [spool] dir"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stdout.contains('\u{1b}')
+                && !run.stdout.contains('\r')
+                && !run.stdout.contains('\u{7}'),
+            "control characters reached the terminal: {:?}",
+            run.stdout
+        );
+        assert!(run.stdout.contains("forged line"), "{}", run.stdout);
+    }
+}
+
+/// Paced mail says when it goes; mail held for a dead login says what happens next.
+#[tokio::test]
+async fn paced_and_login_held_mail_say_when_and_why() {
+    let q = Queue::new().await;
+    let paced = q
+        .add("scan@office.lan", |d| {
+            d.state = State::Paced;
+            d.next_attempt = now() + 240;
+            d.last_cause = Some("pacing".into());
+        })
+        .await;
+    let login = q
+        .add("scan@office.lan", |d| {
+            d.state = State::Waiting;
+            d.hold = Some(scanrelay_spool::HoldReason::Login);
+            d.last_error = Some("the grant was revoked: run scanrelay oauth login office".into());
+        })
+        .await;
+    let show = q.run(&["show", paced.as_ref()], &[]).await;
+    assert!(
+        line(&show.stdout, "next try:").contains("pacing limit"),
+        "{}",
+        show.stdout
+    );
+    assert!(
+        line(&show.stdout, "next try:").contains("in 4m"),
+        "{}",
+        show.stdout
+    );
+    let show = q.run(&["show", login.as_ref()], &[]).await;
+    assert!(
+        line(&show.stdout, "next try:").contains("OAuth2 login"),
+        "{}",
+        show.stdout
+    );
+    let list = q.run(&["list", "--json"], &[]).await;
+    let v = list.json();
+    let next: Vec<&str> = v
+        .as_array()
+        .or_else(|| v["messages"].as_array())
+        .expect("a list")
+        .iter()
+        .map(|m| m["next_try"].as_str().unwrap_or(""))
+        .collect();
+    assert!(next.contains(&"paced") && next.contains(&"held"), "{v}");
 }

@@ -238,8 +238,11 @@ const M365_SMTP_AUTH_CASES: &[(Cause, Lang, &[&str], &[&str])] = &[
             "<domain>.mail.protection.outlook.com",
             "connector",
         ],
-        // Nothing in scanrelay sends through Microsoft Graph (not_yet.rs).
-        &["Alternatively move the device to OAuth2", "Microsoft Graph"],
+        // OAuth2 is no way around it (Graph is: issue 7).
+        &[
+            "Alternatively move the device to OAuth2",
+            "`auth = \"oauth2\"`",
+        ],
     ),
     (
         Cause::AuthSmtpAuthDisabled,
@@ -254,7 +257,7 @@ const M365_SMTP_AUTH_CASES: &[(Cause, Lang, &[&str], &[&str])] = &[
         ],
         &[
             "OAuth2(XOAUTH2)나 scanrelay 게이트웨이로 전환하십시오",
-            "Microsoft Graph",
+            "`auth = \"oauth2\"`",
         ],
     ),
     (

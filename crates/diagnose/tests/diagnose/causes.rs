@@ -3,10 +3,10 @@
 use scanrelay_diagnose::{Cause, Lang, ParseError, Stage};
 
 #[test]
-fn exactly_33_causes_with_unique_codes() {
-    assert_eq!(Cause::ALL.len(), 33);
+fn exactly_56_causes_with_unique_codes() {
+    assert_eq!(Cause::ALL.len(), 56);
     let codes: std::collections::HashSet<_> = Cause::ALL.iter().map(|c| c.as_str()).collect();
-    assert_eq!(codes.len(), 33);
+    assert_eq!(codes.len(), 56);
 }
 
 #[test]
@@ -50,6 +50,29 @@ fn cause_codes_are_the_documented_ones() {
         "auth.basic_auth_disabled",
         "auth.oauth_token_rejected",
         "auth.too_many_attempts",
+        "auth.oauth_wrong_audience_or_permission",
+        "oauth.needs_login",
+        "oauth.interaction_required",
+        "oauth.consent_required",
+        "oauth.access_denied",
+        "oauth.client_secret_wrong",
+        "oauth.client_secret_expired",
+        "oauth.flow_not_allowed",
+        "oauth.app_not_found",
+        "oauth.wrong_tenant",
+        "oauth.scope_invalid",
+        "oauth.redirect_uri_mismatch",
+        "oauth.device_code_expired",
+        "oauth.temporarily_unavailable",
+        "oauth.request_rejected",
+        "graph.token_invalid",
+        "graph.no_permissions_in_token",
+        "graph.access_denied",
+        "graph.drafts_not_allowed",
+        "graph.mailbox_unavailable",
+        "graph.send_as_denied",
+        "graph.throttled",
+        "graph.request_too_large",
         "sender.not_allowed",
         "relay.denied",
         "recipient.rejected",
@@ -78,9 +101,30 @@ fn transient_causes() {
         [
             Cause::ConnectTimeout,
             Cause::AuthTooManyAttempts,
+            Cause::OauthTemporarilyUnavailable,
+            Cause::GraphThrottled,
             Cause::QuotaExceeded,
             Cause::RateLimited,
             Cause::ServerTemporary,
+        ]
+    );
+}
+
+/// The causes whose fix includes a new `scanrelay oauth login`: the stored sign-in cannot be
+/// renewed any more.
+#[test]
+fn causes_that_need_a_new_login() {
+    let need: Vec<Cause> = Cause::ALL
+        .iter()
+        .copied()
+        .filter(|c| c.needs_login())
+        .collect();
+    assert_eq!(
+        need,
+        [
+            Cause::OauthNeedsLogin,
+            Cause::OauthInteractionRequired,
+            Cause::OauthConsentRequired,
         ]
     );
 }

@@ -74,6 +74,7 @@ impl Validator<'_> {
             listen,
             devices,
             upstream,
+            routing: crate::routing::Router::default(),
             delivery,
             spool_dir,
             data_dir: self.data_dir.to_path_buf(),
@@ -365,6 +366,7 @@ impl Validator<'_> {
         let from_policy = self.sender_policy(raw.from_policy, raw.username.as_deref())?;
         let default_conns = preset.and_then(|p| p.max_concurrency).map_or(3, u64::from);
         Ok(UpstreamSettings {
+            name: "default".to_string(),
             provider: preset.map(|p| p.id.to_string()),
             server,
             port,

@@ -1,167 +1,76 @@
-//! One delivery attempt of one spooled message, and what its outcome does to the spool.
+//! One delivery attempt of one spooled message through one upstream, and what its outcome
+//! does to the spool.
 //!
 //! The spool is the source of truth: the attempt re-reads the message (an operator may have
-//! deleted or changed it), marks it `Sending`, hands it to the upstream, then records the
-//! outcome per recipient. Delivered to everyone: removed. Some recipients temporarily refused:
-//! `Deferred` with backoff, only those recipients are retried. Refused for good (or expired):
-//! bounced, then `Failed` and kept for `queue show` (the order and the retries of the spool
-//! writes are in `record`). A message whose body file vanished is marked `Failed`; one whose
+//! deleted or changed it), records [`Event::AttemptStarted`], hands it to the upstream, then
+//! records the outcome per recipient (`record`). Delivered to everyone: removed. Some
+//! recipients temporarily refused: `Deferred` with backoff (or the upstream's own "retry
+//! after"), only those recipients are retried. Refused for good (or expired): bounced, then
+//! `Failed` and kept for `queue show`. An upstream whose login needs a person, or that cannot
+//! carry the message as set up, holds it ([`Event::Held`]): no attempt is counted and it is
+//! never bounced for that. A message whose body file vanished is marked `Failed`; one whose
 //! envelope cannot be parsed is left alone until the file changes.
 
-use std::io::Cursor;
 use std::sync::Arc;
+use std::time::Duration;
 
-use scanrelay_diagnose::Cause;
-use scanrelay_proto::Reply;
-use scanrelay_spool::{Entry, Envelope, MessageId, RcptState, Spool, SpoolError, State};
-use tokio::io::AsyncReadExt;
-use tokio::sync::Notify;
+use scanrelay_spool::{Entry, Event, HoldReason, MessageId, RcptState, SpoolError, State};
 use tokio::time::Instant;
 
-use crate::delivery::backoff::Backoff;
-use crate::delivery::clock::Clock;
-use crate::delivery::dsn::FailedRecipient;
-use crate::delivery::record::{Unrecorded, merge_remembered, record};
-use crate::delivery::rewrite::{
-    HeaderReadError, MAX_HEADER_BLOCK, read_header_block, rewrite_from_header,
-};
-use crate::delivery::upstream::{DeliveryError, DeliveryReport, OutgoingMessage, Upstream};
-use crate::settings::DeliverySettings;
+use crate::delivery::body::outgoing;
+use crate::delivery::ctx::Ctx;
+use crate::delivery::outcome::Outcome;
+use crate::delivery::record::record;
+use crate::delivery::upstream::{DeliveryError, Upstream};
 use crate::time::after;
 
-/// What every attempt needs; shared by the scheduler and its delivery tasks.
-pub(crate) struct Ctx {
-    pub spool: Spool,
-    pub upstream: Option<Arc<dyn Upstream>>,
-    pub settings: DeliverySettings,
-    pub backoff: Backoff,
-    pub clock: Arc<dyn Clock>,
-    pub hostname: String,
-    /// Wakes the scheduler (a bounce was queued).
-    pub wake: Arc<Notify>,
-    /// Deliveries whose outcome could not be written yet.
-    pub unrecorded: Arc<Unrecorded>,
+/// How an attempt ended, for the scheduler.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AttemptEnd {
+    /// When the message is due again; `None` when it left the queue, failed or is held.
+    pub next: Option<Instant>,
+    /// The upstream asked to be left alone this long (HTTP `Retry-After`): the whole lane
+    /// pauses.
+    pub pause: Option<Duration>,
+    /// The upstream's login needs a person: the lane holds its mail until new credentials.
+    pub needs_login: bool,
 }
 
-/// Why a recipient did not get the message in this attempt.
-#[derive(Debug, Clone)]
-pub(crate) struct Why {
-    pub reply: Option<Reply>,
-    pub cause: Cause,
-    pub error: String,
-}
-
-impl Why {
-    fn of(error: &DeliveryError) -> Why {
-        Why {
-            reply: error.reply().cloned(),
-            cause: error.cause(),
-            error: error.to_string(),
-        }
-    }
-
-    pub(crate) fn failed(&self, rcpt: &str) -> FailedRecipient {
-        FailedRecipient {
-            rcpt: rcpt.to_string(),
-            reply: self.reply.clone(),
-            cause: self.cause,
-            error: self.error.clone(),
+impl AttemptEnd {
+    fn due(next: Option<Instant>) -> AttemptEnd {
+        AttemptEnd {
+            next,
+            ..AttemptEnd::default()
         }
     }
 }
 
-/// The outcome of one attempt, per recipient.
-#[derive(Debug, Default)]
-pub(crate) struct Outcome {
-    pub delivered: Vec<(String, Option<Reply>)>,
-    pub deferred: Vec<(String, Why)>,
-    pub failed: Vec<(String, Why)>,
-}
-
-impl Outcome {
-    fn from_result(pending: &[String], result: Result<DeliveryReport, DeliveryError>) -> Outcome {
-        let mut outcome = Outcome::default();
-        match result {
-            Ok(report) => {
-                for rcpt in report.accepted {
-                    outcome.delivered.push((rcpt, report.reply.clone()));
-                }
-                for refusal in report.refused {
-                    let transient = refusal.is_transient();
-                    let why = Why {
-                        error: refusal.describe(),
-                        reply: refusal.reply,
-                        cause: refusal.cause,
-                    };
-                    let list = if transient {
-                        &mut outcome.deferred
-                    } else {
-                        &mut outcome.failed
-                    };
-                    list.push((refusal.rcpt, why));
-                }
-                outcome.defer_unreported(pending);
-            }
-            Err(error) => {
-                let why = Why::of(&error);
-                let list = if error.is_transient() {
-                    &mut outcome.deferred
-                } else {
-                    &mut outcome.failed
-                };
-                list.extend(pending.iter().map(|r| (r.clone(), why.clone())));
-            }
-        }
-        outcome
-    }
-
-    /// A recipient the upstream neither accepted nor refused stays queued (never dropped).
-    fn defer_unreported(&mut self, pending: &[String]) {
-        for rcpt in pending {
-            let reported = self.delivered.iter().any(|(r, _)| r == rcpt)
-                || self
-                    .deferred
-                    .iter()
-                    .chain(&self.failed)
-                    .any(|(r, _)| r == rcpt);
-            if !reported {
-                let why = Why {
-                    reply: None,
-                    cause: Cause::Unknown,
-                    error: "the upstream did not report on this recipient".to_string(),
-                };
-                self.deferred.push((rcpt.clone(), why));
-            }
-        }
-    }
-
-    /// The failure to show as the message's last error: a deferral first, else a failure.
-    pub(crate) fn headline(&self) -> Option<&Why> {
-        self.deferred
-            .first()
-            .or(self.failed.first())
-            .map(|(_, why)| why)
-    }
-}
-
-/// Runs one attempt. Returns when the message should be tried next, if it stays queued.
-pub(crate) async fn attempt(ctx: Arc<Ctx>, id: MessageId) -> Option<Instant> {
-    match try_attempt(&ctx, &id).await {
-        Ok(next) => next,
+/// Runs one attempt of `id` through `upstream`.
+pub(crate) async fn attempt(
+    ctx: Arc<Ctx>,
+    upstream: Arc<dyn Upstream>,
+    id: MessageId,
+) -> AttemptEnd {
+    match try_attempt(&ctx, upstream.as_ref(), &id).await {
+        Ok(end) => end,
         Err(e) if e.is_not_found() => {
             tracing::info!(%id, "message left the spool during delivery (deleted by an operator?)");
             ctx.unrecorded.forget(&id);
-            None
+            AttemptEnd::default()
         }
-        Err(SpoolError::BodyMissing(_)) => fail_damaged(&ctx, &id).await,
+        Err(SpoolError::BodyMissing(_)) => AttemptEnd::due(fail_damaged(&ctx, &id).await),
         Err(e @ SpoolError::Json { .. }) => {
             // Not retried: the scheduler's rescan remembers it until the file changes.
             tracing::error!(%id, error = %e, "unreadable envelope; the message is left alone");
-            None
+            AttemptEnd::default()
+        }
+        Err(SpoolError::Transition(e)) => {
+            tracing::info!(%id, error = %e, "not delivered: the message changed meanwhile");
+            AttemptEnd::default()
         }
         Err(e) => {
             tracing::error!(%id, error = %e, "spool error during delivery; retrying later");
-            Some(after(ctx.backoff.min()))
+            AttemptEnd::due(Some(after(ctx.backoff.min())))
         }
     }
 }
@@ -183,51 +92,95 @@ async fn fail_damaged(ctx: &Ctx, id: &MessageId) -> Option<Instant> {
     }
 }
 
-async fn try_attempt(ctx: &Ctx, id: &MessageId) -> Result<Option<Instant>, SpoolError> {
-    let Some(upstream) = ctx.upstream.clone() else {
-        return Ok(None);
-    };
+/// Marks the attempt started (merging deliveries an earlier attempt could not record); `None`
+/// when that finished the message.
+async fn start(ctx: &Ctx, id: &MessageId) -> Result<Option<Entry>, SpoolError> {
     let entry = ctx.spool.load(id).await?;
     if entry.delivery.state.is_final() {
         return Ok(None);
     }
-    let now = ctx.clock.unix_now();
+    let at = ctx.clock.unix_now();
+    let (mut entry, _) = ctx.spool.apply(id, Event::AttemptStarted { at }).await?;
     let remembered = ctx.unrecorded.get(id);
-    let rcpts = &entry.envelope.rcpt_to;
-    let entry = ctx
-        .spool
-        .update(id, |d| {
-            d.state = State::Sending;
-            d.last_attempt = Some(now);
-            merge_remembered(d, rcpts, &remembered);
-        })
-        .await?;
-    ctx.unrecorded.forget(id);
+    if !remembered.is_empty() {
+        let rcpts = entry.envelope.rcpt_to.clone();
+        let event = Event::Remembered {
+            statuses: remembered,
+            rcpts,
+        };
+        (entry, _) = ctx.spool.apply(id, event).await?;
+        ctx.unrecorded.forget(id);
+    }
     match entry.delivery.state {
-        State::Failed => return Ok(None),
+        State::Failed => Ok(None),
         State::Delivered => {
             ctx.spool.remove(id).await?;
             tracing::info!(%id, "delivered (recorded late)");
-            return Ok(None);
+            Ok(None)
         }
-        _ => {}
+        _ => Ok(Some(entry)),
     }
+}
+
+async fn try_attempt(
+    ctx: &Ctx,
+    upstream: &dyn Upstream,
+    id: &MessageId,
+) -> Result<AttemptEnd, SpoolError> {
+    let Some(entry) = start(ctx, id).await? else {
+        return Ok(AttemptEnd::default());
+    };
     let pending = pending_recipients(&entry);
     if pending.is_empty() {
         ctx.spool.remove(id).await?;
-        return Ok(None);
+        return Ok(AttemptEnd::default());
     }
-    let result = match prepare(ctx, &entry, &pending, upstream.rewrite_sender()).await {
+    let result = match outgoing(&ctx.spool, &entry, &pending, upstream.rewrite_sender()).await {
         Ok(msg) => upstream.deliver(msg).await,
         Err(e) => Err(e),
     };
-    if let Err(DeliveryError::Spool(e)) = &result
-        && e.is_not_found()
-    {
-        return Err(SpoolError::NotFound(id.clone()));
+    match &result {
+        Err(DeliveryError::Spool(e)) if e.is_not_found() => {
+            return Err(SpoolError::NotFound(id.clone()));
+        }
+        Err(error) if error.holds() => return hold(ctx, upstream, id, error).await,
+        _ => {}
     }
+    let pause = result.as_ref().err().and_then(DeliveryError::retry_after);
     let outcome = Outcome::from_result(&pending, result);
-    record(ctx, &entry, &pending, upstream.as_ref(), outcome).await
+    let next = record(ctx, &entry, upstream, outcome, pause).await?;
+    Ok(AttemptEnd {
+        next,
+        pause,
+        needs_login: false,
+    })
+}
+
+/// Holds the message: the upstream needs a person's login, or cannot carry it as set up.
+async fn hold(
+    ctx: &Ctx,
+    upstream: &dyn Upstream,
+    id: &MessageId,
+    error: &DeliveryError,
+) -> Result<AttemptEnd, SpoolError> {
+    let needs_login = matches!(error, DeliveryError::Credentials { .. });
+    let reason = if needs_login {
+        HoldReason::Login
+    } else {
+        HoldReason::Setup
+    };
+    let event = Event::Held {
+        reason,
+        note: error.to_string(),
+        cause: Some(error.cause().to_string()),
+    };
+    ctx.spool.apply(id, event).await?;
+    tracing::warn!(%id, upstream = upstream.name(), cause = %error.cause(), error = %error,
+        "message held until this is fixed");
+    Ok(AttemptEnd {
+        needs_login,
+        ..AttemptEnd::default()
+    })
 }
 
 /// Recipients still to try: those neither delivered to nor failed for good. When only failed
@@ -256,58 +209,4 @@ pub(crate) fn pending_recipients(entry: &Entry) -> Vec<String> {
         .filter(|r| state_of(r) == RcptState::Failed)
         .cloned()
         .collect()
-}
-
-/// The message as it goes out: the spooled bytes, or (sender rewrite) the rewritten header
-/// block followed by the rest of the file, streamed.
-async fn prepare(
-    ctx: &Ctx,
-    entry: &Entry,
-    rcpts: &[String],
-    rewrite: Option<&str>,
-) -> Result<OutgoingMessage, DeliveryError> {
-    let mut file = ctx.spool.open_body(&entry.id).await?;
-    let Some(account) = rewrite else {
-        return Ok(OutgoingMessage {
-            id: entry.id.clone(),
-            mail_from: entry.envelope.mail_from.clone(),
-            rcpt_to: rcpts.to_vec(),
-            size: entry.body_len,
-            body: Box::pin(file),
-        });
-    };
-    let block = read_header_block(&mut file, MAX_HEADER_BLOCK)
-        .await
-        .map_err(|e| match e {
-            HeaderReadError::TooLong { limit } => DeliveryError::HeaderTooLong { limit },
-            HeaderReadError::Io(source) => DeliveryError::Spool(SpoolError::Io {
-                path: ctx.spool.body_path(&entry.id),
-                op: "read",
-                source,
-            }),
-        })?;
-    let head = rewrite_from_header(&block.head, account);
-    let size = entry.body_len.saturating_sub(block.head.len() as u64) + head.len() as u64;
-    let mut prefix = head;
-    prefix.extend_from_slice(&block.rest);
-    Ok(OutgoingMessage {
-        id: entry.id.clone(),
-        mail_from: account.to_string(),
-        rcpt_to: rcpts.to_vec(),
-        size,
-        body: Box::pin(Cursor::new(prefix).chain(file)),
-    })
-}
-
-/// The envelope of a bounce about `original`, sent `now` to `to`.
-pub(crate) fn bounce_envelope(ctx: &Ctx, to: Vec<String>, now: u64, size: u64) -> Envelope {
-    Envelope {
-        mail_from: String::new(),
-        rcpt_to: to,
-        received_at: now,
-        client_addr: crate::delivery::dsn::DSN_CLIENT_ADDR.to_string(),
-        helo: ctx.hostname.clone(),
-        auth_user: None,
-        size,
-    }
 }

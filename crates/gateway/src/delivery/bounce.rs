@@ -9,7 +9,7 @@
 use scanrelay_spool::{Entry, Envelope, MessageId, Spool, SpoolError};
 use tokio::io::AsyncReadExt;
 
-use crate::delivery::attempt::{Ctx, bounce_envelope};
+use crate::delivery::ctx::Ctx;
 use crate::delivery::dsn::{
     BounceReason, DSN_CLIENT_ADDR, DsnIds, DsnInput, FailedRecipient, build_dsn,
 };
@@ -54,8 +54,7 @@ pub(crate) async fn send_bounce(
     }
     let headers = original_headers(&ctx.spool, id).await;
     let now = ctx.clock.unix_now();
-    let name = upstream.name();
-    let remote = name.rsplit_once(':').map_or(name, |(host, _)| host);
+    let remote = upstream.remote_host();
     let input = DsnInput {
         reporting_mta: &ctx.hostname,
         to: &to,
@@ -69,7 +68,8 @@ pub(crate) async fn send_bounce(
         provider: upstream.provider(),
     };
     let bytes = build_dsn(&input, &DsnIds::generate(&ctx.hostname, now));
-    let envelope = bounce_envelope(ctx, to, now, bytes.len() as u64);
+    let route = entry.envelope.route.clone();
+    let envelope = bounce_envelope(ctx, to, now, bytes.len() as u64, route);
     match commit(&ctx.spool, envelope, &bytes).await {
         Ok(bounce_id) => {
             tracing::info!(%id, bounce = %bounce_id, "bounce queued");
@@ -80,6 +80,27 @@ pub(crate) async fn send_bounce(
             tracing::error!(%id, error = %e, "cannot queue the bounce; the message is tried again later");
             Err(e)
         }
+    }
+}
+
+/// The envelope of a bounce sent `now` to `to`, through the upstream the original was routed
+/// to (`route`).
+fn bounce_envelope(
+    ctx: &Ctx,
+    to: Vec<String>,
+    now: u64,
+    size: u64,
+    route: Option<String>,
+) -> Envelope {
+    Envelope {
+        mail_from: String::new(),
+        rcpt_to: to,
+        received_at: now,
+        client_addr: crate::delivery::dsn::DSN_CLIENT_ADDR.to_string(),
+        helo: ctx.hostname.clone(),
+        auth_user: None,
+        size,
+        route,
     }
 }
 
@@ -127,6 +148,7 @@ mod tests {
             helo: "mfp".to_string(),
             auth_user: None,
             size: 0,
+            route: None,
         }
     }
 

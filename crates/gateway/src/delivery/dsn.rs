@@ -15,6 +15,7 @@
 
 use std::fmt::Write as _;
 
+use crate::delivery::response::Response;
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::content_type::ContentType;
@@ -23,7 +24,6 @@ use mail_builder::headers::raw::Raw;
 use mail_builder::mime::MimePart;
 use rand::Rng;
 use scanrelay_diagnose::{Cause, Lang, Provider, advise};
-use scanrelay_proto::Reply;
 
 /// The `client_addr` recorded on bounces the gateway generates. A generated bounce that fails
 /// is never bounced again (no loops).
@@ -34,8 +34,8 @@ pub const DSN_CLIENT_ADDR: &str = "scanrelay-dsn";
 pub struct FailedRecipient {
     /// The recipient address.
     pub rcpt: String,
-    /// The upstream's exact reply, if a reply caused the failure.
-    pub reply: Option<Reply>,
+    /// The upstream's exact answer, if one caused the failure.
+    pub response: Option<Response>,
     /// The diagnosis.
     pub cause: Cause,
     /// What went wrong, in words (used when there is no reply).
@@ -163,16 +163,13 @@ pub fn status_code(failure: &FailedRecipient, reason: BounceReason) -> String {
     if let BounceReason::Expired { .. } = reason {
         return "5.4.7".to_string();
     }
-    match failure.reply.as_ref().and_then(Reply::enhanced) {
-        Some(code) if code.class == 5 => code.to_string(),
+    match failure.response.as_ref() {
+        Some(r) if r.smtp().is_some() && r.is_permanent_code() => {
+            r.enhanced().unwrap_or_else(|| "5.0.0".to_string())
+        }
         _ if failure.cause == Cause::MessageTooLarge => "5.3.4".to_string(),
         _ => "5.0.0".to_string(),
     }
-}
-
-/// The reply on one line (multi-line replies joined by a space), for `Diagnostic-Code`.
-fn one_line(reply: &Reply) -> String {
-    reply.wire_lines().join(" ")
 }
 
 fn ascii(text: &str) -> String {
@@ -202,11 +199,11 @@ fn delivery_status(input: &DsnInput<'_>) -> String {
         let _ = write!(out, "Final-Recipient: rfc822; {}\r\n", ascii(&failure.rcpt));
         out.push_str("Action: failed\r\n");
         let _ = write!(out, "Status: {}\r\n", status_code(failure, input.reason));
-        if let Some(host) = input.remote_mta.filter(|_| failure.reply.is_some()) {
+        if let Some(host) = input.remote_mta.filter(|_| failure.response.is_some()) {
             let _ = write!(out, "Remote-MTA: dns; {}\r\n", ascii(host));
         }
-        let diagnostic = match &failure.reply {
-            Some(reply) => format!("smtp; {}", ascii(&one_line(reply))),
+        let diagnostic = match &failure.response {
+            Some(response) => ascii(&response.diagnostic_code()),
             None => format!("X-Scanrelay; {}", ascii(&failure.error)),
         };
         let _ = write!(out, "Diagnostic-Code: {diagnostic}\r\n");
@@ -269,7 +266,7 @@ fn intro(out: &mut String, input: &DsnInput<'_>, lang: Lang) {
 fn recipient_text(out: &mut String, input: &DsnInput<'_>, failure: &FailedRecipient, lang: Lang) {
     let advice = advise(failure.cause, input.provider, lang);
     let _ = write!(out, "\r\n<{}>\r\n", failure.rcpt);
-    match (&failure.reply, lang) {
+    match (&failure.response, lang) {
         (Some(reply), Lang::En) => {
             let host = input.remote_mta.unwrap_or("the upstream server");
             let _ = write!(out, "    {host} answered:\r\n");
@@ -299,8 +296,8 @@ fn recipient_text(out: &mut String, input: &DsnInput<'_>, failure: &FailedRecipi
     let _ = write!(out, "    {fix}: {}\r\n", advice.fix);
 }
 
-fn push_reply(out: &mut String, reply: &Reply) {
-    for line in reply.wire_lines() {
+fn push_reply(out: &mut String, response: &Response) {
+    for line in response.lines() {
         let _ = write!(out, "        {line}\r\n");
     }
 }

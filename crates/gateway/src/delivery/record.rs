@@ -1,11 +1,11 @@
 //! Recording an attempt's outcome in the spool, in an order that survives a failing disk and a
 //! crash at any point without delivering twice or losing a failure notice:
 //!
-//! 1. Everyone delivered: `Delivered` is written, then the message removed (a rescan removes a
-//!    `Delivered` leftover, it is never resent).
+//! 1. Everyone delivered: [`Event::AttemptEnded`] makes it `Delivered`, then the message is
+//!    removed (a rescan removes a `Delivered` leftover, it is never resent).
 //! 2. Otherwise, when some recipients failed for good: the recipients delivered in this attempt
-//!    are written first, then the bounce is committed, and only then is the message marked
-//!    `Failed` (or `Deferred` for the rest). A crash before the bounce is committed leaves the
+//!    are written first ([`Event::Delivered`]), then the bounce is committed, and only then does
+//!    [`Event::AttemptEnded`] mark the message `Failed` (or `Deferred` for the rest). A crash before the bounce is committed leaves the
 //!    message `Sending`: it is tried again and the bounce is made then. A bounce that cannot be
 //!    queued is not lost either: the message is tried again later.
 //!
@@ -18,13 +18,14 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use scanrelay_spool::{Delivery, Entry, MessageId, RcptState, RcptStatus, SpoolError, State};
+use scanrelay_spool::{Entry, Event, MessageId, RcptStatus, SpoolError, State};
 use tokio::time::Instant;
 
 use crate::dates::rfc3339;
-use crate::delivery::attempt::{Ctx, Outcome};
 use crate::delivery::bounce::send_bounce;
+use crate::delivery::ctx::Ctx;
 use crate::delivery::dsn::{BounceReason, FailedRecipient};
+use crate::delivery::outcome::Outcome;
 use crate::delivery::upstream::Upstream;
 use crate::time::after;
 
@@ -72,43 +73,18 @@ impl Unrecorded {
     }
 }
 
-/// Marks the `remembered` recipients delivered in `d` (at the start of the next attempt). When
-/// that leaves no recipient to try, the message is finished: `Failed` if some failed in an
-/// earlier attempt (they were bounced then), else `Delivered`.
-pub(crate) fn merge_remembered(d: &mut Delivery, rcpts: &[String], remembered: &[RcptStatus]) {
-    if remembered.is_empty() {
-        return;
-    }
-    set_statuses(d, rcpts, remembered.iter().cloned());
-    let open = rcpts.iter().any(|r| {
-        !d.per_rcpt
-            .iter()
-            .any(|s| s.rcpt == *r && matches!(s.state, RcptState::Delivered | RcptState::Failed))
-    });
-    if !open {
-        let failed = d.per_rcpt.iter().any(|s| s.state == RcptState::Failed);
-        d.state = if failed {
-            State::Failed
-        } else {
-            State::Delivered
-        };
-    }
-}
-
-/// `spool.update`, tried again after each of [`WRITE_RETRIES`] while it fails for a reason
-/// that may pass (not for a message that is gone or damaged).
-async fn update_retrying(
-    ctx: &Ctx,
-    id: &MessageId,
-    f: impl Fn(&mut Delivery) + Sync,
-) -> Result<Entry, SpoolError> {
+/// `spool.apply`, tried again after each of [`WRITE_RETRIES`] while it fails for a reason
+/// that may pass (not for a message that is gone, damaged or changed meanwhile).
+async fn apply_retrying(ctx: &Ctx, id: &MessageId, event: &Event) -> Result<Entry, SpoolError> {
     let mut pauses = WRITE_RETRIES.iter();
     loop {
-        let error = match ctx.spool.update(id, &f).await {
-            Ok(entry) => return Ok(entry),
+        let error = match ctx.spool.apply(id, event.clone()).await {
+            Ok((entry, _)) => return Ok(entry),
             Err(
-                e
-                @ (SpoolError::NotFound(_) | SpoolError::BodyMissing(_) | SpoolError::Json { .. }),
+                e @ (SpoolError::NotFound(_)
+                | SpoolError::BodyMissing(_)
+                | SpoolError::Json { .. }
+                | SpoolError::Transition(_)),
             ) => {
                 return Err(e);
             }
@@ -122,37 +98,39 @@ async fn update_retrying(
     }
 }
 
-/// Writes the outcome to the spool, bounces what failed, and says when to try again.
+/// [`apply_retrying`]; when it fails for good, the `delivered` recipients are remembered.
+async fn write(
+    ctx: &Ctx,
+    id: &MessageId,
+    delivered: &[RcptStatus],
+    event: Event,
+) -> Result<Entry, SpoolError> {
+    match apply_retrying(ctx, id, &event).await {
+        Ok(entry) => Ok(entry),
+        Err(e) => {
+            ctx.unrecorded.remember(id, delivered);
+            Err(e)
+        }
+    }
+}
+
+/// Writes the outcome to the spool, bounces what failed, and says when to try again:
+/// after the backoff delay, or after `pause` when the upstream asked for a longer one.
 pub(crate) async fn record(
     ctx: &Ctx,
     entry: &Entry,
-    pending: &[String],
     upstream: &dyn Upstream,
     mut outcome: Outcome,
+    pause: Option<Duration>,
 ) -> Result<Option<Instant>, SpoolError> {
     let now = ctx.clock.unix_now();
     let reason = expire_if_too_old(ctx, entry, now, &mut outcome);
     let id = &entry.id;
-    let rcpts = &entry.envelope.rcpt_to;
-    let delivered = delivered_statuses(&outcome);
-    let failed_before = entry
-        .delivery
-        .per_rcpt
-        .iter()
-        .any(|s| s.state == RcptState::Failed && !pending.contains(&s.rcpt));
-    if outcome.deferred.is_empty() && outcome.failed.is_empty() && !failed_before {
-        write(ctx, id, &delivered, |d| d.state = State::Delivered).await?;
-        ctx.spool.remove(id).await?;
-        tracing::info!(%id, upstream = upstream.name(), "delivered");
-        return Ok(None);
-    }
+    let delivered = outcome.delivered_statuses();
     if !outcome.failed.is_empty() {
         if !delivered.is_empty() {
-            let statuses = delivered.iter().cloned();
-            write(ctx, id, &delivered, |d| {
-                set_statuses(d, rcpts, statuses.clone())
-            })
-            .await?;
+            let event = Event::Delivered(delivered.clone());
+            write(ctx, id, &delivered, event).await?;
         }
         let failed: Vec<FailedRecipient> = outcome
             .failed
@@ -161,29 +139,26 @@ pub(crate) async fn record(
             .collect();
         send_bounce(ctx, entry, upstream, &failed, reason).await?;
     }
-    let delay = ctx.backoff.delay(entry.delivery.attempts.saturating_add(1));
-    let entry_after = write(ctx, id, &delivered, |d| {
-        apply(d, rcpts, &outcome, now, delay);
-    })
-    .await?;
+    let backoff = ctx.backoff.delay(entry.delivery.attempts.saturating_add(1));
+    let delay = pause.map_or(backoff, |p| p.max(backoff));
+    let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
+    // In envelope order, so `queue show` lists recipients as the device gave them.
+    let mut statuses = outcome.statuses();
+    let rcpts = &entry.envelope.rcpt_to;
+    statuses.sort_by_key(|s| rcpts.iter().position(|r| *r == s.rcpt));
+    let event = Event::AttemptEnded {
+        statuses,
+        failure: outcome.headline().map(|why| why.failure()),
+        retry_at: now.saturating_add(secs),
+    };
+    let entry_after = write(ctx, id, &delivered, event).await?;
+    if entry_after.delivery.state == State::Delivered {
+        ctx.spool.remove(id).await?;
+        tracing::info!(%id, upstream = upstream.name(), "delivered");
+        return Ok(None);
+    }
     log_outcome(&entry_after, &outcome, reason);
     Ok((entry_after.delivery.state == State::Deferred).then(|| after(delay)))
-}
-
-/// [`update_retrying`]; when it fails for good, the `delivered` recipients are remembered.
-async fn write(
-    ctx: &Ctx,
-    id: &MessageId,
-    delivered: &[RcptStatus],
-    f: impl Fn(&mut Delivery) + Sync,
-) -> Result<Entry, SpoolError> {
-    match update_retrying(ctx, id, f).await {
-        Ok(entry) => Ok(entry),
-        Err(e) => {
-            ctx.unrecorded.remember(id, delivered);
-            Err(e)
-        }
-    }
 }
 
 /// Past `max_age`, the recipients still deferred fail (and are bounced as expired). The age
@@ -204,73 +179,6 @@ fn expire_if_too_old(ctx: &Ctx, entry: &Entry, now: u64, outcome: &mut Outcome) 
     let expired = std::mem::take(&mut outcome.deferred);
     outcome.failed.extend(expired);
     BounceReason::Expired { hours: age / 3600 }
-}
-
-fn delivered_statuses(outcome: &Outcome) -> Vec<RcptStatus> {
-    outcome
-        .delivered
-        .iter()
-        .map(|(rcpt, reply)| RcptStatus {
-            rcpt: rcpt.clone(),
-            state: RcptState::Delivered,
-            reply: reply.as_ref().map(|r| r.wire_lines().join("\n")),
-        })
-        .collect()
-}
-
-/// Sets the per-recipient statuses given, kept in envelope order.
-fn set_statuses(d: &mut Delivery, rcpts: &[String], statuses: impl Iterator<Item = RcptStatus>) {
-    for new in statuses {
-        match d.per_rcpt.iter_mut().find(|s| s.rcpt == new.rcpt) {
-            Some(status) => *status = new,
-            None => d.per_rcpt.push(new),
-        }
-    }
-    d.per_rcpt.sort_by_key(|s| {
-        rcpts
-            .iter()
-            .position(|r| *r == s.rcpt)
-            .unwrap_or(usize::MAX)
-    });
-}
-
-/// The new delivery state after an attempt that did not deliver to everyone.
-fn apply(d: &mut Delivery, rcpts: &[String], outcome: &Outcome, now: u64, delay: Duration) {
-    d.attempts = d.attempts.saturating_add(1);
-    let status = |rcpt: &String, state, reply: Option<&scanrelay_proto::Reply>| RcptStatus {
-        rcpt: rcpt.clone(),
-        state,
-        reply: reply.map(|r| r.wire_lines().join("\n")),
-    };
-    let statuses = outcome
-        .delivered
-        .iter()
-        .map(|(r, reply)| status(r, RcptState::Delivered, reply.as_ref()))
-        .chain(
-            outcome
-                .deferred
-                .iter()
-                .map(|(r, w)| status(r, RcptState::Deferred, w.reply.as_ref())),
-        )
-        .chain(
-            outcome
-                .failed
-                .iter()
-                .map(|(r, w)| status(r, RcptState::Failed, w.reply.as_ref())),
-        );
-    set_statuses(d, rcpts, statuses);
-    if let Some(why) = outcome.headline() {
-        d.last_reply = why.reply.as_ref().map(|r| r.wire_lines().join("\n"));
-        d.last_cause = Some(why.cause.to_string());
-        d.last_error = Some(why.error.clone());
-    }
-    if outcome.deferred.is_empty() {
-        d.state = State::Failed;
-    } else {
-        d.state = State::Deferred;
-        let secs = delay.as_secs() + u64::from(delay.subsec_nanos() > 0);
-        d.next_attempt = now.saturating_add(secs);
-    }
 }
 
 fn log_outcome(entry: &Entry, outcome: &Outcome, reason: BounceReason) {

@@ -1,33 +1,45 @@
-//! The delivery scheduler: decides when each spooled message is tried, and runs attempts.
+//! The delivery scheduler: decides when each spooled message is tried, through which
+//! upstream, and runs attempts.
 //!
-//! Shaped like mini-redis' expiry task (`db.rs`): an ordered set of `(when, id)`, a
-//! [`Notify`] to be woken early, and `sleep_until` the earliest entry. All scheduling time is
-//! tokio time, so tests run with `tokio::time::pause()`. The spool stays the source of truth:
-//! the set is rebuilt from [`Spool::scan`] at start, on [`SchedulerHandle::wake`] and every
+//! Shaped like mini-redis' expiry task (`db.rs`): ordered sets of `(when, id)`, a [`Notify`]
+//! to be woken early, and `sleep_until` the earliest entry. All scheduling time is tokio time,
+//! so tests run with `tokio::time::pause()`. The spool stays the source of truth: the schedule
+//! is rebuilt from [`Spool::scan`] at start, on [`SchedulerHandle::wake`] and every
 //! `rescan_interval`, which also picks up `scanrelay queue retry` / `queue delete` run from
 //! another process (a changed envelope is re-read; a vanished message is forgotten).
+//!
+//! Each upstream has its own lane (see `lanes`): its own due list, concurrency cap, pacing
+//! (`paced` messages wait for their slot), pause (an upstream's `Retry-After`) and login state
+//! (a dead OAuth2 grant holds the lane's mail until [`Upstream::credentials_changed`] fires,
+//! then it goes out by itself). Every state change goes through the spool's life cycle
+//! ([`Event`]); the writes the scheduler makes itself (hold, release, pacing) run as tasks.
 //!
 //! Without an upstream every message is held (`waiting`). That is said in one WARN when the
 //! first held message is seen (at start, if the spool has some) and again every
 //! [`HELD_REMINDER`] while any is held, with their number, not once per message.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use scanrelay_spool::{Entry, MessageId, ScanItem, Spool, SpoolError, Stamp, State};
-use tokio::sync::{Notify, watch};
-use tokio::task::JoinSet;
+use scanrelay_spool::{Event, MessageId, Spool};
+use tokio::sync::{Notify, mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, sleep_until};
 
-use crate::delivery::attempt::{Ctx, attempt};
+use crate::delivery::attempt::AttemptEnd;
 use crate::delivery::backoff::{Backoff, BackoffError};
 use crate::delivery::clock::{Clock, SystemClock};
+use crate::delivery::ctx::Ctx;
+use crate::delivery::lanes::{Board, Upstreams};
 use crate::delivery::record::Unrecorded;
 use crate::delivery::upstream::Upstream;
 use crate::settings::DeliverySettings;
 use crate::time::after;
+
+mod classify;
+mod start;
 
 /// The shortest rescan period accepted, whatever the settings say.
 const MIN_RESCAN: Duration = Duration::from_millis(100);
@@ -42,13 +54,14 @@ pub(crate) const HELD_REMINDER: Duration = Duration::from_secs(3600);
 /// next start (so a message whose final `.` was already sent may go out twice).
 pub const DRAIN_GRACE: Duration = Duration::from_secs(30);
 
-/// Runs deliveries from the spool. Build with [`Scheduler::new`], keep a
-/// [`Scheduler::handle`] for the listener, then [`Scheduler::run`] until shutdown. A clone
-/// shares the wake-up, so a supervisor can run a clone again if a run ends unexpectedly.
+/// Runs deliveries from the spool. Build with [`Scheduler::new`] or
+/// [`Scheduler::with_upstreams`], keep a [`Scheduler::handle`] for the listener, then
+/// [`Scheduler::run`] until shutdown. A clone shares the wake-up, so a supervisor can run a
+/// clone again if a run ends unexpectedly.
 #[derive(Clone)]
 pub struct Scheduler {
     spool: Spool,
-    upstream: Option<Arc<dyn Upstream>>,
+    upstreams: Upstreams,
     settings: DeliverySettings,
     backoff: Backoff,
     clock: Arc<dyn Clock>,
@@ -73,17 +86,27 @@ impl SchedulerHandle {
 }
 
 impl Scheduler {
-    /// A scheduler over `spool`. Without an upstream, messages are held as `Waiting`.
-    /// Fails when the retry delays are invalid.
+    /// A scheduler over `spool` with at most one upstream (the default, unpaced). Without an
+    /// upstream, messages are held as `Waiting`. Fails when the retry delays are invalid.
     pub fn new(
         spool: Spool,
         upstream: Option<Arc<dyn Upstream>>,
         settings: DeliverySettings,
     ) -> Result<Scheduler, BackoffError> {
+        let upstreams = upstream.map_or_else(Upstreams::none, Upstreams::single);
+        Scheduler::with_upstreams(spool, upstreams, settings)
+    }
+
+    /// A scheduler over `spool` delivering through `upstreams`, each in its own lane.
+    pub fn with_upstreams(
+        spool: Spool,
+        upstreams: Upstreams,
+        settings: DeliverySettings,
+    ) -> Result<Scheduler, BackoffError> {
         let backoff = Backoff::new(settings.retry_min, settings.retry_max)?;
         Ok(Scheduler {
             spool,
-            upstream,
+            upstreams,
             settings,
             backoff,
             clock: Arc::new(SystemClock),
@@ -124,32 +147,9 @@ impl Scheduler {
     /// [`DRAIN_GRACE`] for the attempts in progress to finish and closes idle upstream
     /// sessions.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let limit = self
-            .upstream
-            .as_ref()
-            .map_or(0, |u| u.max_concurrency().max(1));
         let rescan_every = self.settings.rescan_interval.max(MIN_RESCAN);
-        let mut runner = Runner {
-            waiting_note: format!(
-                "no upstream configured: add an [upstream] section to {}",
-                self.config_hint
-            ),
-            ctx: Arc::new(Ctx {
-                spool: self.spool,
-                upstream: self.upstream,
-                settings: self.settings,
-                backoff: self.backoff,
-                clock: self.clock,
-                hostname: self.hostname,
-                wake: self.wake.clone(),
-                unrecorded: self.unrecorded,
-            }),
-            queue: Queue::default(),
-            tasks: JoinSet::new(),
-            task_ids: HashMap::new(),
-            limit,
-            held_warned: None,
-        };
+        let wake = self.wake.clone();
+        let mut runner = Runner::new(self);
         let mut next_rescan = Instant::now();
         loop {
             if *shutdown.borrow_and_update() {
@@ -161,15 +161,14 @@ impl Scheduler {
                 next_rescan = after(rescan_every);
             }
             runner.start_due();
-            let wake_at = runner
-                .next_due()
-                .map_or(next_rescan, |due| due.min(next_rescan));
+            let wake_at = runner.wake_at().map_or(next_rescan, |t| t.min(next_rescan));
             tokio::select! {
                 changed = shutdown.changed() => if changed.is_err() { break },
-                () = self.wake.notified() => next_rescan = Instant::now(),
+                () = wake.notified() => next_rescan = Instant::now(),
                 Some(joined) = runner.tasks.join_next_with_id(), if !runner.tasks.is_empty() => {
                     runner.finished(joined);
                 }
+                Some(lane) = runner.logins.recv() => runner.login_renewed(&lane),
                 () = sleep_until(wake_at) => {}
             }
         }
@@ -177,56 +176,176 @@ impl Scheduler {
     }
 }
 
+/// What a task the runner started reports.
+enum TaskEnd {
+    /// A delivery attempt ended.
+    Attempt(AttemptEnd),
+    /// A state write ended; the message is due at this time (or not).
+    Written(Option<Instant>),
+}
+
+type Joined = Result<(tokio::task::Id, TaskEnd), tokio::task::JoinError>;
+
 /// The run loop's state.
 struct Runner {
     ctx: Arc<Ctx>,
-    queue: Queue,
-    tasks: JoinSet<Option<Instant>>,
-    task_ids: HashMap<tokio::task::Id, MessageId>,
-    limit: usize,
+    board: Board,
+    tasks: JoinSet<TaskEnd>,
+    task_ids: std::collections::HashMap<tokio::task::Id, MessageId>,
     waiting_note: String,
     /// When mail held for lack of an upstream was last warned about (`None`: none held since).
     held_warned: Option<Instant>,
+    /// Names of lanes whose credentials changed (a new login), from the watchers.
+    logins: mpsc::UnboundedReceiver<String>,
+    watchers: Vec<JoinHandle<()>>,
 }
 
-type Joined = Result<(tokio::task::Id, Option<Instant>), tokio::task::JoinError>;
-
 impl Runner {
-    /// Starts due attempts while fewer than `limit` are in flight.
-    fn start_due(&mut self) {
-        while self.tasks.len() < self.limit {
-            let Some(id) = self.queue.pop_due(Instant::now()) else {
-                break;
-            };
-            let handle = self.tasks.spawn(attempt(self.ctx.clone(), id.clone()));
-            self.task_ids.insert(handle.id(), id);
+    fn new(s: Scheduler) -> Runner {
+        let (tx, logins) = mpsc::unbounded_channel();
+        let watchers = s
+            .upstreams
+            .iter()
+            .filter_map(|u| Some((u.name().to_string(), u.credentials_changed()?)))
+            .map(|(name, rx)| tokio::spawn(watch_logins(name, rx, tx.clone())))
+            .collect();
+        Runner {
+            waiting_note: format!(
+                "no upstream configured: add an [upstream] section to {}",
+                s.config_hint
+            ),
+            board: Board::new(s.upstreams),
+            ctx: Arc::new(Ctx {
+                spool: s.spool,
+                settings: s.settings,
+                backoff: s.backoff,
+                clock: s.clock,
+                hostname: s.hostname,
+                wake: s.wake.clone(),
+                unrecorded: s.unrecorded,
+            }),
+            tasks: JoinSet::new(),
+            task_ids: std::collections::HashMap::new(),
+            held_warned: None,
+            logins,
+            watchers,
         }
     }
 
-    /// When the loop must wake for the next due message (none while at the limit).
-    fn next_due(&self) -> Option<Instant> {
-        (self.tasks.len() < self.limit)
-            .then(|| self.queue.next_due())
-            .flatten()
+    /// When the loop must wake for the next due message of any lane.
+    fn wake_at(&self) -> Option<Instant> {
+        let now = Instant::now();
+        self.board
+            .lanes
+            .values()
+            .filter_map(|lane| lane.wake_at(now))
+            .min()
     }
 
     fn finished(&mut self, joined: Joined) {
-        let (task, next) = match joined {
-            Ok((task, next)) => (task, next),
+        let (task, end) = match joined {
+            Ok((task, end)) => (task, end),
             Err(e) => {
                 tracing::error!(error = %e, "a delivery task failed; the message is retried");
-                (e.id(), Some(after(self.ctx.backoff.min())))
+                let retry = Some(after(self.ctx.backoff.min()));
+                (e.id(), TaskEnd::Written(retry))
             }
         };
-        if let Some(id) = self.task_ids.remove(&task) {
-            self.queue.finished(id, next);
+        let Some(id) = self.task_ids.remove(&task) else {
+            return;
+        };
+        if let Some(known) = self.board.known.get_mut(&id) {
+            known.busy = false;
         }
+        match end {
+            TaskEnd::Written(due) => self.board.reschedule(&id, due),
+            TaskEnd::Attempt(end) => self.attempt_ended(&id, end),
+        }
+    }
+
+    fn attempt_ended(&mut self, id: &MessageId, end: AttemptEnd) {
+        let lane_name = self.board.known.get(id).and_then(|k| k.lane.clone());
+        if let Some(known) = self.board.known.get_mut(id) {
+            known.slot = None;
+            known.hold = end
+                .needs_login
+                .then_some(scanrelay_spool::HoldReason::Login);
+        }
+        if let Some(lane) = lane_name.and_then(|n| self.board.lanes.get_mut(&n)) {
+            lane.in_flight = lane.in_flight.saturating_sub(1);
+            if let Some(pause) = end.pause {
+                tracing::warn!(
+                    upstream = lane.upstream.name(),
+                    ?pause,
+                    "the upstream asked to be left alone; its mail waits"
+                );
+                lane.paused_until = Some(after(pause));
+            }
+            if end.needs_login && !lane.needs_login {
+                lane.needs_login = true;
+                tracing::error!(
+                    upstream = lane.upstream.name(),
+                    "the upstream's login needs a person: its mail is held until a new login \
+                     (see `scanrelay queue show` for the command), then goes out by itself"
+                );
+            }
+        }
+        self.board.reschedule(id, end.next);
+    }
+
+    /// A new login for `lane`: its held mail is released and goes out.
+    fn login_renewed(&mut self, lane: &str) {
+        let Some(l) = self.board.lanes.get_mut(lane) else {
+            return;
+        };
+        l.needs_login = false;
+        let held = self
+            .board
+            .held(scanrelay_spool::HoldReason::Login, Some(lane));
+        tracing::info!(
+            upstream = lane,
+            held = held.len(),
+            "new credentials for the upstream: releasing its held mail"
+        );
+        let now = self.ctx.clock.unix_now();
+        for id in held {
+            self.write(id, Event::Released { now }, Some(Instant::now()));
+        }
+    }
+
+    /// Runs a state write for `id` as a task; when it succeeds the message is due at `due`.
+    fn write(&mut self, id: MessageId, event: Event, due: Option<Instant>) {
+        let Some(known) = self.board.known.get_mut(&id) else {
+            return;
+        };
+        known.busy = true;
+        if let scanrelay_spool::Event::Held { reason, .. } = &event {
+            known.hold = Some(*reason);
+        } else {
+            known.hold = None;
+        }
+        let ctx = self.ctx.clone();
+        let task_id = id.clone();
+        let handle = self.tasks.spawn(async move {
+            match ctx.spool.apply(&task_id, event).await {
+                Ok(_) => TaskEnd::Written(due),
+                Err(e) if e.is_not_found() => TaskEnd::Written(None),
+                Err(e) => {
+                    tracing::error!(id = %task_id, error = %e, "cannot record a message's state");
+                    TaskEnd::Written(None)
+                }
+            }
+        });
+        self.task_ids.insert(handle.id(), id);
     }
 
     /// One WARN when mail starts being held for lack of an upstream, and one per
     /// [`HELD_REMINDER`] while some is.
     fn warn_held(&mut self) {
-        let held = self.queue.held.len();
+        let held = self
+            .board
+            .held(scanrelay_spool::HoldReason::NoUpstream, None)
+            .len();
         if held == 0 {
             self.held_warned = None;
             return;
@@ -248,6 +367,9 @@ impl Runner {
 
     /// Waits for the attempts in flight, at most [`DRAIN_GRACE`]; abandons the rest.
     async fn drain(mut self) {
+        for watcher in &self.watchers {
+            watcher.abort();
+        }
         let deadline = Instant::now() + DRAIN_GRACE;
         loop {
             tokio::select! {
@@ -266,99 +388,28 @@ impl Runner {
                 }
             }
         }
-        if let Some(upstream) = &self.ctx.upstream {
-            let _ = tokio::time::timeout(Duration::from_secs(5), upstream.close_idle()).await;
+        for lane in self.board.lanes.values() {
+            let close = lane.upstream.close_idle();
+            let _ = tokio::time::timeout(Duration::from_secs(5), close).await;
         }
     }
 
-    /// Re-reads the spool: new and changed messages are (re)scheduled, vanished ones dropped.
-    async fn rescan(&mut self) {
-        let items = match self.ctx.spool.scan().await {
-            Ok(items) => items,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot scan the spool");
-                return;
-            }
-        };
-        let present: HashSet<&MessageId> = items.iter().map(|i| &i.id).collect();
-        self.queue.forget_missing(&present);
-        for ScanItem { id, stamp } in &items {
-            if self.queue.is_current(id, *stamp) {
-                continue;
-            }
-            match self.ctx.spool.load(id).await {
-                Ok(entry) => self.classify(entry, *stamp).await,
-                Err(e) if e.is_not_found() => self.queue.forget(id),
-                Err(e @ SpoolError::Json { .. }) => {
-                    // Remembered by its stamp: logged once, read again only when it changes.
-                    tracing::error!(%id, error = %e,
-                        "unreadable envelope: the message is left alone until the file changes");
-                    self.queue.schedule(id.clone(), None, Some(*stamp));
-                }
-                Err(e) => tracing::error!(%id, error = %e, "cannot read a spooled message"),
-            }
+    /// The messages the scheduler knows, for forgetting vanished ones.
+    fn present_ids(items: &[scanrelay_spool::ScanItem]) -> HashSet<&MessageId> {
+        items.iter().map(|i| &i.id).collect()
+    }
+}
+
+/// Forwards changes of one upstream's credentials to the run loop.
+async fn watch_logins(
+    name: String,
+    mut rx: watch::Receiver<u64>,
+    tx: mpsc::UnboundedSender<String>,
+) {
+    while rx.changed().await.is_ok() {
+        if tx.send(name.clone()).is_err() {
+            return;
         }
-    }
-
-    /// Schedules one message according to its stored state.
-    async fn classify(&mut self, entry: Entry, stamp: Stamp) {
-        let id = entry.id.clone();
-        let state = entry.delivery.state;
-        self.queue.held.remove(&id);
-        let due = match state {
-            State::Failed => None,
-            State::Delivered => {
-                // Delivered but not yet removed when the server stopped.
-                if let Err(e) = self.ctx.spool.remove(&id).await {
-                    tracing::warn!(%id, error = %e, "cannot remove a delivered message");
-                }
-                self.queue.forget(&id);
-                return;
-            }
-            _ if self.ctx.upstream.is_none() => {
-                self.queue.held.insert(id.clone());
-                if state != State::Waiting {
-                    self.hold(&id).await;
-                    self.queue.schedule(id, None, None);
-                    return;
-                }
-                None
-            }
-            State::Waiting => Some(Instant::now()),
-            // Interrupted (stop, crash, or the outcome could not be recorded): not sooner
-            // than `retry_min` after that attempt, so a spool that cannot record outcomes
-            // does not turn into a resend loop.
-            State::Sending => {
-                let last = entry.delivery.last_attempt.unwrap_or(0);
-                let retry_min = self.ctx.backoff.min().as_secs();
-                Some(self.due_instant(last.saturating_add(retry_min)))
-            }
-            State::Queued | State::Deferred => Some(self.due_instant(entry.delivery.next_attempt)),
-        };
-        self.queue.schedule(id, due, Some(stamp));
-    }
-
-    /// Marks a message as held until an upstream is configured.
-    async fn hold(&self, id: &MessageId) {
-        let note = self.waiting_note.clone();
-        let result = self
-            .ctx
-            .spool
-            .update(id, |d| {
-                d.state = State::Waiting;
-                d.last_error = Some(note);
-            })
-            .await;
-        match result {
-            Ok(_) => tracing::debug!(%id, "holding message: {}", self.waiting_note),
-            Err(e) if e.is_not_found() => {}
-            Err(e) => tracing::error!(%id, error = %e, "cannot mark a message as waiting"),
-        }
-    }
-
-    /// The tokio instant for a stored Unix time (now if it is in the past).
-    fn due_instant(&self, unix: u64) -> Instant {
-        due_in(unix, self.ctx.clock.unix_now())
     }
 }
 
@@ -366,91 +417,4 @@ impl Runner {
 /// that is past, and never later than [`MAX_WAIT`] from now, whatever the file says.
 pub(crate) fn due_in(unix: u64, now_unix: u64) -> Instant {
     after(Duration::from_secs(unix.saturating_sub(now_unix)).min(MAX_WAIT))
-}
-
-/// What the scheduler knows about one message.
-#[derive(Debug, Clone, Copy)]
-struct Known {
-    /// The envelope stamp the schedule was derived from; `None` forces a re-read.
-    stamp: Option<Stamp>,
-    /// When it is due; `None` for messages not to be tried (failed, held).
-    due: Option<Instant>,
-}
-
-/// The schedule: due messages ordered by time, and every message seen.
-#[derive(Debug, Default)]
-struct Queue {
-    due: BTreeSet<(Instant, MessageId)>,
-    known: HashMap<MessageId, Known>,
-    in_flight: HashSet<MessageId>,
-    /// Messages held for lack of an upstream.
-    held: HashSet<MessageId>,
-}
-
-impl Queue {
-    fn schedule(&mut self, id: MessageId, due: Option<Instant>, stamp: Option<Stamp>) {
-        if let Some(old) = self.known.get(&id).and_then(|k| k.due) {
-            self.due.remove(&(old, id.clone()));
-        }
-        if let Some(when) = due {
-            self.due.insert((when, id.clone()));
-        }
-        self.known.insert(id, Known { stamp, due });
-    }
-
-    fn forget(&mut self, id: &MessageId) {
-        self.held.remove(id);
-        if let Some(Known {
-            due: Some(when), ..
-        }) = self.known.remove(id)
-        {
-            self.due.remove(&(when, id.clone()));
-        }
-    }
-
-    /// Forgets messages no longer in the spool (unless an attempt is running).
-    fn forget_missing(&mut self, present: &HashSet<&MessageId>) {
-        let gone: Vec<MessageId> = self
-            .known
-            .keys()
-            .filter(|id| !present.contains(id) && !self.in_flight.contains(*id))
-            .cloned()
-            .collect();
-        for id in &gone {
-            self.forget(id);
-        }
-    }
-
-    /// Whether the schedule for `id` is up to date with its envelope (or it is in flight).
-    fn is_current(&self, id: &MessageId, stamp: Stamp) -> bool {
-        self.in_flight.contains(id) || self.known.get(id).and_then(|k| k.stamp) == Some(stamp)
-    }
-
-    fn next_due(&self) -> Option<Instant> {
-        self.due.first().map(|(when, _)| *when)
-    }
-
-    /// The earliest message due at `now`, now in flight.
-    fn pop_due(&mut self, now: Instant) -> Option<MessageId> {
-        let (when, _) = self.due.first()?;
-        if *when > now {
-            return None;
-        }
-        let (_, id) = self.due.pop_first()?;
-        self.known.insert(
-            id.clone(),
-            Known {
-                stamp: None,
-                due: None,
-            },
-        );
-        self.in_flight.insert(id.clone());
-        Some(id)
-    }
-
-    /// An attempt ended; the message is due again at `next` (or waits for a rescan).
-    fn finished(&mut self, id: MessageId, next: Option<Instant>) {
-        self.in_flight.remove(&id);
-        self.schedule(id, next, None);
-    }
 }

@@ -1,6 +1,15 @@
 //! [`SmtpUpstream`]: delivery through the provider's SMTP submission server, over the one
 //! SMTP client (`scanrelay-client`).
 //!
+//! - Credentials come from a [`CredentialSource`] asked at every new session (a password, or
+//!   an OAuth2 access token refreshed ahead of expiry). When the server refuses them, the
+//!   source is told; if it has fresher ones (a refreshed token), the login is tried once more
+//!   before the attempt counts as failed. A source that needs a person's login makes the
+//!   attempt [`DeliveryError::Credentials`], so the mail is held, not bounced.
+//! - The trust roots (system store and `ca_file`) are read once, when the upstream is built,
+//!   and the TLS-mode probe of `check` is never run: a delivering client must not open a second
+//!   connection that sends a ClientHello before the greeting (a pregreet violation for a
+//!   postscreen-protected relay).
 //! - At most `max_connections` sessions at once (a semaphore; Microsoft 365 allows 3 per
 //!   mailbox).
 //! - Authenticated sessions are kept for reuse (one TLS handshake and AUTH per burst of scans,
@@ -11,20 +20,22 @@
 //! - Each recipient is tried; refused ones are reported, the message goes to the others.
 
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use scanrelay_client::{ClientConfig, ClientError, Connection, Credentials, Failure, establish};
+use scanrelay_client::{ClientConfig, ClientError, Connection, Failure, TrustRoots, establish};
 use scanrelay_diagnose::{Cause, Provider, Stage};
+use scanrelay_diagnose::{cause_of, failure_stage, reply_cause};
 use scanrelay_proto::EhloInfo;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use crate::delivery::credentials::{CredentialSource, StaticPassword};
 use crate::delivery::upstream::{
-    DeliveryError, DeliveryFuture, DeliveryReport, OutgoingMessage, RecipientFailure, Upstream,
+    BoxFuture, DeliveryError, DeliveryFuture, DeliveryReport, OutgoingMessage, RecipientFailure,
+    Response, Upstream,
 };
 use crate::settings::{FromPolicy, UpstreamSettings};
-use scanrelay_diagnose::{cause_of, failure_stage, reply_cause};
 
 /// How long an idle session is kept for reuse by default.
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -44,6 +55,9 @@ pub enum UpstreamSetupError {
         "upstream.from_policy = \"rewrite\" sends mail from upstream.username, but `{0}` is not an e-mail address: set username to the full address (for example {0}@naver.com)"
     )]
     UsernameNotAnAddress(String),
+    /// The trust roots (`ca_file`) cannot be loaded.
+    #[error("upstream.ca_file: {0}")]
+    Trust(String),
 }
 
 /// An idle session kept for reuse.
@@ -68,6 +82,7 @@ struct TxFailure {
 /// Delivery through an SMTP submission server.
 pub struct SmtpUpstream {
     config: ClientConfig,
+    credentials: Option<Arc<dyn CredentialSource>>,
     name: String,
     provider: Option<&'static Provider>,
     rewrite: Option<String>,
@@ -89,8 +104,25 @@ impl fmt::Debug for SmtpUpstream {
 }
 
 impl SmtpUpstream {
-    /// An upstream from validated settings.
+    /// An upstream from validated settings, logging in with the password they hold (if any).
     pub fn new(settings: &UpstreamSettings) -> Result<SmtpUpstream, UpstreamSetupError> {
+        let credentials: Option<Arc<dyn CredentialSource>> =
+            match (&settings.username, &settings.password) {
+                (Some(user), Some(password)) => Some(Arc::new(StaticPassword::new(
+                    user.clone(),
+                    password.clone(),
+                ))),
+                _ => None,
+            };
+        SmtpUpstream::with_credentials(settings, credentials)
+    }
+
+    /// An upstream from validated settings, logging in with what `credentials` gives at each
+    /// new session (`None`: no AUTH).
+    pub fn with_credentials(
+        settings: &UpstreamSettings,
+        credentials: Option<Arc<dyn CredentialSource>>,
+    ) -> Result<SmtpUpstream, UpstreamSetupError> {
         let rewrite = match (settings.from_policy, &settings.username) {
             (FromPolicy::Keep, _) => None,
             (FromPolicy::Rewrite, None) => return Err(UpstreamSetupError::RewriteWithoutUsername),
@@ -103,16 +135,14 @@ impl SmtpUpstream {
         config.ca_file.clone_from(&settings.ca_file);
         config.helo.clone_from(&settings.helo);
         config.timeout = settings.timeout;
-        config.credentials = match (&settings.username, &settings.password) {
-            (Some(user), Some(password)) => Some(Credentials::Password {
-                user: user.clone(),
-                password: password.clone(),
-            }),
-            _ => None,
-        };
+        if settings.tls != scanrelay_proto::TlsMode::None {
+            let roots = TrustRoots::load(settings.ca_file.as_deref())
+                .map_err(|e| UpstreamSetupError::Trust(e.to_string()))?;
+            config.trust = Some(roots);
+        }
         let max_connections = settings.max_connections.max(1);
         Ok(SmtpUpstream {
-            name: format!("{}:{}", settings.server, settings.port),
+            name: settings.name.clone(),
             provider: settings
                 .provider
                 .as_deref()
@@ -122,6 +152,7 @@ impl SmtpUpstream {
             permits: Semaphore::new(max_connections),
             idle: Mutex::new(Vec::new()),
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            credentials,
             config,
         })
     }
@@ -186,12 +217,47 @@ impl SmtpUpstream {
                 }
             }
         }
-        match establish(&self.config).await {
-            Ok(conn) => {
-                tracing::debug!(upstream = %self.name, "session established");
-                Ok(Pooled { conn, uses: 0 })
+        let conn = self.open_session().await?;
+        tracing::debug!(upstream = %self.name, "session established");
+        Ok(Pooled { conn, uses: 0 })
+    }
+
+    /// A new session with fresh credentials; when the server refuses them and the source
+    /// has fresher ones (a refreshed token), one more try.
+    async fn open_session(&self) -> Result<Connection, DeliveryError> {
+        let Some(source) = &self.credentials else {
+            return establish(&self.config)
+                .await
+                .map_err(|f| self.session_error(*f, false));
+        };
+        let mut retried = false;
+        loop {
+            let credentials =
+                source
+                    .credentials()
+                    .await
+                    .map_err(|e| DeliveryError::Credentials {
+                        detail: e.detail,
+                        cause: e.cause,
+                        needs_login: e.needs_login,
+                    })?;
+            let mut config = self.config.clone();
+            config.credentials = Some(credentials.clone());
+            let failure = match establish(&config).await {
+                Ok(conn) => return Ok(conn),
+                Err(failure) => *failure,
+            };
+            let refused = is_auth_refusal(&failure.error);
+            if refused && !retried && source.refused(&credentials).await {
+                tracing::info!(upstream = %self.name,
+                    "the server refused the token; trying once more with a fresh one");
+                retried = true;
+                continue;
             }
-            Err(failure) => Err(self.session_error(*failure)),
+            if refused {
+                source.refused(&credentials).await;
+            }
+            return Err(self.session_error(failure, source.is_token()));
         }
     }
 
@@ -203,14 +269,15 @@ impl SmtpUpstream {
         });
     }
 
-    fn session_error(&self, failure: Failure) -> DeliveryError {
+    fn session_error(&self, failure: Failure, token: bool) -> DeliveryError {
         let Failure { error, facts } = failure;
-        let cause = cause_of(&error, Some(&facts), false, self.provider);
+        let cause = cause_of(&error, Some(&facts), token, self.provider);
         DeliveryError::Session {
             stage: failure_stage(&error),
             detail: error.to_string(),
-            reply: error.reply().cloned(),
+            response: error.reply().cloned().map(Response::Smtp),
             cause,
+            retry_after: None,
         }
     }
 
@@ -241,17 +308,21 @@ impl SmtpUpstream {
             return Ok(DeliveryReport {
                 accepted,
                 refused,
-                reply: None,
+                response: None,
             });
         }
+        let body = msg.body.open().await.map_err(|e| TxFailure {
+            error: DeliveryError::Body(e),
+            reusable: false,
+        })?;
         let reply = conn
-            .data(msg.body)
+            .data(body)
             .await
             .map_err(|e| self.tx_error(Stage::Data, e))?;
         Ok(DeliveryReport {
             accepted,
             refused,
-            reply: Some(reply),
+            response: Some(Response::Smtp(reply)),
         })
     }
 
@@ -268,12 +339,12 @@ impl SmtpUpstream {
                 Err(ClientError::Rejected { reply, .. }) => refused.push(RecipientFailure {
                     rcpt: rcpt.clone(),
                     cause: reply_cause(Stage::Rcpt, &reply, self.provider),
-                    reply: Some(reply),
+                    response: Some(Response::Smtp(reply)),
                 }),
                 Err(ClientError::InvalidAddress(_)) => refused.push(RecipientFailure {
                     rcpt: rcpt.clone(),
                     cause: Cause::SyntaxError,
-                    reply: None,
+                    response: None,
                 }),
                 Err(e) => return Err(self.tx_error(Stage::Rcpt, e)),
             }
@@ -287,7 +358,8 @@ impl SmtpUpstream {
                 error: DeliveryError::Rejected {
                     stage,
                     cause: reply_cause(stage, &reply, self.provider),
-                    reply,
+                    response: Response::Smtp(reply),
+                    retry_after: None,
                 },
                 reusable: true,
             },
@@ -311,6 +383,18 @@ impl SmtpUpstream {
         for session in idle {
             drop(session.conn.quit().await);
         }
+    }
+}
+
+/// Whether a session failed because the server refused the credentials (not because AUTH was
+/// missing or the connection broke).
+fn is_auth_refusal(error: &ClientError) -> bool {
+    match error {
+        ClientError::Rejected { reply, .. } => {
+            failure_stage(error) == Some(Stage::Auth) && !reply.is_transient()
+        }
+        ClientError::Sasl { .. } => true,
+        _ => false,
     }
 }
 
@@ -347,7 +431,15 @@ impl Upstream for SmtpUpstream {
         &self.name
     }
 
-    fn close_idle(&self) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    fn remote_host(&self) -> &str {
+        &self.config.host
+    }
+
+    fn credentials_changed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.credentials.as_ref().and_then(|c| c.changed())
+    }
+
+    fn close_idle(&self) -> BoxFuture<'_, ()> {
         Box::pin(self.quit_idle())
     }
 }

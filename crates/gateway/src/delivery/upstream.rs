@@ -1,24 +1,59 @@
 //! The transport seam: what the scheduler hands to an upstream and what it gets back.
 //!
 //! [`Upstream`] is object-safe (`Arc<dyn Upstream>`): its method returns a boxed future, so
-//! SMTP ([`crate::delivery::SmtpUpstream`]) and later Microsoft Graph implement the same trait
-//! and tests use in-process fakes.
+//! SMTP ([`crate::delivery::SmtpUpstream`]) and Microsoft Graph implement the same trait and
+//! tests use in-process fakes. Nothing here is SMTP-specific: answers are [`Response`]s (an
+//! SMTP reply or an HTTP status with its error code), an upstream may ask for a pause
+//! ([`DeliveryError::retry_after`], e.g. Graph's `Retry-After`), and an upstream whose login
+//! needs a person says so ([`DeliveryError::Credentials`]) so its mail is held, not bounced.
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use scanrelay_diagnose::{Cause, Provider, Stage};
-use scanrelay_proto::Reply;
 use scanrelay_spool::{MessageId, SpoolError};
 use tokio::io::AsyncRead;
+
+pub use crate::delivery::response::Response;
 
 /// The message bytes as they go out (already rewritten when the sender is rewritten).
 pub type MessageBody = Pin<Box<dyn AsyncRead + Send>>;
 
+/// A boxed future, for object-safe traits.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// The future returned by [`Upstream::deliver`].
-pub type DeliveryFuture<'a> =
-    Pin<Box<dyn Future<Output = Result<DeliveryReport, DeliveryError>> + Send + 'a>>;
+pub type DeliveryFuture<'a> = BoxFuture<'a, Result<DeliveryReport, DeliveryError>>;
+
+/// The outgoing message's bytes, which a transport may read more than once (Graph reads a
+/// large message twice: once to find its attachments, once to upload them). Each
+/// [`MessageSource::open`] starts from the first byte.
+pub trait MessageSource: Send + Sync {
+    /// A reader from the first byte.
+    fn open(&self) -> BoxFuture<'_, io::Result<MessageBody>>;
+}
+
+/// A message held in memory, as a [`MessageSource`] (tests, small generated messages).
+#[derive(Debug, Clone)]
+pub struct MemoryBody(Arc<[u8]>);
+
+impl MemoryBody {
+    /// The bytes, shared.
+    pub fn new(bytes: impl Into<Arc<[u8]>>) -> MemoryBody {
+        MemoryBody(bytes.into())
+    }
+}
+
+impl MessageSource for MemoryBody {
+    fn open(&self) -> BoxFuture<'_, io::Result<MessageBody>> {
+        let bytes = self.0.clone();
+        Box::pin(async move { Ok(Box::pin(io::Cursor::new(bytes)) as MessageBody) })
+    }
+}
 
 /// A transport that hands messages to the provider.
 pub trait Upstream: Send + Sync {
@@ -40,11 +75,22 @@ pub trait Upstream: Send + Sync {
         None
     }
 
-    /// A short name for logs and bounces, e.g. `smtp.gmail.com:587`.
+    /// The configured name of this upstream (`default` for a single `[upstream]`), for logs,
+    /// routes and `queue show`. Never parsed.
     fn name(&self) -> &str;
 
+    /// The host that answered, for failure notices (`Remote-MTA`), e.g. `smtp.gmail.com` or
+    /// `graph.microsoft.com`.
+    fn remote_host(&self) -> &str;
+
+    /// Wakes when credentials that needed a person's login are usable again (a new OAuth2
+    /// grant was stored), so held mail goes out without a restart. `None`: never.
+    fn credentials_changed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
+
     /// Ends idle connections politely (at shutdown). The default does nothing.
-    fn close_idle(&self) -> Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+    fn close_idle(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
 }
@@ -57,10 +103,10 @@ pub struct OutgoingMessage {
     pub mail_from: String,
     /// The recipients still to deliver to.
     pub rcpt_to: Vec<String>,
-    /// The exact length of `body` in bytes.
+    /// The exact length of the body in bytes.
     pub size: u64,
     /// The message bytes (CRLF line ends, not dot-stuffed).
-    pub body: MessageBody,
+    pub body: Arc<dyn MessageSource>,
 }
 
 impl fmt::Debug for OutgoingMessage {
@@ -79,10 +125,10 @@ impl fmt::Debug for OutgoingMessage {
 pub struct DeliveryReport {
     /// Recipients the upstream accepted the message for.
     pub accepted: Vec<String>,
-    /// Recipients the upstream refused (at `RCPT TO`).
+    /// Recipients the upstream refused.
     pub refused: Vec<RecipientFailure>,
-    /// The final reply after the message (absent when no recipient was accepted).
-    pub reply: Option<Reply>,
+    /// The final answer after the message (absent when no recipient was accepted).
+    pub response: Option<Response>,
 }
 
 /// A recipient the upstream refused (or that could not even be sent).
@@ -90,23 +136,23 @@ pub struct DeliveryReport {
 pub struct RecipientFailure {
     /// The recipient address.
     pub rcpt: String,
-    /// The upstream's exact reply; `None` when the address was refused before sending (it
+    /// The upstream's exact answer; `None` when the address was refused before sending (it
     /// contains characters that cannot go into `RCPT TO`).
-    pub reply: Option<Reply>,
+    pub response: Option<Response>,
     /// The diagnosis.
     pub cause: Cause,
 }
 
 impl RecipientFailure {
-    /// Whether the refusal is temporary (4xx): the recipient is retried with the message.
+    /// Whether the refusal is temporary: the recipient is retried with the message.
     pub fn is_transient(&self) -> bool {
-        self.reply.as_ref().is_some_and(Reply::is_transient)
+        self.response.as_ref().is_some_and(Response::is_transient)
     }
 
-    /// The refusal in words: the reply lines, or why the address was not sent.
+    /// The refusal in words: the answer, or why the address was not sent.
     pub fn describe(&self) -> String {
-        match &self.reply {
-            Some(reply) => format!("recipient refused: {}", reply.wire_lines().join(" / ")),
+        match &self.response {
+            Some(response) => format!("recipient refused: {response}"),
             None => format!("invalid recipient address {:?}", self.rcpt),
         }
     }
@@ -126,20 +172,36 @@ pub enum DeliveryError {
         stage: Option<Stage>,
         /// What the client reported (never contains a secret).
         detail: String,
-        /// The server's reply, if it sent one.
-        reply: Option<Reply>,
+        /// The server's answer, if it sent one.
+        response: Option<Response>,
         /// The diagnosis.
         cause: Cause,
+        /// How long the upstream asked to be left alone, if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The upstream has no usable credentials: its OAuth2 grant is dead or was never made.
+    /// With `needs_login`, only a person can fix it (`scanrelay oauth login`): the message is
+    /// held (never bounced for it) and goes out by itself once a new grant is stored.
+    #[error("the upstream's credentials are not usable: {detail}")]
+    Credentials {
+        /// What is wrong, and what to do (never contains a secret).
+        detail: String,
+        /// The diagnosis.
+        cause: Cause,
+        /// Whether a person must log in again.
+        needs_login: bool,
     },
     /// The upstream refused the message (at `MAIL FROM`, or after the message data).
-    #[error("the upstream server refused the message at {stage}: {}", .reply.wire_lines().join(" / "))]
+    #[error("the upstream server refused the message at {stage}: {response}")]
     Rejected {
         /// Where.
         stage: Stage,
-        /// The exact reply.
-        reply: Reply,
+        /// The exact answer.
+        response: Response,
         /// The diagnosis.
         cause: Cause,
+        /// How long the upstream asked to be left alone, if it said.
+        retry_after: Option<Duration>,
     },
     /// The connection broke during the transaction.
     #[error("the connection to the upstream server failed during {stage}: {detail}")]
@@ -151,13 +213,21 @@ pub enum DeliveryError {
         /// The diagnosis.
         cause: Cause,
     },
+    /// This upstream cannot take this message as it is set up (e.g. a Graph app without
+    /// `Mail.ReadWrite` and a message too large for `sendMail`). The message is held until an
+    /// operator changes the setup and retries it; it is neither bounced nor retried blindly.
+    #[error("{detail}")]
+    Held {
+        /// What to change.
+        detail: String,
+        /// The diagnosis.
+        cause: Cause,
+    },
     /// The envelope sender cannot be sent (it contains a line break or angle bracket).
     #[error("invalid envelope sender {0:?}")]
     InvalidSender(String),
-    /// The message exceeds the size the upstream announced in EHLO.
-    #[error(
-        "the message is {size} bytes, more than the {limit} bytes the upstream server accepts (EHLO SIZE)"
-    )]
+    /// The message exceeds the size the upstream announced.
+    #[error("the message is {size} bytes, more than the {limit} bytes the upstream server accepts")]
     TooLarge {
         /// The message size.
         size: u64,
@@ -175,6 +245,9 @@ pub enum DeliveryError {
     /// The spooled message could not be read.
     #[error("cannot read the spooled message: {0}")]
     Spool(#[from] SpoolError),
+    /// The message body could not be read while sending.
+    #[error("cannot read the message being sent: {0}")]
+    Body(io::Error),
 }
 
 impl DeliveryError {
@@ -183,8 +256,11 @@ impl DeliveryError {
         match self {
             DeliveryError::Session { .. }
             | DeliveryError::Connection { .. }
-            | DeliveryError::Spool(_) => true,
-            DeliveryError::Rejected { reply, .. } => reply.is_transient(),
+            | DeliveryError::Credentials { .. }
+            | DeliveryError::Held { .. }
+            | DeliveryError::Spool(_)
+            | DeliveryError::Body(_) => true,
+            DeliveryError::Rejected { response, .. } => response.is_transient(),
             DeliveryError::TooLarge { .. }
             | DeliveryError::HeaderTooLong { .. }
             | DeliveryError::InvalidSender(_) => false,
@@ -196,11 +272,32 @@ impl DeliveryError {
         !self.is_transient()
     }
 
-    /// The upstream's exact reply, when one caused the failure.
-    pub fn reply(&self) -> Option<&Reply> {
+    /// Whether the message must be held (not retried on a timer, not bounced) until a person
+    /// acts: a dead OAuth2 grant, or a setup that cannot carry this message.
+    pub fn holds(&self) -> bool {
+        matches!(
+            self,
+            DeliveryError::Credentials {
+                needs_login: true,
+                ..
+            } | DeliveryError::Held { .. }
+        )
+    }
+
+    /// The upstream's exact answer, when one caused the failure.
+    pub fn response(&self) -> Option<&Response> {
         match self {
-            DeliveryError::Session { reply, .. } => reply.as_ref(),
-            DeliveryError::Rejected { reply, .. } => Some(reply),
+            DeliveryError::Session { response, .. } => response.as_ref(),
+            DeliveryError::Rejected { response, .. } => Some(response),
+            _ => None,
+        }
+    }
+
+    /// How long the upstream asked to be left alone (HTTP `Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            DeliveryError::Session { retry_after, .. }
+            | DeliveryError::Rejected { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -209,11 +306,15 @@ impl DeliveryError {
     pub fn cause(&self) -> Cause {
         match self {
             DeliveryError::Session { cause, .. }
+            | DeliveryError::Credentials { cause, .. }
             | DeliveryError::Rejected { cause, .. }
-            | DeliveryError::Connection { cause, .. } => *cause,
+            | DeliveryError::Connection { cause, .. }
+            | DeliveryError::Held { cause, .. } => *cause,
             DeliveryError::TooLarge { .. } => Cause::MessageTooLarge,
             DeliveryError::InvalidSender(_) => Cause::SyntaxError,
-            DeliveryError::HeaderTooLong { .. } | DeliveryError::Spool(_) => Cause::Unknown,
+            DeliveryError::HeaderTooLong { .. }
+            | DeliveryError::Spool(_)
+            | DeliveryError::Body(_) => Cause::Unknown,
         }
     }
 }

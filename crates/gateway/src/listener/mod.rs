@@ -69,12 +69,16 @@ pub(crate) struct Shared {
     pub spool: Spool,
     pub tls: TlsAcceptor,
     pub policy: policy::RelayPolicy,
+    /// Which upstream each accepted message leaves through.
+    pub router: crate::routing::Router,
     pub throttle: policy::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
     /// Open connections of clients outside `allow_networks`.
     outsiders: Mutex<admission::Outsiders>,
     pub shutdown: watch::Receiver<bool>,
+    /// Whether delivery runs: when it stopped for good, new mail is refused.
+    pub health: Arc<crate::supervise::Health>,
 }
 
 impl Shared {
@@ -84,6 +88,7 @@ impl Shared {
         tls: TlsAcceptor,
         wake: Wake,
         shutdown: watch::Receiver<bool>,
+        health: Arc<crate::supervise::Health>,
     ) -> Shared {
         let listen = settings.listen.clone();
         Shared {
@@ -91,6 +96,7 @@ impl Shared {
                 listen.allow_networks.clone(),
                 settings.devices.clone(),
             ),
+            router: settings.routing.clone(),
             throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
             outsiders: Mutex::default(),
@@ -99,6 +105,7 @@ impl Shared {
             tls,
             wake,
             shutdown,
+            health,
         }
     }
 }

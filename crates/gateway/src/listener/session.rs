@@ -397,7 +397,22 @@ impl Driver {
             mail_from: address,
             ..Txn::default()
         };
-        self.verdict("mail", |s| s.mail_verdict(Ok(())));
+        let verdict = self.delivery_verdict();
+        self.verdict("mail", |s| s.mail_verdict(verdict));
+    }
+
+    /// `451 4.3.2` (and a log line, and a count) when delivery has stopped for good: nothing
+    /// would deliver the message, so the device keeps it and tries again later.
+    fn delivery_verdict(&self) -> Result<(), Reply> {
+        if !self.shared.health.delivery_stopped() {
+            return Ok(());
+        }
+        self.shared.health.count_refusal();
+        tracing::error!(
+            refused = self.shared.health.refusals(),
+            "message refused: delivery has stopped (see the earlier error); restart scanrelay"
+        );
+        Err(replies::not_accepting())
     }
 
     /// The relay decision: nothing is accepted for a client that is neither in an allowed
@@ -469,6 +484,12 @@ impl Driver {
         if let Some(reply) = self.txn.failure.take() {
             return Err(reply);
         }
+        if let Err(reply) = self.delivery_verdict() {
+            if let Some(incoming) = self.txn.incoming.take() {
+                incoming.abort().await;
+            }
+            return Err(reply);
+        }
         let mut incoming = self.txn.incoming.take().ok_or_else(replies::local_error)?;
         let mut fixer = self.txn.fixer.take().ok_or_else(replies::local_error)?;
         let mut rest = std::mem::take(&mut self.txn.scratch);
@@ -538,6 +559,11 @@ impl Driver {
                 .to_string(),
             auth_user: self.session.authenticated_user().map(str::to_string),
             size,
+            route: self.shared.router.route(
+                self.session.authenticated_user(),
+                self.peer.ip(),
+                &self.txn.mail_from,
+            ),
         }
     }
 

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use scanrelay_diagnose::Stage;
 use scanrelay_diagnose::reply_cause;
+use scanrelay_gateway::delivery::Response;
 use scanrelay_gateway::delivery::{Backoff, DeliveryReport, RecipientFailure, Upstream};
-use scanrelay_spool::{RcptState, State};
+use scanrelay_spool::{Event, RcptState, State};
 
 use crate::delivery_support::{
     BASE, FakeUpstream, Running, accept_all, contains, delivery_settings, entries, eventually,
@@ -236,7 +237,7 @@ async fn partial_refusal_delivers_to_the_rest_and_bounces_only_the_refused() {
             RecipientFailure {
                 rcpt: rcpt.to_string(),
                 cause: reply_cause(Stage::Rcpt, &reply, None),
-                reply: Some(reply),
+                response: Some(Response::from(reply)),
             }
         };
         Ok(DeliveryReport {
@@ -248,7 +249,7 @@ async fn partial_refusal_delivers_to_the_rest_and_bounces_only_the_refused() {
                 ),
                 refusal("c@example.com", "450 4.2.1 Mailbox busy, try again later"),
             ],
-            reply: Some(reply("250 2.0.0 OK")),
+            response: Some(Response::from(reply("250 2.0.0 OK"))),
         })
     }));
     let rcpts = ["a@example.com", "b@example.com", "c@example.com"];
@@ -360,10 +361,13 @@ async fn operator_retry_is_picked_up_by_the_rescan() {
     .await;
     // `scanrelay queue retry`: queued again, due now.
     t.spool
-        .update(&failing, |d| {
-            d.state = State::Queued;
-            d.next_attempt = BASE;
-        })
+        .apply(
+            &failing,
+            Event::Retried {
+                now: BASE,
+                failed_too: true,
+            },
+        )
         .await
         .unwrap();
     eventually("the retried message is delivered", DAY, || async {
@@ -429,10 +433,7 @@ async fn an_interrupted_attempt_waits_retry_min_before_it_is_resent() {
     let id = spool_scan(&t.spool).await;
     // The server stopped (or could not record the outcome) in the middle of an attempt.
     t.spool
-        .update(&id, |d| {
-            d.state = State::Sending;
-            d.last_attempt = Some(BASE);
-        })
+        .apply(&id, Event::AttemptStarted { at: BASE })
         .await
         .unwrap();
     let started = tokio::time::Instant::now();
@@ -457,7 +458,7 @@ async fn a_delivered_message_left_in_the_spool_is_removed_not_resent() {
     let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
     let id = spool_scan(&t.spool).await;
     t.spool
-        .update(&id, |d| d.state = State::Delivered)
+        .rewrite_state_for_tests(&id, |d| d.state = State::Delivered)
         .await
         .unwrap();
     let running = Running::start(&t.spool, Some(fake.clone()), delivery_settings());

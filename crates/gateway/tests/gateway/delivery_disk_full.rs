@@ -80,6 +80,7 @@ async fn queue_until_full(spool: &Spool) -> Vec<MessageId> {
             helo: "mfp".into(),
             auth_user: None,
             size: body.len() as u64,
+            route: None,
         };
         let result = match spool.begin().await {
             Ok(mut incoming) => match incoming.write(&body).await {

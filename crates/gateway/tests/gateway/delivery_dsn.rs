@@ -4,6 +4,7 @@
 
 use base64::Engine as _;
 use scanrelay_diagnose::Cause;
+use scanrelay_gateway::delivery::Response;
 use scanrelay_gateway::delivery::dsn::{
     BounceReason, DsnIds, DsnInput, FailedRecipient, build_dsn, status_code,
 };
@@ -15,10 +16,10 @@ const ORIGINAL_HEADERS: &[u8] =
 fn naver_refusal() -> Vec<FailedRecipient> {
     vec![FailedRecipient {
         rcpt: "boss@example.com".to_string(),
-        reply: Some(Reply::new(
+        response: Some(Response::from(Reply::new(
             554,
             "5.7.1 The sender address is unauthorized abc123 - nsmtp",
-        )),
+        ))),
         cause: Cause::SenderNotAllowed,
         error: "unused when there is a reply".to_string(),
     }]
@@ -162,9 +163,9 @@ fn status_codes() {
         status_code(&f, BounceReason::Expired { hours: 120 }),
         "5.4.7"
     );
-    f.reply = Some(Reply::new(550, "no such user"));
+    f.response = Some(Response::from(Reply::new(550, "no such user")));
     assert_eq!(status_code(&f, BounceReason::Permanent), "5.0.0");
-    f.reply = None;
+    f.response = None;
     f.cause = Cause::MessageTooLarge;
     assert_eq!(status_code(&f, BounceReason::Permanent), "5.3.4");
 }
@@ -173,7 +174,7 @@ fn status_codes() {
 fn local_failure_without_reply_uses_an_x_diagnostic() {
     let failures = vec![FailedRecipient {
         rcpt: "boss@example.com".to_string(),
-        reply: None,
+        response: None,
         cause: Cause::MessageTooLarge,
         error: "the message is 40000000 bytes, more than the 20971520 bytes the upstream server accepts (EHLO SIZE)".to_string(),
     }];

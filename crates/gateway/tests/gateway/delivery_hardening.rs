@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use scanrelay_diagnose::{Stage, reply_cause};
+use scanrelay_gateway::delivery::Response;
 use scanrelay_gateway::delivery::{DRAIN_GRACE, DeliveryReport, RecipientFailure};
 use scanrelay_spool::{MessageId, RcptState, Spool, State};
 use tokio::time::Instant;
@@ -132,9 +133,9 @@ fn accept_a_refuse_b(
         refused: vec![RecipientFailure {
             rcpt: "b@example.com".to_string(),
             cause: reply_cause(Stage::Rcpt, &no_such_user, None),
-            reply: Some(no_such_user),
+            response: Some(Response::from(no_such_user)),
         }],
-        reply: Some(reply("250 2.0.0 OK")),
+        response: Some(Response::from(reply("250 2.0.0 OK"))),
     })
 }
 

@@ -1,4 +1,4 @@
-//! An operator's `scanrelay queue retry` ([`Delivery::retry_now`]) as the scheduler sees it:
+//! An operator's `scanrelay queue retry` ([`Event::Retried`]) as the scheduler sees it:
 //! the failed recipients are really tried again, a new failure notice is sent only when that
 //! try fails again for good, and a bounce is never bounced. Paused tokio time throughout.
 
@@ -7,10 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use scanrelay_diagnose::{Stage, reply_cause};
+use scanrelay_gateway::delivery::Response;
 use scanrelay_gateway::delivery::{
     Clock, DeliveryError, DeliveryReport, RecipientFailure, TokioClock,
 };
-use scanrelay_spool::{MessageId, Spool, State};
+use scanrelay_spool::{Event, MessageId, Spool, State};
 
 use crate::delivery_support::{
     BASE, Call, FakeUpstream, Running, accept_all, delivery_settings, entries, eventually, refused,
@@ -54,7 +55,7 @@ fn answer_with(answer: &str, call: &Call) -> Result<DeliveryReport, DeliveryErro
                 RecipientFailure {
                     rcpt: rcpt.to_string(),
                     cause: reply_cause(Stage::Rcpt, &reply, None),
-                    reply: Some(reply),
+                    response: Some(Response::from(reply)),
                 }
             };
             Ok(DeliveryReport {
@@ -63,7 +64,7 @@ fn answer_with(answer: &str, call: &Call) -> Result<DeliveryReport, DeliveryErro
                     refusal("a@example.com", "550 5.1.1 no such user"),
                     refusal("b@example.com", "450 4.2.1 mailbox busy"),
                 ],
-                reply: None,
+                response: None,
             })
         }
         other => panic!("unknown scripted answer {other}"),
@@ -73,9 +74,7 @@ fn answer_with(answer: &str, call: &Call) -> Result<DeliveryReport, DeliveryErro
 /// `scanrelay queue retry ID` (which retries failed recipients too) at wall time `now`.
 async fn operator_retry(spool: &Spool, id: &MessageId, now: u64, failed_too: bool) {
     spool
-        .update(id, |d| {
-            d.retry_now(now, failed_too);
-        })
+        .apply(id, Event::Retried { now, failed_too })
         .await
         .expect("retry");
 }

@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use scanrelay_diagnose::Cause;
-use scanrelay_gateway::delivery::{DeliveryError, OutgoingMessage, SmtpUpstream, Upstream};
+use scanrelay_gateway::delivery::{
+    DeliveryError, MemoryBody, OutgoingMessage, SmtpUpstream, Upstream,
+};
 use scanrelay_gateway::settings::{FromPolicy, UpstreamSettings};
 use scanrelay_proto::TlsMode;
 use scanrelay_spool::MessageId;
@@ -21,6 +23,7 @@ const ACCOUNT: &str = "office.scanner@gmail.com";
 
 fn upstream_settings(port: u16, account: Option<&str>) -> UpstreamSettings {
     UpstreamSettings {
+        name: "default".to_string(),
         provider: None,
         server: "127.0.0.1".to_string(),
         port,
@@ -75,7 +78,7 @@ fn outgoing(from: &str, rcpts: &[&str], body: &[u8]) -> OutgoingMessage {
         mail_from: from.to_string(),
         rcpt_to: rcpts.iter().map(|r| r.to_string()).collect(),
         size: body.len() as u64,
-        body: Box::pin(std::io::Cursor::new(body.to_vec())),
+        body: Arc::new(MemoryBody::new(body.to_vec())),
     }
 }
 
@@ -197,7 +200,7 @@ async fn refused_recipient_is_reported_and_the_others_get_the_message() {
     assert!(!refusal.is_transient());
     assert_eq!(refusal.cause, Cause::RecipientRejected);
     assert_eq!(
-        refusal.reply.as_ref().unwrap().wire_lines(),
+        refusal.response.as_ref().unwrap().lines(),
         [
             "550-5.1.1 The email account that you tried to reach does not exist.",
             "550 5.1.1 https://support.google.com/mail/?p=NoSuchUser"
@@ -274,7 +277,7 @@ async fn temporary_refusal_at_mail_from_keeps_the_session() {
         .unwrap_err();
     assert!(err.is_transient(), "{err}");
     assert_eq!(
-        err.reply().unwrap().wire_lines(),
+        err.response().unwrap().lines(),
         ["451 4.7.0 Temporary server error. Please try again later"]
     );
     upstream
@@ -329,4 +332,98 @@ fn rewrite_needs_a_username_that_is_an_address() {
         !format!("{upstream:?}").contains("abcd"),
         "Debug shows no password"
     );
+}
+
+/// Regression (issue 7, item 0): the upstream connection ran `check`'s TLS-mode probe. On a
+/// greeting slower than 2 s it opened a second connection and sent a TLS ClientHello before
+/// the server had spoken, which a postscreen-protected relay (port 25, the Workspace SMTP
+/// relay) counts as a pregreet violation. A delivering client opens exactly one connection
+/// and waits for the greeting. (Real time: the probe is a real second TCP connection.)
+#[tokio::test]
+async fn a_slow_greeting_gets_one_patient_connection_not_a_tls_probe() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = connections.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                if n > 0 {
+                    return; // a second connection: the probe; say nothing
+                }
+                tokio::time::sleep(Duration::from_millis(2600)).await;
+                let (read, mut write) = socket.split();
+                let mut lines = BufReader::new(read).lines();
+                write
+                    .write_all(b"220 relay.example ESMTP\r\n")
+                    .await
+                    .unwrap();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let reply: &[u8] = match line.split(' ').next().unwrap_or("") {
+                        "EHLO" => b"250 relay.example\r\n",
+                        "DATA" => b"354 go\r\n",
+                        "QUIT" => b"221 bye\r\n",
+                        "." => b"250 2.0.0 queued\r\n",
+                        "MAIL" | "RCPT" | "RSET" => b"250 OK\r\n",
+                        _ => continue,
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    let upstream = SmtpUpstream::new(&upstream_settings(port, None)).unwrap();
+    let body = scan_mail("scan@office.lan");
+    let msg = outgoing("scan@office.lan", &["boss@example.com"], &body);
+    let report = upstream.deliver(msg).await.expect("delivered");
+    assert_eq!(report.accepted, ["boss@example.com"]);
+    assert_eq!(
+        connections.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "exactly one connection: no TLS-mode probe from a delivering client"
+    );
+}
+
+/// Regression (issue 7, item 0): the CA file and the system trust store were read again for
+/// every upstream connection, on a runtime thread. They are read once, when the upstream is
+/// built: a CA file removed afterwards does not matter until the next start or reload.
+#[tokio::test]
+async fn the_ca_file_is_read_once_when_the_upstream_is_built() {
+    let mut steps = vec![
+        Step::send("220 relay.example ESMTP"),
+        Step::expect("EHLO"),
+        Step::send("250-relay.example\n250 STARTTLS"),
+        Step::expect_exact("STARTTLS"),
+        Step::send("220 2.0.0 go ahead"),
+        Step::StartTls,
+        Step::expect("EHLO"),
+        Step::send("250 relay.example"),
+    ];
+    steps.extend(transaction(
+        "MAIL FROM:<scan@office.lan>",
+        "boss@example.com",
+    ));
+    steps.push(Step::ExpectQuitOrClose);
+    let server = ScriptedSmtpServer::start(Script::new(steps)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("private-ca.pem");
+    std::fs::copy(server.ca_pem_path(), &ca).unwrap();
+    let mut settings = upstream_settings(server.port(), None);
+    settings.tls = TlsMode::StartTls;
+    settings.server = "localhost".to_string();
+    settings.ca_file = Some(ca.clone());
+    let upstream = SmtpUpstream::new(&settings).unwrap();
+    std::fs::remove_file(&ca).unwrap();
+    let body = scan_mail("scan@office.lan");
+    let msg = outgoing("scan@office.lan", &["boss@example.com"], &body);
+    let report = upstream
+        .deliver(msg)
+        .await
+        .expect("verified with the CA read at start");
+    assert_eq!(report.accepted, ["boss@example.com"]);
+    upstream.close_idle().await;
+    server.finish().await.expect("script");
 }

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use scanrelay_diagnose::reply_cause;
 use scanrelay_diagnose::{Cause, Stage};
+use scanrelay_gateway::delivery::Response;
 use scanrelay_gateway::delivery::{
     DeliveryError, DeliveryFuture, DeliveryReport, OutgoingMessage, Scheduler, SchedulerHandle,
-    TokioClock, Upstream,
+    TokioClock, Upstream, Upstreams,
 };
 use scanrelay_gateway::settings::DeliverySettings;
 use scanrelay_proto::Reply;
@@ -58,6 +59,17 @@ pub async fn spool_scan(spool: &Spool) -> MessageId {
 
 /// Commits a message as the listener would.
 pub async fn spool_message(spool: &Spool, from: &str, to: &[&str], body: &[u8]) -> MessageId {
+    spool_routed(spool, from, to, body, None).await
+}
+
+/// Commits a message routed to the upstream named `route`.
+pub async fn spool_routed(
+    spool: &Spool,
+    from: &str,
+    to: &[&str],
+    body: &[u8],
+    route: Option<&str>,
+) -> MessageId {
     let mut incoming = spool.begin().await.expect("begin");
     incoming.write(body).await.expect("write");
     let envelope = Envelope {
@@ -68,6 +80,7 @@ pub async fn spool_message(spool: &Spool, from: &str, to: &[&str], body: &[u8]) 
         helo: "mfp-3f".to_string(),
         auth_user: None,
         size: body.len() as u64,
+        route: route.map(str::to_string),
     };
     incoming.commit(envelope).await.expect("commit")
 }
@@ -104,6 +117,8 @@ type Behaviour = Box<dyn Fn(&Call) -> Result<DeliveryReport, DeliveryError> + Se
 /// deliveries in flight and can take `hold` (tokio time) per delivery.
 pub struct FakeUpstream {
     spool: Spool,
+    name: String,
+    logins: Option<watch::Receiver<u64>>,
     behaviour: Behaviour,
     pub calls: Mutex<Vec<Call>>,
     max: usize,
@@ -119,6 +134,8 @@ impl FakeUpstream {
     ) -> FakeUpstream {
         FakeUpstream {
             spool: spool.clone(),
+            name: "default".to_string(),
+            logins: None,
             behaviour: Box::new(behaviour),
             calls: Mutex::new(Vec::new()),
             max: 3,
@@ -126,6 +143,18 @@ impl FakeUpstream {
             in_flight: AtomicUsize::new(0),
             peak: AtomicUsize::new(0),
         }
+    }
+
+    /// Named `name` (routes refer to it).
+    pub fn named(mut self, name: &str) -> FakeUpstream {
+        self.name = name.to_string();
+        self
+    }
+
+    /// Reports new credentials through `logins` (as an OAuth2 source does after a login).
+    pub fn with_logins(mut self, logins: watch::Receiver<u64>) -> FakeUpstream {
+        self.logins = Some(logins);
+        self
     }
 
     pub fn with_limit(mut self, max: usize, hold: Duration) -> FakeUpstream {
@@ -146,11 +175,12 @@ impl FakeUpstream {
             .collect()
     }
 
-    async fn run(&self, mut msg: OutgoingMessage) -> Result<DeliveryReport, DeliveryError> {
+    async fn run(&self, msg: OutgoingMessage) -> Result<DeliveryReport, DeliveryError> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.peak.fetch_max(now, Ordering::SeqCst);
         let mut body = Vec::new();
-        msg.body.read_to_end(&mut body).await.expect("read body");
+        let mut reader = msg.body.open().await.expect("open body");
+        reader.read_to_end(&mut body).await.expect("read body");
         assert_eq!(body.len() as u64, msg.size, "size announced for {}", msg.id);
         let attempts_before = self
             .spool
@@ -188,7 +218,15 @@ impl Upstream for FakeUpstream {
     }
 
     fn name(&self) -> &str {
-        "smtp.fake.example:587"
+        &self.name
+    }
+
+    fn credentials_changed(&self) -> Option<watch::Receiver<u64>> {
+        self.logins.clone()
+    }
+
+    fn remote_host(&self) -> &str {
+        "smtp.fake.example"
     }
 }
 
@@ -197,7 +235,7 @@ pub fn accept_all(call: &Call) -> Result<DeliveryReport, DeliveryError> {
     Ok(DeliveryReport {
         accepted: call.rcpt_to.clone(),
         refused: Vec::new(),
-        reply: Some(Reply::new(250, "2.0.0 OK queued")),
+        response: Some(Response::from(Reply::new(250, "2.0.0 OK queued"))),
     })
 }
 
@@ -213,7 +251,8 @@ pub fn refused(stage: Stage, text: &str) -> Result<DeliveryReport, DeliveryError
     let cause: Cause = reply_cause(stage, &reply, None);
     Err(DeliveryError::Rejected {
         stage,
-        reply,
+        response: Response::from(reply),
+        retry_after: None,
         cause,
     })
 }
@@ -231,7 +270,13 @@ impl Running {
         upstream: Option<Arc<dyn Upstream>>,
         settings: DeliverySettings,
     ) -> Running {
-        let scheduler = Scheduler::new(spool.clone(), upstream, settings)
+        let upstreams = upstream.map_or_else(Upstreams::none, Upstreams::single);
+        Running::start_with(spool, upstreams, settings)
+    }
+
+    /// A scheduler over several upstreams.
+    pub fn start_with(spool: &Spool, upstreams: Upstreams, settings: DeliverySettings) -> Running {
+        let scheduler = Scheduler::with_upstreams(spool.clone(), upstreams, settings)
             .expect("valid settings")
             .with_clock(Arc::new(TokioClock::starting_at(BASE)))
             .with_hostname("gw.office.lan");

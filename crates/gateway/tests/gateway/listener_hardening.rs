@@ -160,3 +160,27 @@ async fn header_lines_over_998_octets_are_folded_or_refused() {
     .await;
     expect_code(&reply, "250");
 }
+
+/// Regression (issue 7, item 0): when the scheduler's supervisor gave up, the listener kept
+/// answering `250`, accepting mail that nothing would deliver. Now MAIL FROM gets
+/// `451 4.3.2` (the device keeps the scan and tries again later), nothing is queued, and the
+/// refusals are counted. A transaction already past MAIL is refused at the end of data.
+#[tokio::test]
+async fn when_delivery_has_stopped_new_mail_is_refused_not_accepted() {
+    let t = TestGateway::start(|_| {}).await;
+    let mut client = Raw::connect(t.smtp()).await;
+    expect_code(&client.reply().await, "220");
+    expect_code(&client.cmd("EHLO mfp.test").await, "250");
+    expect_code(&client.cmd("MAIL FROM:<scan@mfp.test>").await, "250");
+    expect_code(&client.cmd("RCPT TO:<office@example.test>").await, "250");
+    t.gw.health().mark_stopped_for_tests();
+    expect_code(&client.cmd("DATA").await, "354");
+    let reply = client.cmd("Subject: x\r\n\r\nbody\r\n.").await;
+    assert!(reply.starts_with("451 4.3.2"), "{reply}");
+    let reply = client.cmd("MAIL FROM:<scan@mfp.test>").await;
+    assert!(reply.starts_with("451 4.3.2"), "{reply}");
+    assert!(reply.contains("Delivery is stopped"), "{reply}");
+    assert!(t.messages().await.is_empty(), "nothing queued");
+    assert_eq!(t.tmp_files(), 0, "the partial message was dropped");
+    assert_eq!(t.gw.health().refusals(), 2);
+}

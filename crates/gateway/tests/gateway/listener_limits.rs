@@ -292,6 +292,7 @@ async fn a_port_in_use_is_reported_with_its_key() {
 async fn with_an_upstream_configured_the_banner_names_it() {
     let t = TestGateway::start(|s| {
         s.upstream = Some(scanrelay_gateway::settings::UpstreamSettings {
+            name: "default".to_string(),
             provider: None,
             server: "127.0.0.1".to_string(),
             port: 1,

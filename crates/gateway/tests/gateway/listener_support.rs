@@ -42,6 +42,7 @@ pub fn settings(data_dir: &Path) -> Settings {
         },
         devices: Vec::new(),
         upstream: None,
+        routing: Default::default(),
         delivery: DeliverySettings::default(),
         spool_dir: data_dir.join("spool"),
         data_dir: data_dir.to_path_buf(),

@@ -9,6 +9,7 @@ mod delivery;
 mod delivery_disk_full;
 mod delivery_dsn;
 mod delivery_hardening;
+mod delivery_lanes;
 mod delivery_logs;
 mod delivery_retry;
 mod delivery_rewrite;

@@ -255,6 +255,15 @@ pub fn local_error() -> Reply {
     Reply::new(451, "4.3.0 Local error in processing")
 }
 
+/// `451 4.3.2 ...`: for the driver, when nothing would deliver the message (the gateway's
+/// delivery stopped): the client keeps it and tries again later.
+pub fn not_accepting() -> Reply {
+    Reply::new(
+        451,
+        "4.3.2 Delivery is stopped on this gateway; not accepting mail now, try again later",
+    )
+}
+
 /// `452 4.3.1 Insufficient system storage`: for the driver, when the spool is full.
 pub fn insufficient_storage() -> Reply {
     Reply::new(452, "4.3.1 Insufficient system storage")

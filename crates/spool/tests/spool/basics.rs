@@ -61,7 +61,7 @@ async fn list_load_update_remove() {
     assert_eq!(listed, ids, "list is sorted by id, i.e. acceptance order");
 
     let updated = spool
-        .update(&ids[1], |d| {
+        .rewrite_state_for_tests(&ids[1], |d| {
             d.state = State::Deferred;
             d.attempts += 1;
             d.next_attempt += 300;
@@ -85,7 +85,7 @@ async fn list_load_update_remove() {
     assert!(spool.remove(&ids[0]).await.unwrap_err().is_not_found());
     assert!(
         spool
-            .update(&ids[0], |_| {})
+            .rewrite_state_for_tests(&ids[0], |_| {})
             .await
             .unwrap_err()
             .is_not_found()
@@ -104,7 +104,7 @@ async fn scan_stamps_change_when_state_changes() {
     let before = spool.scan().await.unwrap();
     assert_eq!(before.iter().map(|i| &i.id).collect::<Vec<_>>(), [&a, &b]);
     spool
-        .update(&b, |d| d.state = State::Waiting)
+        .rewrite_state_for_tests(&b, |d| d.state = State::Waiting)
         .await
         .unwrap();
     let after = spool.scan().await.unwrap();

@@ -86,7 +86,12 @@ async fn concurrent_updates_are_not_lost() {
                 },
                 id.clone(),
             );
-            tokio::spawn(async move { spool.update(&id, |d| d.attempts += 1).await.unwrap() })
+            tokio::spawn(async move {
+                spool
+                    .rewrite_state_for_tests(&id, |d| d.attempts += 1)
+                    .await
+                    .unwrap()
+            })
         })
         .collect();
     for task in tasks {
@@ -103,7 +108,10 @@ async fn update_racing_remove_never_resurrects_a_message() {
     for n in 0..40 {
         let id = store(&server, n, 2000).await;
         let (s, i) = (server.clone(), id.clone());
-        let update = tokio::spawn(async move { s.update(&i, |d| d.state = State::Deferred).await });
+        let update = tokio::spawn(async move {
+            s.rewrite_state_for_tests(&i, |d| d.state = State::Deferred)
+                .await
+        });
         let (c, i) = (cli.clone(), id.clone());
         let remove = tokio::spawn(async move { c.remove(&i).await });
         let updated = update.await.unwrap();

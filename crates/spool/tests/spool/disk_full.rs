@@ -94,7 +94,7 @@ async fn injected_disk_full_on_envelope_writes() {
     // A state update fails and keeps the previous state.
     let before = spool.load(&kept[0]).await.unwrap();
     let err = spool
-        .update(&kept[0], |d| d.attempts = 99)
+        .rewrite_state_for_tests(&kept[0], |d| d.attempts = 99)
         .await
         .unwrap_err();
     assert!(err.is_disk_full(), "{err}");

@@ -23,7 +23,10 @@ async fn spool_files_are_private_even_in_a_custom_dir_with_a_lax_umask() {
     std::fs::set_permissions(root.join("msg"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let spool = Spool::open(&root).await.unwrap();
     let id = store(&spool, 1, 2_000).await;
-    spool.update(&id, |d| d.attempts = 1).await.unwrap();
+    spool
+        .rewrite_state_for_tests(&id, |d| d.attempts = 1)
+        .await
+        .unwrap();
     let mut incoming = spool.begin().await.unwrap();
     incoming.write(b"partial").await.unwrap();
     let fresh = dir.path().join("fresh").join("spool");
@@ -94,7 +97,9 @@ async fn a_message_whose_body_vanished_is_marked_failed_not_retried() {
     let damaged = store(&spool, 1, 500).await;
     let intact = store(&spool, 2, 500).await;
     std::fs::remove_file(spool.body_path(&damaged)).unwrap();
-    let err = spool.update(&damaged, |d| d.state = State::Sending).await;
+    let err = spool
+        .rewrite_state_for_tests(&damaged, |d| d.state = State::Sending)
+        .await;
     assert!(matches!(err, Err(SpoolError::BodyMissing(_))));
 
     let entry = spool.fail_damaged(&damaged).await.unwrap();

@@ -1,8 +1,8 @@
 //! `Spool::open_existing`, the entry point of operator commands: it never creates a spool
 //! (a mistyped data directory must be an error, not a new empty queue) and never runs recovery;
-//! and `Delivery::retry_now`, what `queue retry` writes.
+//! and `Event::Retried`, what `queue retry` applies.
 
-use scanrelay_spool::{Delivery, RcptState, RcptStatus, Spool, SpoolError, State};
+use scanrelay_spool::{Delivery, Event, RcptState, RcptStatus, Spool, SpoolError, State};
 
 use crate::common::{names, store};
 
@@ -67,10 +67,14 @@ async fn an_existing_spool_opens_without_recovery_and_can_be_changed() {
     let listed = spool.list().await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].id, id);
-    let entry = spool
-        .update(&id, |d| {
-            d.retry_now(1_700_000_500, false);
-        })
+    let (entry, _) = spool
+        .apply(
+            &id,
+            Event::Retried {
+                now: 1_700_000_500,
+                failed_too: false,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(entry.delivery.retried_at, Some(1_700_000_500));
@@ -98,10 +102,10 @@ fn failed_then_delivered() -> Delivery {
 }
 
 #[test]
-fn retry_now_requeues_and_reopens_failed_recipients_only_when_asked() {
+fn retried_requeues_and_reopens_failed_recipients_only_when_asked() {
     let states = |d: &Delivery| d.per_rcpt.iter().map(|s| s.state).collect::<Vec<_>>();
     let mut d = failed_then_delivered();
-    assert_eq!(d.retry_now(500, false), 0);
+    assert_eq!(retry(&mut d, 500, false), 0);
     assert_eq!(
         (d.state, d.next_attempt, d.retried_at),
         (State::Queued, 500, Some(500))
@@ -110,7 +114,7 @@ fn retry_now_requeues_and_reopens_failed_recipients_only_when_asked() {
     assert_eq!(d.attempts, 3, "history kept");
 
     let mut d = failed_then_delivered();
-    assert_eq!(d.retry_now(600, true), 1);
+    assert_eq!(retry(&mut d, 600, true), 1);
     assert_eq!(states(&d), [RcptState::Pending, RcptState::Delivered]);
     assert_eq!(
         d.per_rcpt[0].reply.as_deref(),
@@ -125,4 +129,10 @@ fn retried_at_is_optional_in_old_envelope_files() {
     let d: Delivery = serde_json::from_str(old).unwrap();
     assert_eq!(d.retried_at, None);
     assert_eq!(RcptState::Pending.to_string(), "pending");
+}
+
+fn retry(d: &mut Delivery, now: u64, failed_too: bool) -> usize {
+    d.apply(Event::Retried { now, failed_too })
+        .expect("a retry fits every state but delivered")
+        .reopened
 }

@@ -72,7 +72,7 @@ async fn a_full_disk_drains_itself() {
     // Every message is marked `sending`, as the scheduler does before delivering.
     for id in &kept {
         let entry = spool
-            .update(id, |d| {
+            .rewrite_state_for_tests(id, |d| {
                 d.state = State::Sending;
                 d.attempts += 1;
             })
@@ -126,7 +126,10 @@ async fn a_state_update_releases_the_reserve_and_new_mail_waits_for_it() {
         full.exists().then_some(ErrorKind::StorageFull)
     })));
 
-    let entry = spool.update(&kept[0], |d| d.attempts = 1).await.unwrap();
+    let entry = spool
+        .rewrite_state_for_tests(&kept[0], |d| d.attempts = 1)
+        .await
+        .unwrap();
     assert_eq!(entry.delivery.attempts, 1);
     assert!(spool.reserve_is_out() && !reserve.exists());
     // A message that was arriving meanwhile is refused, its partial file removed.
@@ -155,7 +158,7 @@ async fn no_reserve_unless_asked_for() {
     spool.fail_envelope_writes_with(Some(ErrorKind::StorageFull));
     assert!(
         spool
-            .update(&id, |d| d.attempts = 1)
+            .rewrite_state_for_tests(&id, |d| d.attempts = 1)
             .await
             .unwrap_err()
             .is_disk_full()
