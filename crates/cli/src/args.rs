@@ -18,7 +18,7 @@ pub struct Cli {
 pub enum Command {
     /// Check an SMTP account the way a device's "Check connection" should: every step with
     /// timings and server replies, then a diagnosis with the fix.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Explain an SMTP error reply, an OAuth2 sign-in error or a Microsoft Graph error
     /// pasted from a device's log or another tool.
     Explain(ExplainArgs),
@@ -28,10 +28,71 @@ pub enum Command {
     Serve(ServeArgs),
     /// Inspect and manage the gateway's queue (safe while the gateway runs).
     Queue(QueueArgs),
+    /// Log in to the [[oauth]] accounts of the config, and see whether their grants work
+    /// (safe while the gateway runs).
+    Oauth(OauthArgs),
+}
+
+/// `scanrelay oauth`.
+#[derive(Debug, Args)]
+pub struct OauthArgs {
+    /// Config and data location.
+    #[command(flatten)]
+    pub location: GatewayLocation,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: OauthAction,
+}
+
+impl OauthArgs {
+    /// Whether the action prints JSON (then errors are JSON too).
+    pub fn json(&self) -> bool {
+        matches!(self.action, OauthAction::Status { json: true })
+    }
+}
+
+/// OAuth2 account operations.
+#[derive(Debug, Subcommand)]
+pub enum OauthAction {
+    /// Sign in and store the account's tokens. Microsoft device code: prints a code to enter
+    /// at a web page on any device. Authorization code (Google): prints a URL to open; the
+    /// browser comes back to a listener on 127.0.0.1. Client credentials: checks the client
+    /// secret with one token request (no sign-in needed).
+    Login {
+        /// The account's name ([[oauth]] name).
+        name: String,
+        /// Authorization code flow from a headless server: open the printed URL on another
+        /// machine, then paste the address the browser was sent to (http://localhost/?code=...).
+        #[arg(long)]
+        paste: bool,
+    },
+    /// Show each account's state: ok, needs_login or error, the access token's expiry, the
+    /// last refresh, and warnings ahead of known expiries. Exit status 1 when an account is
+    /// not ok.
+    Status {
+        /// Print JSON: {"accounts": [{"name", "provider", "flow", "state", "access_expires",
+        /// "last_refresh", "warnings", ...}]}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store a refresh token obtained elsewhere (sasl-xoauth2, email-oauth2-proxy): one
+    /// refresh checks it, and the result is stored.
+    Import {
+        /// The account's name.
+        name: String,
+        /// A file whose first line is the refresh token.
+        #[arg(long, value_name = "PATH")]
+        refresh_token_file: PathBuf,
+    },
+    /// Forget the account's stored tokens.
+    Logout {
+        /// The account's name.
+        name: String,
+    },
 }
 
 /// Where the gateway's config and data live.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GatewayLocation {
     /// Config file (default: DATA-DIR/scanrelay.toml, written from the embedded defaults on
     /// first start).
@@ -170,8 +231,17 @@ pub enum LangFlag {
 }
 
 /// `scanrelay check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
+    /// Log in with the stored tokens of this [[oauth]] account (XOAUTH2, or OAUTHBEARER when
+    /// the server offers only that), refreshing them if needed. Needs the mailbox as --user
+    /// unless the config's [upstream] names it; the server defaults to the [upstream], else
+    /// the provider's (m365 for microsoft, gmail for google).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["password_env", "password_file", "token_env"])]
+    pub oauth: Option<String>,
+    /// With --oauth: the gateway's config and data location.
+    #[command(flatten)]
+    pub location: GatewayLocation,
     /// Provider preset: gmail, workspace, gmail-relay, naver, daum, kakao, outlook, m365, yahoo,
     /// icloud, zoho. Fills server, port and TLS mode; explicit flags override the endpoint.
     #[arg(long, value_name = "NAME")]

@@ -6,6 +6,7 @@ mod args;
 mod check;
 mod explain;
 mod logging;
+mod oauth;
 mod queue;
 mod scrub;
 mod serve;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
             serve::run(a)
         }
         Command::Queue(a) => queue::run(a),
+        Command::Oauth(a) => oauth::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -60,6 +62,7 @@ fn json_shape(command: &Command) -> Option<Shape> {
         Command::Check(a) => a.json.then_some(Shape::Check),
         Command::Explain(a) => a.json.then_some(Shape::Explain),
         Command::Queue(a) => a.json().then_some(Shape::Other),
+        Command::Oauth(a) => a.json().then_some(Shape::Other),
         Command::Serve(_) => None,
     }
 }
@@ -71,11 +74,29 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 fn run_check(args: &args::CheckArgs) -> anyhow::Result<u8> {
-    let plan = match check::plan::plan(args, &|var| std::env::var(var).ok()) {
+    let oauth = match args
+        .oauth
+        .as_deref()
+        .map(|name| oauth::prepare_check(args, name))
+    {
+        None => None,
+        Some(Ok(prepared)) => Some(prepared),
+        Some(Err(e)) if args.json => return Ok(json_error(&e)),
+        Some(Err(e)) => return Err(e),
+    };
+    let args = oauth.as_ref().map_or(args, |o| &o.args);
+    let mut plan = match check::plan::plan(args, &|var| std::env::var(var).ok()) {
         Ok(plan) => plan,
         Err(e) if args.json => return Ok(json_error(&e)),
         Err(e) => return Err(e),
     };
+    if let Some(o) = oauth {
+        let (user, token) = (o.credentials.user(), o.credentials.secret());
+        plan.secrets.push(token.to_string());
+        plan.secrets
+            .push(format!("user={user}\x01auth=Bearer {token}\x01\x01"));
+        plan.client.credentials = Some(o.credentials);
+    }
     let rt = runtime()?;
     let outcome = rt.block_on(check::run(&plan));
     // A DNS lookup stuck in the resolver thread must not hold the exit.

@@ -13,6 +13,7 @@
 
 mod expect;
 mod locate;
+mod oauth;
 mod raw;
 mod summary;
 mod units;

@@ -176,4 +176,6 @@ pub struct Settings {
     pub spool_dir: PathBuf,
     /// The data directory (generated certificate, default config).
     pub data_dir: PathBuf,
+    /// `[[oauth]]` accounts (their tokens live under `<data_dir>/oauth/`).
+    pub oauth: Vec<scanrelay_oauth::AccountConfig>,
 }

@@ -11,6 +11,10 @@
 //!   self-signed) in a temporary directory.
 //! * [`peers()`] / [`require_peers!`]: the real loopback Postfix/Dovecot peers that
 //!   `scripts/peers` starts, read from `SCANRELAY_PEER_*`.
+//! * [`oauth_authority`]: a local OAuth2 authority (Microsoft- and Google-shaped token,
+//!   device-code and authorize endpoints, rotating refresh tokens, RFC 7662 introspection for
+//!   Dovecot) with a control and inspection API; [`oauth_authority::peer_authority`] is the
+//!   one the real peers' Dovecot asks.
 //! * [`graph_server`]: a contract-enforcing fake Microsoft Graph for mail sending (`sendMail`,
 //!   drafts, upload sessions with pre-authorised URLs, the 4 MiB request limit, injected
 //!   faults), with an inspection API for what was sent.
@@ -28,6 +32,7 @@
 
 pub mod fixtures;
 pub mod graph_server;
+pub mod oauth_authority;
 mod peers;
 mod pki;
 pub mod scans;

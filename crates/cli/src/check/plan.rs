@@ -172,6 +172,10 @@ fn credentials(
     warnings: &mut Vec<Warning>,
     secrets: &mut Vec<String>,
 ) -> Result<Option<Credentials>> {
+    if args.oauth.is_some() {
+        // The token comes from the account's store (crate::oauth::check_token).
+        return Ok(None);
+    }
     let wants_token = matches!(args.auth, AuthFlag::Xoauth2 | AuthFlag::Oauthbearer);
     if wants_token && args.token_env.is_none() {
         bail!("--auth xoauth2/oauthbearer needs an access token: give --token-env VAR");

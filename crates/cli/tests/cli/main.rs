@@ -10,6 +10,8 @@ mod explain;
 mod gateway_e2e;
 mod gateway_support;
 mod json_errors;
+mod oauth;
+mod oauth_durability;
 mod queue;
 mod queue_explain;
 mod readme;

@@ -191,6 +191,68 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         "a directory path in quotes",
         Some("\"/var/spool/scanrelay\""),
     ),
+    (
+        "oauth",
+        "a list of accounts: write [[oauth]] (two brackets) before each one",
+        None,
+    ),
+    ("oauth[].name", "a name in quotes", Some("\"office\"")),
+    (
+        "oauth[].provider",
+        "microsoft, google or custom in quotes",
+        Some("\"microsoft\""),
+    ),
+    (
+        "oauth[].tenant",
+        "a tenant id or domain in quotes",
+        Some("\"contoso.onmicrosoft.com\""),
+    ),
+    (
+        "oauth[].client_id",
+        "the application (client) id in quotes",
+        Some("\"00000000-0000-0000-0000-000000000000\""),
+    ),
+    (
+        "oauth[].client_secret_file",
+        "a file path in quotes",
+        Some("\"/etc/scanrelay/client-secret\""),
+    ),
+    (
+        "oauth[].flow",
+        "device_code, auth_code or client_credentials in quotes",
+        Some("\"device_code\""),
+    ),
+    (
+        "oauth[].scopes",
+        "a list of scopes in quotes",
+        Some("[\"https://outlook.office.com/SMTP.Send\", \"offline_access\"]"),
+    ),
+    (
+        "oauth[].scopes[]",
+        "a scope in quotes",
+        Some("\"offline_access\""),
+    ),
+    ("oauth[].use", "smtp or graph in quotes", Some("\"smtp\"")),
+    (
+        "oauth[].authority",
+        "an https:// URL in quotes",
+        Some("\"https://login.microsoftonline.us\""),
+    ),
+    (
+        "oauth[].auth_url",
+        "an https:// URL in quotes",
+        Some("\"https://login.example.com/authorize\""),
+    ),
+    (
+        "oauth[].token_url",
+        "an https:// URL in quotes",
+        Some("\"https://login.example.com/token\""),
+    ),
+    (
+        "oauth[].device_url",
+        "an https:// URL in quotes",
+        Some("\"https://login.example.com/device\""),
+    ),
 ];
 
 /// `device[1].username` → `device[].username`.

@@ -23,6 +23,8 @@ pub(crate) struct RawConfig {
     pub delivery: RawDelivery,
     #[serde(default)]
     pub spool: RawSpool,
+    #[serde(default)]
+    pub oauth: Vec<super::oauth::RawOAuth>,
 }
 
 /// `[listen]`.

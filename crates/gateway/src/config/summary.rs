@@ -50,6 +50,7 @@ pub fn summary(s: &Settings) -> String {
     );
     line(&mut out, "auth failures", &throttle);
     line(&mut out, "upstream", &upstream(s.upstream.as_ref()));
+    line(&mut out, "oauth accounts", &oauth_accounts(s));
     delivery(&mut out, s);
     line(&mut out, "data dir", &s.data_dir.display().to_string());
     line(&mut out, "spool", &s.spool_dir.display().to_string());
@@ -134,6 +135,27 @@ fn upstream(up: Option<&UpstreamSettings>) -> String {
         let _ = write!(text, ", extra CA {}", ca.display());
     }
     text
+}
+
+/// `[[oauth]]` accounts: name, provider, flow, scopes; never the secret (only that one is set).
+fn oauth_accounts(s: &Settings) -> String {
+    let list: Vec<String> = s
+        .oauth
+        .iter()
+        .map(|a| {
+            let mut text = format!("{} ({}", a.name, a.provider);
+            if let Some(t) = &a.tenant {
+                let _ = write!(text, " tenant {t}");
+            }
+            let _ = write!(text, ", {}, scopes {}", a.flow, a.scopes.join(" "));
+            if a.client_secret.is_some() {
+                text.push_str(", client secret set");
+            }
+            text.push(')');
+            text
+        })
+        .collect();
+    or_none(&list.join("; "))
 }
 
 fn line(out: &mut String, label: &str, value: &str) {

@@ -65,6 +65,7 @@ impl Validator<'_> {
             None => None,
         };
         let delivery = self.delivery(raw.delivery)?;
+        let oauth = self.oauth_accounts(raw.oauth)?;
         let spool_dir = match raw.spool.dir {
             Some(dir) => self.resolve(&dir),
             None => self.data_dir.join("spool"),
@@ -77,6 +78,7 @@ impl Validator<'_> {
             delivery,
             spool_dir,
             data_dir: self.data_dir.to_path_buf(),
+            oauth,
         };
         Ok(Loaded {
             settings,

@@ -46,6 +46,7 @@ pub fn settings(data_dir: &Path) -> Settings {
         delivery: DeliverySettings::default(),
         spool_dir: data_dir.join("spool"),
         data_dir: data_dir.to_path_buf(),
+        oauth: Vec::new(),
     }
 }
 
