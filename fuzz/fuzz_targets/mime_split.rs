@@ -43,5 +43,9 @@ fuzz_target!(|input: &[u8]| {
     for (i, piece) in message.chunks(chunk).enumerate() {
         builder.feed((i * chunk) as u64, piece);
     }
-    assert_eq!(builder.finish().len() as u64, plan.skeleton_len, "skeleton length");
+    assert_eq!(
+        builder.finish().len() as u64,
+        plan.skeleton_len,
+        "skeleton length"
+    );
 });
