@@ -37,6 +37,7 @@ mod ctx;
 pub mod dsn;
 mod graph_upstream;
 mod lanes;
+mod notice;
 mod oauth_source;
 mod outcome;
 mod pacing;

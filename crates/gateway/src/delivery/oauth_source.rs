@@ -119,6 +119,10 @@ impl CredentialSource for OAuthTokens {
     fn changed(&self) -> Option<watch::Receiver<u64>> {
         Some(self.manager.grant_changed())
     }
+
+    fn account(&self) -> Option<&str> {
+        Some(&self.manager.account().name)
+    }
 }
 
 impl BearerSource for OAuthTokens {
@@ -149,6 +153,10 @@ impl BearerSource for OAuthTokens {
 impl GraphCredentials for OAuthTokens {
     fn last_error(&self) -> Option<CredentialError> {
         self.lock().clone()
+    }
+
+    fn account(&self) -> Option<&str> {
+        Some(&self.manager.account().name)
     }
 
     fn changed(&self) -> Option<watch::Receiver<u64>> {
