@@ -8,6 +8,7 @@ mod check_scripted;
 mod check_verdicts;
 mod explain;
 mod gateway_e2e;
+mod gateway_oauth;
 mod gateway_support;
 mod json_errors;
 mod oauth;
