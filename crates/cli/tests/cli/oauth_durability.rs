@@ -37,7 +37,7 @@ fn durable_chain<'t>(
 ) -> Result<Chain<'t>, ChainError> {
     let target = dir.join(name);
     let prefix = format!(".{name}.tmp");
-    let mut chain = Chain::new(trace).before("the `Imported` message is written", told);
+    let mut chain = Chain::new(trace).before("the `Imported:` message to the user", told);
     let tmp = chain.then("the temp file .NAME.tmp-PID is created", |c| {
         c.is(&["openat"])
             && c.has_flag("O_CREAT")

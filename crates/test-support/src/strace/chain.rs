@@ -59,8 +59,8 @@ impl<'t> Chain<'t> {
         }
     }
 
-    /// Every step must also have returned before `call` (named `what` in messages) entered
-    /// the kernel: `what` is what the chain must happen before (the `250` reply).
+    /// Every step must also have returned before `call` entered the kernel: `call` is what
+    /// the chain must happen before, `what` names it in messages (`the reply 250 ...`).
     pub fn before(mut self, what: impl Into<String>, call: &'t Call) -> Chain<'t> {
         self.bound = Some((what.into(), call));
         self

@@ -113,7 +113,7 @@ fn probe(program: &Path) -> Result<Strace, String> {
             string_limit: STRING_LIMIT,
         }),
         Ok(out) => Err(format!(
-            "strace cannot trace a process here ({}: {}); is ptrace forbidden in this container?",
+            "strace cannot trace a process here ({}: {}; ptrace may be forbidden here)",
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
         )),
