@@ -22,11 +22,12 @@ fn authority() -> &'static OAuthAuthority {
 
 /// A gateway whose upstream is the submission port, logging in as `p.user` with account
 /// `office` of client `client` (`scopes` TOML line optional), failure notices to `p.user2`.
-async fn oauth_gateway(p: &Peers, client: &str, scopes: &str) -> Gateway {
+async fn oauth_gateway(p: &Peers, client: &str, scopes: &str, gw_host: &str) -> Gateway {
     let authority = authority();
     Gateway::start_raw(|port, _dir| {
         format!(
-            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"127.0.0.0/8\"]\n\n\
+            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"127.0.0.0/8\"]\n\
+             hostname = \"{gw_host}\"\n\n\
              [[oauth]]\nname = \"office\"\nprovider = \"microsoft\"\nauthority = \"{auth}\"\n\
              tenant = \"tests\"\nclient_id = \"{client}\"\n{scopes}\n\n\
              [upstream]\nserver = \"{host}\"\nport = {sub}\ntls = \"starttls\"\nca_file = \"{ca}\"\n\
@@ -68,6 +69,11 @@ async fn login(gw: &Gateway, client: &str) {
     std::fs::remove_file(&file).unwrap();
 }
 
+/// A test id unique to this run (the peers' Maildirs outlive a test run).
+fn unique(id: &str) -> String {
+    format!("{id}-{}", rand_suffix())
+}
+
 fn rand_suffix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -107,23 +113,17 @@ async fn xoauth2_delivery_refreshes_ahead_of_expiry_and_rotates_across_a_restart
             .access_ttl(Duration::from_secs(20))
             .long_tokens(),
     );
-    let mut gw = oauth_gateway(&p, client, "").await;
+    let mut gw = oauth_gateway(&p, client, "", &unique("gw-rot")).await;
     login(&gw, client).await;
     let refreshes_before = authority().refresh_count(client);
-    scan(&p, &gw, "xoauth2-rot-1").await;
-    assert!(
-        wait_delivered(&p, "xoauth2-rot-1", 30).await,
-        "{}",
-        gw.logs()
-    );
+    let id_rot_1 = unique("xoauth2-rot-1");
+    scan(&p, &gw, &id_rot_1).await;
+    assert!(wait_delivered(&p, &id_rot_1, 30).await, "{}", gw.logs());
     gw.kill9().await;
     gw.restart().await;
-    scan(&p, &gw, "xoauth2-rot-2").await;
-    assert!(
-        wait_delivered(&p, "xoauth2-rot-2", 30).await,
-        "{}",
-        gw.logs()
-    );
+    let id_rot_2 = unique("xoauth2-rot-2");
+    scan(&p, &gw, &id_rot_2).await;
+    assert!(wait_delivered(&p, &id_rot_2, 30).await, "{}", gw.logs());
     let a = authority();
     assert!(
         a.refresh_count(client) >= refreshes_before + 2,
@@ -145,19 +145,18 @@ async fn a_revoked_grant_holds_mail_then_a_new_login_delivers_it_with_one_notice
     let p = scanrelay_test_support::require_peers!();
     let client = "gw-xoauth2-revoked";
     authority().add_client(ClientSpec::public(client, &p.user).access_ttl(Duration::from_secs(20)));
-    let mut gw = oauth_gateway(&p, client, "").await;
+    let host = format!("{}.example.test", unique("gw-rev"));
+    let mut gw = oauth_gateway(&p, client, "", &host).await;
     login(&gw, client).await;
-    scan(&p, &gw, "xoauth2-rev-1").await;
-    assert!(
-        wait_delivered(&p, "xoauth2-rev-1", 30).await,
-        "{}",
-        gw.logs()
-    );
+    let id_rev_1 = unique("xoauth2-rev-1");
+    scan(&p, &gw, &id_rev_1).await;
+    assert!(wait_delivered(&p, &id_rev_1, 30).await, "{}", gw.logs());
     // Consent withdrawn. A new process (no pooled session) must refresh, and is refused.
     authority().revoke(client);
     gw.kill9().await;
     gw.restart().await;
-    scan(&p, &gw, "xoauth2-rev-2").await;
+    let id_rev_2 = unique("xoauth2-rev-2");
+    scan(&p, &gw, &id_rev_2).await;
     let held = wait_for(Duration::from_secs(30), || async {
         let q = queued(&gw).await;
         q.iter()
@@ -187,30 +186,31 @@ async fn a_revoked_grant_holds_mail_then_a_new_login_delivers_it_with_one_notice
     );
     // A new login while the gateway runs: it notices within seconds and delivers.
     login(&gw, client).await;
-    assert!(
-        wait_delivered(&p, "xoauth2-rev-2", 60).await,
-        "{}",
-        gw.logs()
-    );
+    assert!(wait_delivered(&p, &id_rev_2, 60).await, "{}", gw.logs());
     let notice = p
         .wait_for_message(
             &p.user2,
             |m| {
                 let s = String::from_utf8_lossy(m);
-                s.contains("From: \"scanrelay gateway\" <MAILER-DAEMON@")
+                s.contains(&format!("<MAILER-DAEMON@{host}>"))
                     && s.contains("Auto-Submitted: auto-generated")
             },
             Duration::from_secs(60),
         )
         .await;
-    assert!(notice.is_some(), "the administrator got the login notice");
+    assert!(
+        notice.is_some(),
+        "the administrator got the login notice; queue: {:?}\nlog:\n{}",
+        queued(&gw).await,
+        gw.logs()
+    );
     let bounces = p
         .maildir_messages(&p.user2)
         .into_iter()
         .filter(|m| {
             std::fs::read_to_string(m)
                 .unwrap_or_default()
-                .contains("xoauth2-rev-2")
+                .contains(&id_rev_2)
         })
         .filter(|m| {
             std::fs::read_to_string(m)
@@ -227,12 +227,8 @@ async fn a_token_for_the_wrong_audience_is_diagnosed_not_called_a_bad_password()
     let p = scanrelay_test_support::require_peers!();
     let client = "gw-xoauth2-audience";
     authority().add_client(ClientSpec::public(client, &p.user));
-    let gw = oauth_gateway(
-        &p,
-        client,
-        "scopes = [\"https://graph.microsoft.com/.default\"]",
-    )
-    .await;
+    let scopes = "scopes = [\"https://graph.microsoft.com/.default\"]";
+    let gw = oauth_gateway(&p, client, scopes, &unique("gw-aud")).await;
     assert!(
         gw.logs().contains("whose tokens SMTP refuses"),
         "{}",
@@ -261,7 +257,8 @@ async fn a_token_for_the_wrong_audience_is_diagnosed_not_called_a_bad_password()
     )
     .await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    scan(&p, &gw, "xoauth2-aud-1").await;
+    let id_aud_1 = unique("xoauth2-aud-1");
+    scan(&p, &gw, &id_aud_1).await;
     let deferred = wait_for(Duration::from_secs(30), || async {
         let q = queued(&gw).await;
         q.into_iter().find(|m| m["state"] == "deferred")
