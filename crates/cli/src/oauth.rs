@@ -343,7 +343,11 @@ pub struct OauthCheck {
 pub fn prepare_check(args: &CheckArgs, name: &str) -> Result<OauthCheck> {
     let accounts = accounts(&args.location)?;
     let account = accounts.find(name)?.clone();
-    let upstream = accounts.settings.upstream.as_ref();
+    // The SMTP upstream that logs in with this account, if the config has one.
+    let upstream = accounts.settings.upstreams.iter().find(|u| {
+        u.oauth.as_deref() == Some(name)
+            && u.kind == scanrelay_gateway::settings::UpstreamKind::Smtp
+    });
     let user = args
         .user
         .clone()

@@ -35,14 +35,14 @@ impl Place {
     /// The config file's path when it has no upstream (retried mail stays held).
     fn held_note(&self) -> Option<String> {
         let settings = self.settings.as_ref()?;
-        if settings.upstream.is_some() {
+        if !settings.upstreams.is_empty() {
             return None;
         }
         self.config.as_ref().map(|p| p.display().to_string())
     }
 
     fn provider(&self) -> Option<&'static Provider> {
-        let upstream = self.settings.as_ref()?.upstream.as_ref()?;
+        let upstream = self.settings.as_ref()?.default_upstream()?;
         match &upstream.provider {
             Some(name) => provider(name),
             None => provider_by_host(&upstream.server),

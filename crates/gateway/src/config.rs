@@ -17,6 +17,7 @@ mod oauth;
 mod raw;
 mod summary;
 mod units;
+mod upstream;
 mod validate;
 
 use std::fmt;

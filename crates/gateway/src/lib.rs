@@ -12,6 +12,7 @@ pub mod server;
 pub mod settings;
 mod supervise;
 mod time;
+pub mod upstreams;
 
 pub use server::{Gateway, GatewayError, RunningGateway, StartOptions};
 pub use supervise::Health;

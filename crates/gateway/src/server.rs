@@ -12,9 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::delivery::{
-    BackoffError, DRAIN_GRACE, Scheduler, SmtpUpstream, Upstream, UpstreamSetupError,
-};
+use crate::delivery::{BackoffError, DRAIN_GRACE, Scheduler, UpstreamSetupError};
 use crate::listener::{self, CertInfo, Kind, Shared, TlsError, Wake};
 use crate::settings::Settings;
 use crate::supervise::{Health, supervise};
@@ -61,6 +59,9 @@ pub enum GatewayError {
     /// The retry delays are invalid.
     #[error("delivery: {0}")]
     Delivery(#[from] BackoffError),
+    /// An OAuth2 account or a Graph upstream cannot be set up.
+    #[error("{0}")]
+    OAuth(String),
 }
 
 /// Start-up options that are not settings.
@@ -217,16 +218,22 @@ fn start_delivery(
     stop: watch::Receiver<bool>,
     health: &Arc<Health>,
 ) -> Result<(Wake, JoinHandle<()>), GatewayError> {
-    let upstream: Option<Arc<dyn Upstream>> = match &settings.upstream {
-        Some(up) => Some(Arc::new(SmtpUpstream::new(up)?)),
-        None => None,
-    };
-    let scheduler = Scheduler::new(spool.clone(), upstream, settings.delivery.clone())?
-        .with_hostname(settings.listen.hostname.clone())
-        .with_config_path(config_path);
+    let built = crate::upstreams::build(settings)?;
+    let scheduler = Scheduler::with_upstreams(
+        spool.clone(),
+        built.upstreams.clone(),
+        settings.delivery.clone(),
+    )?
+    .with_hostname(settings.listen.hostname.clone())
+    .with_config_path(config_path);
     let handle = scheduler.handle();
     let run_stop = stop.clone();
-    let start = move || scheduler.clone().run(run_stop.clone());
+    // The token managers' watch tasks live as long as delivery does.
+    let built = Arc::new(built);
+    let start = move || {
+        let _keep = built.clone();
+        scheduler.clone().run(run_stop.clone())
+    };
     let task = tokio::spawn(supervise(
         "the delivery scheduler",
         start,
@@ -301,12 +308,27 @@ impl RunningGateway {
             "TLS certificate SHA-256 fingerprint: {}",
             self.cert.fingerprint
         ));
-        match &self.settings.upstream {
-            Some(up) => push(format!("upstream: {}:{} ({})", up.server, up.port, up.tls)),
-            None => push(format!(
+        for up in &self.settings.upstreams {
+            push(match &up.kind {
+                crate::settings::UpstreamKind::Smtp => {
+                    format!(
+                        "upstream {}: {}:{} ({})",
+                        up.name, up.server, up.port, up.tls
+                    )
+                }
+                crate::settings::UpstreamKind::Graph { mailbox, graph_url } => {
+                    format!(
+                        "upstream {}: Microsoft Graph {graph_url} as {mailbox}",
+                        up.name
+                    )
+                }
+            });
+        }
+        if self.settings.upstreams.is_empty() {
+            push(format!(
                 "no upstream configured: mail is accepted and held; add [upstream] to {}",
                 self.config_path.display()
-            )),
+            ));
         }
         out
     }

@@ -82,12 +82,33 @@ pub enum FromPolicy {
     Keep,
 }
 
+/// How an upstream carries mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UpstreamKind {
+    /// SMTP submission (`server`, `port`, `tls`).
+    Smtp,
+    /// Microsoft Graph `sendMail` / drafts for one mailbox.
+    Graph {
+        /// The mailbox that sends.
+        mailbox: String,
+        /// `https://graph.microsoft.com` or a national cloud's (or a test server's).
+        graph_url: String,
+    },
+}
+
 /// The upstream server the gateway delivers through. `Debug` never shows the password.
 #[derive(Clone)]
 pub struct UpstreamSettings {
     /// The upstream's name: `default` for a single `[upstream]`, or the `name` of an
     /// `[[upstream]]` entry, as routes, devices and `queue show` refer to it.
     pub name: String,
+    /// SMTP or Graph.
+    pub kind: UpstreamKind,
+    /// The `[[oauth]]` account that logs in (XOAUTH2 for SMTP, the bearer token for Graph);
+    /// `None` for a password or no AUTH.
+    pub oauth: Option<String>,
+    /// Pacing: messages a minute and a day (from the preset unless set).
+    pub pacing: crate::delivery::Pacing,
     /// Provider preset id, for its rules and advice.
     pub provider: Option<String>,
     /// Host.
@@ -116,6 +137,9 @@ impl std::fmt::Debug for UpstreamSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpstreamSettings")
             .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("oauth", &self.oauth)
+            .field("pacing", &self.pacing)
             .field("provider", &self.provider)
             .field("server", &self.server)
             .field("port", &self.port)
@@ -165,8 +189,8 @@ pub struct Settings {
     pub listen: ListenSettings,
     /// Device accounts.
     pub devices: Vec<DeviceAccount>,
-    /// Upstream; `None` holds mail as "waiting for upstream".
-    pub upstream: Option<UpstreamSettings>,
+    /// The upstreams, the default first; none holds mail as "waiting for upstream".
+    pub upstreams: Vec<UpstreamSettings>,
     /// Which upstream each message leaves through (devices, `[[route]]` rules); empty: the
     /// default upstream for all.
     pub routing: crate::routing::Router,
@@ -178,4 +202,11 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `[[oauth]]` accounts (their tokens live under `<data_dir>/oauth/`).
     pub oauth: Vec<scanrelay_oauth::AccountConfig>,
+}
+
+impl Settings {
+    /// The default upstream (the first), if any.
+    pub fn default_upstream(&self) -> Option<&UpstreamSettings> {
+        self.upstreams.first()
+    }
 }

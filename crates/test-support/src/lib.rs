@@ -20,6 +20,9 @@
 //!   faults), with an inspection API for what was sent.
 //! * [`scans`]: deterministic scan mails (multipart/mixed with seeded attachments and Korean
 //!   file names in the encodings MFPs use) for the Graph and gateway tests.
+//! * [`strace`] / [`require_strace!`]: a real binary run under `strace -f -y`, the log parsed
+//!   into calls with their entry and return lines, and ordered chains found in it (the
+//!   durability tests: fsync before rename before directory fsync before the reply).
 //! * [`fixtures`]: the labelled provider replies in `fixtures/provider-replies.jsonl`.
 //! * [`assert_no_secrets`]: checks that a transcript or log leaks no password or token, in
 //!   clear or base64.
@@ -40,6 +43,7 @@ pub mod scenarios;
 mod scripted;
 mod secrets;
 mod silent;
+pub mod strace;
 mod thread;
 
 pub use peers::{Peers, bytes_contain, peers};

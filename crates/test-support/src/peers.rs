@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 /// Set to `1` (CI does) to turn "peers not running" from a skip into a failure.
-const REQUIRE_VAR: &str = "SCANRELAY_REQUIRE_PEERS";
+pub(crate) const REQUIRE_VAR: &str = "SCANRELAY_REQUIRE_PEERS";
 const HOST_VAR: &str = "SCANRELAY_PEER_HOST";
 
 /// How deep below the Maildir root a user's directory may sit (`root/domain/user` is 2).

@@ -8,6 +8,7 @@ mod check_scripted;
 mod check_verdicts;
 mod explain;
 mod gateway_e2e;
+mod gateway_oauth;
 mod gateway_support;
 mod json_errors;
 mod oauth;
@@ -16,6 +17,7 @@ mod queue;
 mod queue_explain;
 mod readme;
 mod serve_logs;
+mod spool_durability;
 
 use std::process::Stdio;
 

@@ -102,13 +102,76 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "upstream",
-        "an [upstream] section: the line [upstream], then its keys",
+        "an [upstream] section (or [[upstream]] sections, each with a name)",
+        None,
+    ),
+    ("upstream.name", "a name in quotes", Some("\"office\"")),
+    ("upstream.default", "true or false", Some("true")),
+    ("upstream.kind", "\"smtp\" or \"graph\"", Some("\"graph\"")),
+    (
+        "upstream.auth",
+        "\"password\", \"oauth2\" or \"none\"",
+        Some("\"oauth2\""),
+    ),
+    (
+        "upstream.oauth",
+        "the name of an [[oauth]] account in quotes",
+        Some("\"office\""),
+    ),
+    (
+        "upstream.mailbox",
+        "a mail address in quotes",
+        Some("\"scanner@contoso.com\""),
+    ),
+    (
+        "upstream.graph_url",
+        "a URL in quotes",
+        Some("\"https://graph.microsoft.com\""),
+    ),
+    (
+        "upstream.max_per_minute",
+        "a whole number greater than 0",
+        Some("30"),
+    ),
+    (
+        "upstream.max_per_day",
+        "a whole number greater than 0",
+        Some("2000"),
+    ),
+    (
+        "route",
+        "[[route]] sections (double brackets), each with networks or senders and an upstream",
         None,
     ),
     (
-        "upstream[]",
-        "one [upstream] section: write [upstream], not [[upstream]]",
-        None,
+        "route[].networks",
+        "a list of networks in quotes",
+        Some("[\"192.168.20.0/24\"]"),
+    ),
+    (
+        "route[].networks[]",
+        "a network in quotes",
+        Some("\"192.168.20.0/24\""),
+    ),
+    (
+        "route[].senders",
+        "a list of addresses or domains in quotes",
+        Some("[\"*@sales.example.com\"]"),
+    ),
+    (
+        "route[].senders[]",
+        "an address or a domain in quotes",
+        Some("\"*@sales.example.com\""),
+    ),
+    (
+        "route[].upstream",
+        "the name of an upstream in quotes",
+        Some("\"sales\""),
+    ),
+    (
+        "device[].upstream",
+        "the name of an upstream in quotes",
+        Some("\"sales\""),
     ),
     (
         "upstream.provider",
@@ -277,7 +340,13 @@ fn pattern(key: &str) -> String {
 pub(crate) fn explain(key: &str, message: &str) -> Option<String> {
     let found = found_in(message)?;
     let pattern = pattern(key);
-    let (_, what, example) = EXPECTED.iter().find(|(k, _, _)| *k == pattern)?;
+    // An entry of several [[upstream]] sections expects what a single [upstream]'s key does.
+    let single = pattern
+        .strip_prefix("upstream[].")
+        .map(|k| format!("upstream.{k}"));
+    let (_, what, example) = EXPECTED
+        .iter()
+        .find(|(k, _, _)| *k == pattern || Some(*k) == single.as_deref())?;
     let mut out = format!("expected {what}");
     if let Some(example) = example {
         out.push_str(&format!(", e.g. {example}"));

@@ -18,7 +18,9 @@ pub(crate) struct RawConfig {
     pub listen: RawListen,
     #[serde(default)]
     pub device: Vec<RawDevice>,
-    pub upstream: Option<RawUpstream>,
+    pub upstream: Option<RawUpstreams>,
+    #[serde(default)]
+    pub route: Vec<RawRoute>,
     #[serde(default)]
     pub delivery: RawDelivery,
     #[serde(default)]
@@ -56,6 +58,51 @@ pub(crate) struct RawListen {
 pub(crate) struct RawDevice {
     pub username: String,
     pub password: String,
+    pub upstream: Option<String>,
+}
+
+/// One `[[route]]`: mail from these networks and/or senders leaves through `upstream`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawRoute {
+    pub networks: Option<Vec<String>>,
+    pub senders: Option<Vec<String>>,
+    pub upstream: Option<String>,
+}
+
+/// `[upstream]` (one) or `[[upstream]]` (several, each with a `name`).
+pub(crate) enum RawUpstreams {
+    One(Box<RawUpstream>),
+    Many(Vec<RawUpstream>),
+}
+
+impl<'de> Deserialize<'de> for RawUpstreams {
+    /// A table is one upstream, an array of tables several; each keeps serde's own error
+    /// messages and key paths (an untagged enum would reduce them to "did not match").
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawUpstreams;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an [upstream] table or [[upstream]] entries")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawUpstreams, A::Error> {
+                let de = serde::de::value::MapAccessDeserializer::new(map);
+                RawUpstream::deserialize(de).map(|u| RawUpstreams::One(Box::new(u)))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<RawUpstreams, A::Error> {
+                let de = serde::de::value::SeqAccessDeserializer::new(seq);
+                Vec::<RawUpstream>::deserialize(de).map(RawUpstreams::Many)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `from_policy`.
@@ -66,10 +113,36 @@ pub(crate) enum RawFromPolicy {
     Keep,
 }
 
-/// `[upstream]`.
+/// `kind`.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RawKind {
+    Smtp,
+    Graph,
+}
+
+/// `auth`.
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum RawAuth {
+    None,
+    Password,
+    Oauth2,
+}
+
+/// `[upstream]` / one `[[upstream]]`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawUpstream {
+    pub name: Option<String>,
+    pub default: Option<bool>,
+    pub kind: Option<RawKind>,
+    pub auth: Option<RawAuth>,
+    pub oauth: Option<String>,
+    pub mailbox: Option<String>,
+    pub graph_url: Option<String>,
+    pub max_per_minute: Option<u32>,
+    pub max_per_day: Option<u32>,
     pub provider: Option<String>,
     pub server: Option<String>,
     pub port: Option<u16>,

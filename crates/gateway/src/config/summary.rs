@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::validate::DEVICE_CREDENTIAL_LIMIT;
-use crate::settings::{FromPolicy, ListenSettings, Settings, UpstreamSettings};
+use crate::settings::{FromPolicy, ListenSettings, Settings, UpstreamKind, UpstreamSettings};
 
 /// A multi-line, password-free description of what the gateway will run with.
 pub fn summary(s: &Settings) -> String {
@@ -49,7 +49,24 @@ pub fn summary(s: &Settings) -> String {
         human(l.auth_lockout)
     );
     line(&mut out, "auth failures", &throttle);
-    line(&mut out, "upstream", &upstream(s.upstream.as_ref()));
+    if s.upstreams.is_empty() {
+        line(
+            &mut out,
+            "upstream",
+            "none: mail is accepted and held; add [upstream] to the config to deliver it",
+        );
+    }
+    for (i, up) in s.upstreams.iter().enumerate() {
+        let label = if i == 0 {
+            "upstream (default)"
+        } else {
+            "upstream"
+        };
+        line(&mut out, label, &upstream(up));
+    }
+    if !s.routing.devices.is_empty() || !s.routing.rules.is_empty() {
+        line(&mut out, "routes", &routes(s));
+    }
     line(&mut out, "oauth accounts", &oauth_accounts(s));
     delivery(&mut out, s);
     line(&mut out, "data dir", &s.data_dir.display().to_string());
@@ -107,20 +124,38 @@ fn devices(s: &Settings) -> String {
     or_none(&names.join(", "))
 }
 
-fn upstream(up: Option<&UpstreamSettings>) -> String {
-    let Some(up) = up else {
-        return "none: mail is accepted and held; add [upstream] to the config to deliver it"
-            .to_string();
+fn upstream(up: &UpstreamSettings) -> String {
+    let mut text = match &up.kind {
+        UpstreamKind::Smtp => format!("{}: {}:{} ({})", up.name, up.server, up.port, up.tls),
+        UpstreamKind::Graph { mailbox, graph_url } => {
+            format!("{}: Microsoft Graph {graph_url} as {mailbox}", up.name)
+        }
     };
-    let mut text = format!("{}:{} ({})", up.server, up.port, up.tls);
     if let Some(p) = &up.provider {
         let _ = write!(text, ", preset {p}");
     }
-    match (&up.username, &up.password) {
-        (Some(user), Some(_)) => {
+    match (&up.username, &up.password, &up.oauth, &up.kind) {
+        (_, _, Some(account), UpstreamKind::Graph { .. }) => {
+            let _ = write!(text, ", token of oauth account {account}");
+        }
+        (Some(user), _, Some(account), _) => {
+            let _ = write!(text, ", AUTH XOAUTH2 as {user} (oauth account {account})");
+        }
+        (Some(user), Some(_), None, _) => {
             let _ = write!(text, ", AUTH as {user} (password set)");
         }
         _ => text.push_str(", no AUTH"),
+    }
+    let pace = |n: Option<u32>, per: &str| n.map(|n| format!("{n} a {per}"));
+    let pacing: Vec<String> = [
+        pace(up.pacing.per_minute, "minute"),
+        pace(up.pacing.per_day, "day"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !pacing.is_empty() {
+        let _ = write!(text, ", at most {}", pacing.join(" and "));
     }
     let policy = match up.from_policy {
         FromPolicy::Rewrite => "rewrite",
@@ -135,6 +170,21 @@ fn upstream(up: Option<&UpstreamSettings>) -> String {
         let _ = write!(text, ", extra CA {}", ca.display());
     }
     text
+}
+
+/// Device accounts and `[[route]]` rules that choose an upstream.
+fn routes(s: &Settings) -> String {
+    let devices = s
+        .routing
+        .devices
+        .iter()
+        .map(|(user, up)| format!("device {user} -> {up}"));
+    let rules = s.routing.rules.iter().map(|r| {
+        let mut from: Vec<String> = r.networks.iter().map(ToString::to_string).collect();
+        from.extend(r.senders.iter().cloned());
+        format!("{} -> {}", from.join(", "), r.upstream)
+    });
+    devices.chain(rules).collect::<Vec<_>>().join("; ")
 }
 
 /// `[[oauth]]` accounts: name, provider, flow, scopes; never the secret (only that one is set).

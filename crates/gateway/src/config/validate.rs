@@ -6,16 +6,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
-use scanrelay_diagnose::Provider;
-use scanrelay_proto::TlsMode;
 
 use super::locate::Locator;
-use super::raw::{RawConfig, RawDelivery, RawDevice, RawFromPolicy, RawListen, RawUpstream};
+use super::raw::{RawConfig, RawDelivery, RawDevice, RawListen};
 use super::units::Span;
 use super::{ConfigError, Loaded, ParseOptions, Problem};
-use crate::settings::{
-    DeliverySettings, DeviceAccount, FromPolicy, ListenSettings, Settings, UpstreamSettings,
-};
+use crate::settings::{DeliverySettings, DeviceAccount, ListenSettings, Settings};
 
 /// Devices commonly cap user names and passwords at about this many characters.
 pub(crate) const DEVICE_CREDENTIAL_LIMIT: usize = 20;
@@ -47,11 +43,11 @@ impl Validator<'_> {
         }
     }
 
-    fn err(&self, key: &str, message: impl Into<String>) -> ConfigError {
+    pub(crate) fn err(&self, key: &str, message: impl Into<String>) -> ConfigError {
         ConfigError::Invalid(self.problem(key, message))
     }
 
-    fn warn(&mut self, key: &str, message: impl Into<String>) {
+    pub(crate) fn warn(&mut self, key: &str, message: impl Into<String>) {
         let problem = self.problem(key, message);
         self.warnings.push(problem);
     }
@@ -59,13 +55,13 @@ impl Validator<'_> {
     /// Validates the whole file.
     pub fn settings(mut self, raw: RawConfig) -> Result<Loaded> {
         let listen = self.listen(raw.listen)?;
+        let device_upstreams: Vec<Option<String>> =
+            raw.device.iter().map(|d| d.upstream.clone()).collect();
         let devices = self.devices(raw.device)?;
-        let upstream = match raw.upstream {
-            Some(up) => Some(self.upstream(up, &listen.hostname)?),
-            None => None,
-        };
         let delivery = self.delivery(raw.delivery)?;
         let oauth = self.oauth_accounts(raw.oauth)?;
+        let upstreams = self.upstreams(raw.upstream, &listen.hostname, &oauth)?;
+        let routing = self.routing(&devices, &device_upstreams, raw.route, &upstreams)?;
         let spool_dir = match raw.spool.dir {
             Some(dir) => self.resolve(&dir),
             None => self.data_dir.join("spool"),
@@ -73,8 +69,8 @@ impl Validator<'_> {
         let settings = Settings {
             listen,
             devices,
-            upstream,
-            routing: crate::routing::Router::default(),
+            upstreams,
+            routing,
             delivery,
             spool_dir,
             data_dir: self.data_dir.to_path_buf(),
@@ -86,7 +82,7 @@ impl Validator<'_> {
         })
     }
 
-    fn resolve(&self, path: &Path) -> PathBuf {
+    pub(crate) fn resolve(&self, path: &Path) -> PathBuf {
         self.base_dir.join(path)
     }
 
@@ -244,7 +240,7 @@ impl Validator<'_> {
         }
     }
 
-    fn existing_file(&self, key: &str, path: &Path) -> Result<PathBuf> {
+    pub(crate) fn existing_file(&self, key: &str, path: &Path) -> Result<PathBuf> {
         let full = self.resolve(path);
         if full.is_file() {
             Ok(full)
@@ -253,7 +249,7 @@ impl Validator<'_> {
         }
     }
 
-    fn hostname(&self, key: &str, raw: Option<String>) -> Result<String> {
+    pub(crate) fn hostname(&self, key: &str, raw: Option<String>) -> Result<String> {
         let name = raw.unwrap_or_else(system_hostname);
         let ok = !name.is_empty()
             && name.chars().all(|c| {
@@ -273,12 +269,12 @@ impl Validator<'_> {
         Ok(value)
     }
 
-    fn count(&self, key: &str, value: Option<u64>, default: u64) -> Result<usize> {
+    pub(crate) fn count(&self, key: &str, value: Option<u64>, default: u64) -> Result<usize> {
         let value = self.positive(key, value.unwrap_or(default))?;
         usize::try_from(value).map_err(|_| self.err(key, "is too large"))
     }
 
-    fn duration(&self, key: &str, value: Option<Span>, secs: u64) -> Result<Duration> {
+    pub(crate) fn duration(&self, key: &str, value: Option<Span>, secs: u64) -> Result<Duration> {
         self.duration_or(key, value, Duration::from_secs(secs))
     }
 
@@ -324,161 +320,6 @@ impl Validator<'_> {
         Ok(out)
     }
 
-    fn preset(&self, id: Option<&str>) -> Result<Option<&'static Provider>> {
-        let Some(id) = id else { return Ok(None) };
-        scanrelay_diagnose::provider(id).map(Some).ok_or_else(|| {
-            let known: Vec<&str> = scanrelay_diagnose::providers()
-                .iter()
-                .map(|p| p.id)
-                .collect();
-            let msg = format!(
-                "unknown provider \"{id}\": known presets are {}",
-                known.join(", ")
-            );
-            self.err("upstream.provider", msg)
-        })
-    }
-
-    fn upstream(&mut self, raw: RawUpstream, hostname: &str) -> Result<UpstreamSettings> {
-        let preset = self.preset(raw.provider.as_deref())?;
-        let server = match (&raw.server, preset) {
-            (Some(s), _) if !s.trim().is_empty() => s.trim().to_string(),
-            (_, Some(p)) => p.host.to_string(),
-            _ => {
-                return Err(self.err(
-                    "upstream.server",
-                    "missing: set server = \"smtp.example.com\" or a provider preset such as provider = \"gmail\"",
-                ));
-            }
-        };
-        let (port, tls) = upstream_endpoint(raw.port, raw.tls, preset);
-        if port == 0 && !self.opts.allow_port_zero {
-            return Err(self.err("upstream.port", "port 0 is not allowed"));
-        }
-        let password = self.upstream_password(&raw, preset)?;
-        self.credentials_pair(raw.username.is_some(), password.is_some())?;
-        if tls == TlsMode::None && password.is_some() && !is_loopback_host(&server) {
-            self.warn(
-                "upstream.tls",
-                "tls = \"none\" sends the upstream password in clear text over the network",
-            );
-        }
-        let from_policy = self.sender_policy(raw.from_policy, raw.username.as_deref())?;
-        let default_conns = preset.and_then(|p| p.max_concurrency).map_or(3, u64::from);
-        Ok(UpstreamSettings {
-            name: "default".to_string(),
-            provider: preset.map(|p| p.id.to_string()),
-            server,
-            port,
-            tls,
-            username: raw.username,
-            password,
-            ca_file: raw
-                .ca_file
-                .map(|p| self.existing_file("upstream.ca_file", &p))
-                .transpose()?,
-            from_policy,
-            max_connections: self.count(
-                "upstream.max_connections",
-                raw.max_connections,
-                default_conns,
-            )?,
-            helo: self.hostname(
-                "upstream.helo",
-                raw.helo.or_else(|| Some(hostname.to_string())),
-            )?,
-            timeout: self.duration("upstream.timeout", raw.timeout, 120)?,
-        })
-    }
-
-    /// `rewrite` needs the account's address; the default is `rewrite` when the user name is
-    /// an address (Gmail, Microsoft 365 and Naver want the account as sender), else `keep`.
-    fn sender_policy(&self, raw: Option<RawFromPolicy>, user: Option<&str>) -> Result<FromPolicy> {
-        let is_address = user.is_some_and(|u| u.contains('@'));
-        match raw {
-            Some(RawFromPolicy::Keep) => Ok(FromPolicy::Keep),
-            Some(RawFromPolicy::Rewrite) if is_address => Ok(FromPolicy::Rewrite),
-            Some(RawFromPolicy::Rewrite) => Err(self.err(
-                "upstream.from_policy",
-                "\"rewrite\" puts the upstream account in the sender, so username must be a mail address; use \"keep\" otherwise",
-            )),
-            None if is_address => Ok(FromPolicy::Rewrite),
-            None => Ok(FromPolicy::Keep),
-        }
-    }
-
-    /// A user name and a password come together or not at all.
-    fn credentials_pair(&self, user: bool, password: bool) -> Result<()> {
-        match (user, password) {
-            (true, false) => Err(self.err(
-                "upstream.username",
-                "a username needs a password: set password or password_file",
-            )),
-            (false, true) => Err(self.err(
-                "upstream.password",
-                "a password needs a username: set username",
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    /// The upstream password from `password` or `password_file`, normalised for the provider
-    /// as `scanrelay check` does (spaces taken out of a Google app password); a password that
-    /// does not look right for the provider is a warning on its key.
-    fn upstream_password(
-        &mut self,
-        raw: &RawUpstream,
-        preset: Option<&Provider>,
-    ) -> Result<Option<String>> {
-        let key = if raw.password_file.is_some() {
-            "upstream.password_file"
-        } else {
-            "upstream.password"
-        };
-        let Some(typed) = self.typed_password(raw)? else {
-            return Ok(None);
-        };
-        let checked = scanrelay_diagnose::normalize_password(preset, &typed);
-        if checked.password.is_empty() {
-            return Err(self.err(key, "must not be empty"));
-        }
-        if let Some(warning) = checked.warning {
-            self.warn(key, warning.en);
-        }
-        Ok(Some(checked.password))
-    }
-
-    fn typed_password(&self, raw: &RawUpstream) -> Result<Option<String>> {
-        match (&raw.password, &raw.password_file) {
-            (Some(_), Some(_)) => Err(self.err(
-                "upstream.password_file",
-                "both password and password_file are set: keep only one",
-            )),
-            (Some(p), None) if p.is_empty() => {
-                Err(self.err("upstream.password", "must not be empty"))
-            }
-            (Some(p), None) => Ok(Some(p.clone())),
-            (None, Some(path)) => {
-                let full = self.resolve(path);
-                let text = std::fs::read_to_string(&full).map_err(|e| {
-                    self.err(
-                        "upstream.password_file",
-                        format!("cannot read {}: {}", full.display(), super::io_reason(&e)),
-                    )
-                })?;
-                let password = text.trim_end_matches(['\r', '\n']).to_string();
-                if password.is_empty() {
-                    return Err(self.err(
-                        "upstream.password_file",
-                        format!("{} is empty", full.display()),
-                    ));
-                }
-                Ok(Some(password))
-            }
-            (None, None) => Ok(None),
-        }
-    }
-
     fn delivery(&self, raw: RawDelivery) -> Result<DeliverySettings> {
         let d = DeliverySettings::default();
         let retry_min = self.duration_or("delivery.retry_min", raw.retry_min, d.retry_min)?;
@@ -508,52 +349,6 @@ impl Validator<'_> {
     }
 }
 
-/// Port and TLS mode from what was written, the preset, and the usual pairings
-/// (465 implicit, 587 STARTTLS, 25 STARTTLS).
-fn upstream_endpoint(
-    port: Option<u16>,
-    tls: Option<TlsMode>,
-    preset: Option<&Provider>,
-) -> (u16, TlsMode) {
-    let preset_tls = |port: u16| {
-        preset.and_then(|p| {
-            std::iter::once((p.port, p.tls))
-                .chain(p.alt_ports.iter().copied())
-                .find(|&(pp, _)| pp == port)
-                .map(|(_, t)| t)
-        })
-    };
-    let preset_port = |tls: TlsMode| {
-        preset.and_then(|p| {
-            std::iter::once((p.port, p.tls))
-                .chain(p.alt_ports.iter().copied())
-                .find(|&(_, t)| t == tls)
-                .map(|(pp, _)| pp)
-        })
-    };
-    match (port, tls) {
-        (Some(port), Some(tls)) => (port, tls),
-        (Some(port), None) => {
-            let guess = if port == 465 {
-                TlsMode::Implicit
-            } else {
-                TlsMode::StartTls
-            };
-            (port, preset_tls(port).unwrap_or(guess))
-        }
-        (None, Some(tls)) => (preset_port(tls).unwrap_or(default_port(tls)), tls),
-        (None, None) => preset.map_or((587, TlsMode::StartTls), |p| (p.port, p.tls)),
-    }
-}
-
-fn default_port(tls: TlsMode) -> u16 {
-    match tls {
-        TlsMode::Implicit => 465,
-        TlsMode::StartTls => 587,
-        TlsMode::None => 25,
-    }
-}
-
 fn parse_socket(text: &str, default_port: u16) -> Option<SocketAddr> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
         return Some(addr);
@@ -574,7 +369,7 @@ fn parse_socket(text: &str, default_port: u16) -> Option<SocketAddr> {
 /// (`::ffff:192.168.1.0/120`) becomes the IPv4 network it maps (`192.168.1.0/24`): clients
 /// are matched by their canonical address, so a dual-stack listener's `::ffff:a.b.c.d` peer
 /// and an IPv4 peer are the same client, and the mapped form would never match.
-fn parse_network(text: &str) -> Option<IpNet> {
+pub(crate) fn parse_network(text: &str) -> Option<IpNet> {
     let text = text.trim();
     text.parse::<IpNet>()
         .ok()
@@ -617,22 +412,13 @@ pub(crate) fn covers_everything(nets: &[IpNet]) -> bool {
         || Ipv6Net::aggregate(&v6).iter().any(|n| n.prefix_len() == 0)
 }
 
-fn looks_like_address(addr: &str) -> bool {
+pub(crate) fn looks_like_address(addr: &str) -> bool {
     match addr.rsplit_once('@') {
         Some((local, domain)) => {
             !local.is_empty() && !domain.is_empty() && !addr.chars().any(char::is_whitespace)
         }
         None => false,
     }
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// This machine's host name (for the greeting), or `localhost`.
@@ -691,21 +477,5 @@ mod tests {
             Some("127.0.0.1:26".parse().unwrap())
         );
         assert_eq!(parse_socket("example.com:25", 25), None);
-    }
-
-    #[test]
-    fn endpoint_pairs_port_and_tls() {
-        assert_eq!(
-            upstream_endpoint(Some(465), None, None),
-            (465, TlsMode::Implicit)
-        );
-        assert_eq!(
-            upstream_endpoint(None, Some(TlsMode::Implicit), None),
-            (465, TlsMode::Implicit)
-        );
-        assert_eq!(
-            upstream_endpoint(None, None, None),
-            (587, TlsMode::StartTls)
-        );
     }
 }

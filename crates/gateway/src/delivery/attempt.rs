@@ -14,6 +14,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use scanrelay_diagnose::Cause;
 use scanrelay_spool::{Entry, Event, HoldReason, MessageId, RcptState, SpoolError, State};
 use tokio::time::Instant;
 
@@ -25,7 +26,7 @@ use crate::delivery::upstream::{DeliveryError, Upstream};
 use crate::time::after;
 
 /// How an attempt ended, for the scheduler.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct AttemptEnd {
     /// When the message is due again; `None` when it left the queue, failed or is held.
     pub next: Option<Instant>,
@@ -33,7 +34,8 @@ pub(crate) struct AttemptEnd {
     /// pauses.
     pub pause: Option<Duration>,
     /// The upstream's login needs a person: the lane holds its mail until new credentials.
-    pub needs_login: bool,
+    /// What failed and its diagnosis, for the administrator's notice.
+    pub login_failed: Option<(String, Cause)>,
 }
 
 impl AttemptEnd {
@@ -152,7 +154,7 @@ async fn try_attempt(
     Ok(AttemptEnd {
         next,
         pause,
-        needs_login: false,
+        login_failed: None,
     })
 }
 
@@ -164,6 +166,7 @@ async fn hold(
     error: &DeliveryError,
 ) -> Result<AttemptEnd, SpoolError> {
     let needs_login = matches!(error, DeliveryError::Credentials { .. });
+    let detail = error.to_string();
     let reason = if needs_login {
         HoldReason::Login
     } else {
@@ -171,14 +174,14 @@ async fn hold(
     };
     let event = Event::Held {
         reason,
-        note: error.to_string(),
+        note: detail.clone(),
         cause: Some(error.cause().to_string()),
     };
     ctx.spool.apply(id, event).await?;
     tracing::warn!(%id, upstream = upstream.name(), cause = %error.cause(), error = %error,
         "message held until this is fixed");
     Ok(AttemptEnd {
-        needs_login,
+        login_failed: needs_login.then(|| (detail, error.cause())),
         ..AttemptEnd::default()
     })
 }

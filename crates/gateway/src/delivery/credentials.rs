@@ -42,6 +42,11 @@ pub trait CredentialSource: Send + Sync {
     fn changed(&self) -> Option<watch::Receiver<u64>> {
         None
     }
+
+    /// The `[[oauth]]` account behind these credentials, if any.
+    fn account(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// A user name and password from the config (an app password, say).

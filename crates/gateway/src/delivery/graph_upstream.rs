@@ -41,6 +41,11 @@ pub trait GraphCredentials: BearerSource {
     fn changed(&self) -> Option<watch::Receiver<u64>> {
         None
     }
+
+    /// The `[[oauth]]` account, if any.
+    fn account(&self) -> Option<&str> {
+        None
+    }
 }
 
 impl GraphCredentials for scanrelay_graph::StaticBearer {}
@@ -291,6 +296,10 @@ impl Upstream for GraphUpstream {
 
     fn credentials_changed(&self) -> Option<watch::Receiver<u64>> {
         self.credentials.changed()
+    }
+
+    fn oauth_account(&self) -> Option<&str> {
+        self.credentials.account()
     }
 
     fn close_idle(&self) -> BoxFuture<'_, ()> {

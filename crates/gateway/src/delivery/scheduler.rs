@@ -268,9 +268,11 @@ impl Runner {
         if let Some(known) = self.board.known.get_mut(id) {
             known.slot = None;
             known.hold = end
-                .needs_login
+                .login_failed
+                .is_some()
                 .then_some(scanrelay_spool::HoldReason::Login);
         }
+        let mut newly_dead = None;
         if let Some(lane) = lane_name.and_then(|n| self.board.lanes.get_mut(&n)) {
             lane.in_flight = lane.in_flight.saturating_sub(1);
             if let Some(pause) = end.pause {
@@ -281,16 +283,61 @@ impl Runner {
                 );
                 lane.paused_until = Some(after(pause));
             }
-            if end.needs_login && !lane.needs_login {
+            if let Some(failed) = &end.login_failed
+                && !lane.needs_login
+            {
                 lane.needs_login = true;
-                tracing::error!(
-                    upstream = lane.upstream.name(),
-                    "the upstream's login needs a person: its mail is held until a new login \
-                     (see `scanrelay queue show` for the command), then goes out by itself"
-                );
+                tracing::error!(upstream = lane.upstream.name(), error = %failed.0,
+                    "the upstream's login needs a person: its mail is held until a new login, \
+                     then goes out by itself");
+                newly_dead = Some((lane.upstream.clone(), failed.clone()));
             }
         }
+        if let Some((upstream, (detail, cause))) = newly_dead {
+            self.notify_admin(upstream, detail, cause);
+        }
         self.board.reschedule(id, end.next);
+    }
+
+    /// One notice to `admin_notify` when an upstream's login dies (see `notice`), sent
+    /// through another upstream whose login works, if there is one.
+    fn notify_admin(
+        &mut self,
+        upstream: Arc<dyn Upstream>,
+        detail: String,
+        cause: scanrelay_diagnose::Cause,
+    ) {
+        let Some(to) = self.ctx.settings.admin_notify.clone() else {
+            return;
+        };
+        let route = self
+            .board
+            .lanes
+            .iter()
+            .find(|(name, lane)| *name != upstream.name() && !lane.needs_login)
+            .map(|(name, _)| name.clone())
+            .or_else(|| Some(upstream.name().to_string()));
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move {
+            let notice = crate::delivery::notice::LoginNotice {
+                upstream: upstream.name(),
+                account: upstream.oauth_account(),
+                detail: &detail,
+                cause,
+                hostname: &ctx.hostname,
+                to: &to,
+            };
+            let now = ctx.clock.unix_now();
+            let sent = crate::delivery::notice::send_login_notice(&ctx.spool, &notice, route, now);
+            match sent.await {
+                Ok(Some(id)) => {
+                    tracing::info!(%id, to = %to, "login notice queued for the administrator");
+                    ctx.wake.notify_one();
+                }
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "cannot queue the login notice"),
+            }
+        });
     }
 
     /// A new login for `lane`: its held mail is released and goes out.
@@ -299,6 +346,7 @@ impl Runner {
             return;
         };
         l.needs_login = false;
+        crate::delivery::notice::login_renewed(&self.ctx.spool, lane);
         let held = self
             .board
             .held(scanrelay_spool::HoldReason::Login, Some(lane));

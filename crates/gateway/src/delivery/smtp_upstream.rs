@@ -439,6 +439,10 @@ impl Upstream for SmtpUpstream {
         self.credentials.as_ref().and_then(|c| c.changed())
     }
 
+    fn oauth_account(&self) -> Option<&str> {
+        self.credentials.as_ref().and_then(|c| c.account())
+    }
+
     fn close_idle(&self) -> BoxFuture<'_, ()> {
         Box::pin(self.quit_idle())
     }

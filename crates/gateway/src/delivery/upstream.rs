@@ -83,6 +83,11 @@ pub trait Upstream: Send + Sync {
     /// `graph.microsoft.com`.
     fn remote_host(&self) -> &str;
 
+    /// The `[[oauth]]` account this upstream logs in with, if any (named in notices).
+    fn oauth_account(&self) -> Option<&str> {
+        None
+    }
+
     /// Wakes when credentials that needed a person's login are usable again (a new OAuth2
     /// grant was stored), so held mail goes out without a restart. `None`: never.
     fn credentials_changed(&self) -> Option<tokio::sync::watch::Receiver<u64>> {

@@ -88,7 +88,7 @@ fn every_documented_key_parses() {
     assert_eq!(s.listen.max_session_time, Duration::from_secs(45 * 60));
     assert_eq!(s.devices.len(), 2);
     assert_eq!(s.devices[1].username, "mfp-1f");
-    let up = s.upstream.unwrap();
+    let up = s.upstreams.into_iter().next().unwrap();
     assert_eq!(
         (up.server.as_str(), up.port, up.tls),
         ("smtp.gmail.com", 587, TlsMode::StartTls)
@@ -132,7 +132,7 @@ fn empty_file_gives_safe_defaults() {
     assert_eq!(s.listen.unauthenticated_timeout, Duration::from_secs(30));
     assert_eq!(s.listen.max_session_time, Duration::from_secs(30 * 60));
     assert!(s.devices.is_empty());
-    assert!(s.upstream.is_none());
+    assert!(s.upstreams.is_empty());
     assert_eq!(s.spool_dir, Path::new("/var/lib/scanrelay/spool"));
 }
 
@@ -148,7 +148,7 @@ fn generic_upstream_with_password_file_and_implicit_tls() {
         &ParseOptions::default(),
     )
     .unwrap();
-    let up = loaded.settings.upstream.unwrap();
+    let up = loaded.settings.upstreams.into_iter().next().unwrap();
     assert_eq!((up.port, up.tls), (465, TlsMode::Implicit));
     assert_eq!(up.password.as_deref(), Some("s3cret"));
     assert_eq!(up.from_policy, FromPolicy::Rewrite);
@@ -160,7 +160,9 @@ fn anonymous_upstream_keeps_the_sender() {
     let up = parse("[upstream]\nserver = \"10.0.0.25\"\nport = 25\ntls = \"none\"\n")
         .unwrap()
         .settings
-        .upstream
+        .upstreams
+        .into_iter()
+        .next()
         .unwrap();
     assert_eq!((up.port, up.tls), (25, TlsMode::None));
     assert_eq!(up.from_policy, FromPolicy::Keep);
@@ -231,7 +233,7 @@ fn default_config_is_written_on_first_start_and_parses() {
         config::DEFAULT_CONFIG
     );
     assert!(
-        settings.upstream.is_none(),
+        settings.upstreams.is_empty(),
         "no upstream active in the default"
     );
     assert_eq!(

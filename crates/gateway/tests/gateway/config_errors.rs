@@ -524,9 +524,16 @@ fn misshapen_sections_are_explained() {
              password; found a table",
         ),
         (
-            "[[upstream]]\nserver = \"a\"\n",
-            "upstream[0]",
-            "expected one [upstream] section: write [upstream], not [[upstream]]; found a table",
+            "[[upstream]]\nname = \"a\"\nport = \"587\"\n",
+            "upstream[0].port",
+            "expected a port number 1-65535, e.g. 587; found \"587\" (write numbers and \
+             true/false without quotes)",
+        ),
+        (
+            "[[route]]\nnetworks = \"10.0.0.0/8\"\nupstream = \"a\"\n",
+            "route[0].networks",
+            "expected a list of networks in quotes, e.g. [\"192.168.20.0/24\"]; found \
+             \"10.0.0.0/8\"",
         ),
         (
             "listen = \"0.0.0.0:2525\"\n",

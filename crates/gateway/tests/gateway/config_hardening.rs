@@ -112,7 +112,7 @@ fn serve_cleans_a_google_app_password_like_check_does() {
     for (provider, line, sent, warning) in cases {
         let text = format!("{head}provider = \"{provider}\"\n{line}\n");
         let loaded = parse_in(dir.path(), &text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        let up = loaded.settings.upstream.unwrap();
+        let up = loaded.settings.upstreams.into_iter().next().unwrap();
         assert_eq!(up.password.as_deref(), Some(sent), "{text}");
         let keys: Vec<_> = loaded.warnings.iter().map(|w| w.key.as_deref()).collect();
         assert_eq!(

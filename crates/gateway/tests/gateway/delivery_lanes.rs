@@ -222,12 +222,22 @@ async fn a_dead_login_holds_mail_without_bouncing_until_a_new_login_releases_it(
             (State::Waiting, Some(HoldReason::Login), 0)
         );
     }
-    assert!(fake.bounces().is_empty());
+    // No failure notice; one notice to the administrator, held with the rest (the only
+    // upstream is the one whose login died), remembered so a restart sends no second one.
+    let left = entries(&t.spool).await;
     assert_eq!(
-        entries(&t.spool).await.len(),
-        2,
-        "no failure notice was queued"
+        left.len(),
+        3,
+        "two held scans and the administrator's notice"
     );
+    let notices: Vec<_> = left
+        .iter()
+        .filter(|e| e.envelope.mail_from.is_empty())
+        .collect();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].envelope.rcpt_to, ["admin@office.lan"]);
+    let marker = t.spool.dir().join("notices").join("default.login");
+    assert!(marker.exists(), "the notice is remembered");
     // `scanrelay oauth login` stores a new grant: the source says so.
     dead.store(false, Ordering::SeqCst);
     logins.send(1).unwrap();
@@ -237,7 +247,18 @@ async fn a_dead_login_holds_mail_without_bouncing_until_a_new_login_releases_it(
         || async { entries(&t.spool).await.is_empty() },
     )
     .await;
-    assert!(fake.bounces().is_empty());
+    let sent_notices = fake.bounces();
+    assert_eq!(
+        sent_notices.len(),
+        1,
+        "exactly one notice, and no failure notice"
+    );
+    let body = decoded_text(&sent_notices[0].body);
+    assert!(body.contains("can no longer log in to upstream"), "{body}");
+    assert!(body.contains("kept in the queue, not returned"), "{body}");
+    assert!(body.contains("scanrelay oauth login office"), "{body}");
+    assert!(!body.contains("Undelivered"), "{body}");
+    assert!(!marker.exists(), "a new login forgets the notice");
     running.stop().await;
 }
 
@@ -292,4 +313,16 @@ async fn mail_routed_to_an_upstream_no_longer_configured_goes_through_the_defaul
     .await;
     assert_eq!(fake.calls().len(), 2);
     running.stop().await;
+}
+
+/// The text of a single-part base64 message.
+fn decoded_text(message: &[u8]) -> String {
+    use base64::Engine as _;
+    let text = String::from_utf8_lossy(message);
+    let (_, body) = text.split_once("\r\n\r\n").expect("a body");
+    let joined: String = body.split_whitespace().collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(joined)
+        .expect("a base64 body");
+    String::from_utf8(bytes).expect("UTF-8 text")
 }

@@ -24,6 +24,9 @@ const ACCOUNT: &str = "office.scanner@gmail.com";
 fn upstream_settings(port: u16, account: Option<&str>) -> UpstreamSettings {
     UpstreamSettings {
         name: "default".to_string(),
+        kind: scanrelay_gateway::settings::UpstreamKind::Smtp,
+        oauth: None,
+        pacing: Default::default(),
         provider: None,
         server: "127.0.0.1".to_string(),
         port,

@@ -291,8 +291,11 @@ async fn a_port_in_use_is_reported_with_its_key() {
 #[tokio::test]
 async fn with_an_upstream_configured_the_banner_names_it() {
     let t = TestGateway::start(|s| {
-        s.upstream = Some(scanrelay_gateway::settings::UpstreamSettings {
+        s.upstreams = vec![scanrelay_gateway::settings::UpstreamSettings {
             name: "default".to_string(),
+            kind: scanrelay_gateway::settings::UpstreamKind::Smtp,
+            oauth: None,
+            pacing: Default::default(),
             provider: None,
             server: "127.0.0.1".to_string(),
             port: 1,
@@ -304,10 +307,13 @@ async fn with_an_upstream_configured_the_banner_names_it() {
             max_connections: 1,
             helo: HOST.to_string(),
             timeout: Duration::from_secs(5),
-        });
+        }];
     })
     .await;
     let banner = t.gw.banner();
-    assert!(banner.contains("upstream: 127.0.0.1:1 (none)"), "{banner}");
+    assert!(
+        banner.contains("upstream default: 127.0.0.1:1 (none)"),
+        "{banner}"
+    );
     assert!(!banner.contains("no upstream configured"), "{banner}");
 }

@@ -256,3 +256,50 @@ mod hmac_md5 {
             .to_string()
     }
 }
+
+/// Routing at acceptance (issue 7, item 7): the upstream a message leaves through is chosen
+/// from the device account, the client's network and the envelope sender, and stored in its
+/// envelope, so a config change later does not move mail already queued.
+#[tokio::test]
+async fn the_route_is_chosen_at_acceptance_and_stored_in_the_envelope() {
+    use scanrelay_gateway::routing::{RouteRule, Router};
+    let t = TestGateway::start(|s| {
+        s.routing = Router {
+            devices: Vec::new(),
+            rules: vec![
+                RouteRule {
+                    networks: Vec::new(),
+                    senders: vec!["*@sales.example".into()],
+                    upstream: "sales".into(),
+                },
+                RouteRule {
+                    networks: vec!["127.0.0.0/8".parse().unwrap()],
+                    senders: Vec::new(),
+                    upstream: "office".into(),
+                },
+            ],
+        };
+    })
+    .await;
+    for from in ["kim@sales.example", "lee@hr.example"] {
+        let mut c = Raw::connect(t.smtp()).await;
+        let reply = c
+            .send_mail(from, &["office@example.test"], "Subject: s\r\n\r\nx\r\n")
+            .await;
+        expect_code(&reply, "250");
+    }
+    let mut routes: Vec<(String, Option<String>)> = t
+        .messages()
+        .await
+        .into_iter()
+        .map(|(e, _)| (e.envelope.mail_from, e.envelope.route))
+        .collect();
+    routes.sort();
+    assert_eq!(
+        routes,
+        [
+            ("kim@sales.example".to_string(), Some("sales".to_string())),
+            ("lee@hr.example".to_string(), Some("office".to_string())),
+        ]
+    );
+}

@@ -41,7 +41,7 @@ pub fn settings(data_dir: &Path) -> Settings {
             max_session_time: Duration::from_secs(1800),
         },
         devices: Vec::new(),
-        upstream: None,
+        upstreams: Vec::new(),
         routing: Default::default(),
         delivery: DeliverySettings::default(),
         spool_dir: data_dir.join("spool"),

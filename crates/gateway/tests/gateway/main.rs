@@ -5,6 +5,7 @@ mod config;
 mod config_errors;
 mod config_hardening;
 mod config_oauth;
+mod config_upstreams;
 mod delivery;
 mod delivery_disk_full;
 mod delivery_dsn;

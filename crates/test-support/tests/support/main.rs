@@ -11,3 +11,4 @@ mod peers;
 mod pki;
 mod scenarios;
 mod scripted;
+mod strace;
