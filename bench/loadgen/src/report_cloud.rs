@@ -195,7 +195,6 @@ pub struct GraphRow {
     errors: u64,
     graph_requests: Option<i64>,
     upload_puts: Option<i64>,
-    max_request_body: Option<i64>,
 }
 
 /// The Graph rows, in order of first appearance.
@@ -229,7 +228,6 @@ pub fn graph_rows(cases: &[Case], groups: &[Group]) -> Vec<GraphRow> {
                 errors: g.errors,
                 graph_requests: c.and_then(|c| counter(c, "/graph/requests")),
                 upload_puts: c.and_then(|c| counter(c, "/graph/upload_puts")),
-                max_request_body: c.and_then(|c| counter(c, "/graph/max_request_body")),
             }
         })
         .collect()
