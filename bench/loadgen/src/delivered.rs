@@ -1,7 +1,10 @@
-//! `delivered`: waits until every message of a run is in the recipient's Maildir, then computes
-//! accept-to-upstream latency per message: the delivered file's mtime minus the accept time.
+//! `delivered`: waits until every message of a run is upstream, then computes accept-to-upstream
+//! latency per message. Upstream is either the recipient's Maildir (the delivered file's mtime
+//! minus the accept time) or, for the Graph cases, the sent log of the benchmark's fake Graph
+//! (`--graph-sent-log`: the time it reported the message sent minus the accept time; each
+//! scan's attachment is checked against `send`'s summary, see [`crate::graph_sent`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -10,6 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::graph_sent;
 use crate::message::BENCH_ID_HEADER;
 use crate::send::{AcceptRecord, unix_ns};
 use crate::stats::{Latency, round3, summarize_ns};
@@ -21,11 +25,19 @@ const MAX_HEADER_BYTES: u64 = 256 * 1024;
 #[derive(Debug, clap::Args)]
 pub struct DeliveredArgs {
     /// Maildir root: `<root>/<domain>/<local part>/{new,cur}`.
-    #[arg(long)]
-    pub maildir_root: PathBuf,
+    #[arg(long, required_unless_present = "graph_sent_log", requires = "user")]
+    pub maildir_root: Option<PathBuf>,
     /// Recipient address whose Maildir to watch.
     #[arg(long)]
-    pub user: String,
+    pub user: Option<String>,
+    /// Instead of a Maildir: the sent log of scanrelay-test-cloud (one JSON line per message
+    /// the fake Graph sent).
+    #[arg(long, conflicts_with = "maildir_root")]
+    pub graph_sent_log: Option<PathBuf>,
+    /// `send`'s JSON summary: with --graph-sent-log, each sent scan's attachment must have
+    /// the size and fingerprint it records (--shape scan).
+    #[arg(long, requires = "graph_sent_log")]
+    pub send_summary: Option<PathBuf>,
     /// Run id given to `send`.
     #[arg(long)]
     pub run_id: String,
@@ -56,6 +68,15 @@ pub struct DeliveredSummary {
     pub missing: usize,
     /// Extra copies of a message (same X-Bench-Id twice).
     pub duplicates: usize,
+    /// --graph-sent-log with --send-summary: delivered scans whose attachment was checked.
+    #[serde(default)]
+    pub verified: usize,
+    /// Of those, scans whose attachment differed (size, fingerprint or count).
+    #[serde(default)]
+    pub corrupt: usize,
+    /// --graph-sent-log: how many were sent by each Graph path (`sendMail`, `draft`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub via: BTreeMap<String, usize>,
     /// Seconds spent waiting after the accept log was read.
     pub waited_s: f64,
     /// First accept to last delivered mtime, seconds.
@@ -71,13 +92,35 @@ pub struct DeliveredSummary {
 /// Runs `delivered` and prints the summary as JSON; fails if messages are missing.
 pub fn run(args: &DeliveredArgs) -> Result<()> {
     let accepts = read_accept_log(&args.accept_log)?;
-    let dir = maildir_of(&args.maildir_root, &args.user)?;
     let started = Instant::now();
-    let found = wait_for(&dir, &args.run_id, &accepts, args)?;
-    let summary = summarize(args, &accepts, &found, started.elapsed());
+    let (found, checks) = match (&args.graph_sent_log, &args.maildir_root, &args.user) {
+        (Some(log), _, _) => {
+            let expect = graph_sent::expectation(args.send_summary.as_deref())?;
+            let mut checks = graph_sent::Checks::default();
+            let found = poll_until(&accepts, args, |found| {
+                graph_sent::scan(log, &args.run_id, &expect, found, &mut checks)
+            })?;
+            (found, checks)
+        }
+        (None, Some(root), Some(user)) => {
+            let dir = maildir_of(root, user)?;
+            let mut seen = HashSet::new();
+            let found = poll_until(&accepts, args, |found| {
+                for sub in ["new", "cur"] {
+                    scan(&dir.join(sub), &args.run_id, &mut seen, found)?;
+                }
+                Ok(())
+            })?;
+            (found, graph_sent::Checks::default())
+        }
+        _ => bail!("give --maildir-root and --user, or --graph-sent-log"),
+    };
+    let mut summary = summarize(args, &accepts, &found, started.elapsed());
+    (summary.verified, summary.corrupt, summary.via) =
+        (checks.verified, checks.corrupt, checks.via);
     if args.remove {
-        for f in found.values().flatten() {
-            let _ = std::fs::remove_file(&f.path);
+        for path in found.values().flatten().filter_map(|f| f.path.as_ref()) {
+            let _ = std::fs::remove_file(path);
         }
     }
     println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -86,6 +129,13 @@ pub fn run(args: &DeliveredArgs) -> Result<()> {
             "{} of {} messages not delivered",
             summary.missing,
             summary.expected
+        );
+    }
+    if summary.corrupt > 0 {
+        bail!(
+            "{} of {} checked scans arrived with a different attachment",
+            summary.corrupt,
+            summary.verified
         );
     }
     Ok(())
@@ -114,27 +164,29 @@ fn maildir_of(root: &Path, user: &str) -> Result<PathBuf> {
     Ok(root.join(domain).join(local))
 }
 
-/// A delivered file of the run.
+/// A delivered copy of a message of the run.
 #[derive(Debug, Clone)]
-struct Delivered {
-    path: PathBuf,
-    mtime_ns: u64,
+pub(crate) struct Delivered {
+    /// The Maildir file (none for Graph).
+    pub path: Option<PathBuf>,
+    /// When it arrived upstream: the file's mtime, or when Graph sent it; unix nanoseconds.
+    pub mtime_ns: u64,
 }
 
-/// Polls new/ and cur/ until every accepted id is present or the timeout passes.
-fn wait_for(
-    dir: &Path,
-    run_id: &str,
+/// What has arrived so far: per message id, its copies.
+pub(crate) type Found = HashMap<String, Vec<Delivered>>;
+
+/// Calls `look` (which adds what arrived since its last call) until every accepted id is
+/// present or the timeout passes.
+fn poll_until(
     accepts: &HashMap<String, AcceptRecord>,
     args: &DeliveredArgs,
-) -> Result<HashMap<String, Vec<Delivered>>> {
+    mut look: impl FnMut(&mut Found) -> Result<()>,
+) -> Result<Found> {
     let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
-    let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut found: HashMap<String, Vec<Delivered>> = HashMap::new();
+    let mut found = Found::new();
     loop {
-        for sub in ["new", "cur"] {
-            scan(&dir.join(sub), run_id, &mut seen, &mut found)?;
-        }
+        look(&mut found)?;
         let complete = accepts.keys().all(|id| found.contains_key(id));
         if complete || Instant::now() >= deadline {
             return Ok(found);
@@ -174,16 +226,16 @@ fn scan(
             continue;
         };
         let mtime_ns = unix_ns(meta.modified()?);
-        found
-            .entry(id)
-            .or_default()
-            .push(Delivered { path, mtime_ns });
+        found.entry(id).or_default().push(Delivered {
+            path: Some(path),
+            mtime_ns,
+        });
     }
     Ok(())
 }
 
 /// True for `<run_id>-<digits>`.
-fn is_of_run(id: &str, run_id: &str) -> bool {
+pub(crate) fn is_of_run(id: &str, run_id: &str) -> bool {
     id.strip_prefix(run_id)
         .and_then(|rest| rest.strip_prefix('-'))
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
@@ -250,6 +302,9 @@ fn summarize(
         delivered: latencies.len(),
         missing: missing.len(),
         duplicates,
+        verified: 0,
+        corrupt: 0,
+        via: BTreeMap::new(),
         waited_s: round3(waited.as_secs_f64()),
         drain_s: round3(drain_s),
         delivered_per_s: round3(latencies.len() as f64 / drain_s.max(1e-9)),

@@ -1,9 +1,11 @@
 //! `scanrelay-loadgen`: the benchmark's outside view of a mail relay, as office devices see it.
 //!
-//! * `send`: N concurrent plain-SMTP clients send generated messages and record when each was
-//!   accepted (JSON summary on stdout, one JSON line per accepted message in the accept log).
-//! * `delivered`: waits for the run's messages in the upstream Maildir and computes the
-//!   accept-to-upstream latency from the delivered files' mtimes.
+//! * `send`: N concurrent plain-SMTP clients send generated messages (a plain body, or a
+//!   multipart scan mail with a PDF-like attachment) and record when each was accepted (JSON
+//!   summary on stdout, one JSON line per accepted message in the accept log).
+//! * `delivered`: waits for the run's messages upstream (in the Maildir, or in the fake
+//!   Graph's sent log, checking each scan's attachment) and computes the accept-to-upstream
+//!   latency.
 //! * `memwatch`: samples the RSS of a process or a process group until stopped.
 //! * `report`: merges the per-case files of `bench/run` into results JSON and a markdown table.
 //!
@@ -16,9 +18,11 @@
 #![forbid(unsafe_code)]
 
 mod delivered;
+mod graph_sent;
 mod memwatch;
 mod message;
 mod report;
+mod report_cloud;
 mod send;
 mod smtp;
 mod stats;
@@ -39,7 +43,8 @@ struct Cli {
 enum Command {
     /// Send messages with N concurrent clients and measure accept latency and throughput.
     Send(send::SendArgs),
-    /// Wait for a run's messages in a Maildir and measure accept-to-upstream latency.
+    /// Wait for a run's messages in a Maildir (or the fake Graph's sent log) and measure
+    /// accept-to-upstream latency.
     Delivered(delivered::DeliveredArgs),
     /// Sample the memory of a process or process group until SIGTERM.
     Memwatch(memwatch::MemwatchArgs),

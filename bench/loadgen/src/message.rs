@@ -1,5 +1,13 @@
 //! The benchmark message: per-message headers (with a unique `X-Bench-Id`) in front of one
-//! base64-like body generated once and shared by every client.
+//! body generated once and shared by every client. Two shapes:
+//!
+//! * [`Shape::Plain`]: a single `application/pdf` part whose body is `--size` bytes of
+//!   base64-like lines (the SMTP relay cases: only the byte count matters).
+//! * [`Shape::Scan`]: a real scan mail, `multipart/mixed` with a short text part and a PDF-like
+//!   file of `--size` bytes (`%PDF-1.4` ... `%%EOF`) attached in base64 (76-character lines),
+//!   for upstreams that read the MIME structure (Microsoft Graph uploads the attachment on
+//!   its own). The file's size and FNV-1a fingerprint let the delivery check verify that it
+//!   arrived byte-identical.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -59,6 +67,121 @@ pub fn generate_body(size: usize) -> Vec<u8> {
     out
 }
 
+/// What a message looks like (see the module documentation).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Shape {
+    /// One application/pdf part of `--size` base64-like bytes.
+    Plain,
+    /// multipart/mixed: a text part and a `--size`-byte PDF-like attachment in base64.
+    Scan,
+}
+
+/// The MIME boundary of [`Shape::Scan`] messages (no base64 line can equal it).
+const BOUNDARY: &str = "=_scanrelay_bench_7f3a";
+
+/// A generated body (everything after the header block) and, for a scan, its attachment.
+#[derive(Debug, Clone)]
+pub struct Body {
+    /// The bytes after the header block, in SMTP form (CRLF lines, ending with CRLF).
+    pub bytes: Vec<u8>,
+    /// The attached file's size, for [`Shape::Scan`].
+    pub attachment_bytes: Option<u64>,
+    /// FNV-1a (64 bits) of the attached file, for [`Shape::Scan`].
+    pub attachment_fnv1a64: Option<u64>,
+}
+
+/// The body of every message of a run: `size` bytes of body ([`Shape::Plain`]) or a
+/// `size`-byte attachment ([`Shape::Scan`]).
+pub fn generate(shape: Shape, size: usize) -> Body {
+    match shape {
+        Shape::Plain => Body {
+            bytes: generate_body(size),
+            attachment_bytes: None,
+            attachment_fnv1a64: None,
+        },
+        Shape::Scan => {
+            let file = pdf_like(size);
+            let mut bytes = format!(
+                "This is a multi-part message in MIME format.\r\n\
+                 --{BOUNDARY}\r\n\
+                 Content-Type: text/plain; charset=us-ascii\r\n\
+                 Content-Transfer-Encoding: 7bit\r\n\
+                 \r\n\
+                 Scanned document (scanrelay benchmark).\r\n\
+                 --{BOUNDARY}\r\n\
+                 Content-Type: application/pdf; name=\"scan.pdf\"\r\n\
+                 Content-Disposition: attachment; filename=\"scan.pdf\"\r\n\
+                 Content-Transfer-Encoding: base64\r\n\
+                 \r\n"
+            )
+            .into_bytes();
+            base64_lines(&file, &mut bytes);
+            bytes.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+            Body {
+                bytes,
+                attachment_bytes: Some(file.len() as u64),
+                attachment_fnv1a64: Some(fnv1a64(&file)),
+            }
+        }
+    }
+}
+
+/// `len` bytes that look like a PDF to a casual reader: `%PDF-1.4` header, pseudo-random
+/// (incompressible, as scanned images are) content, `%%EOF` trailer.
+pub fn pdf_like(len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    let mut rng = 0x2545_F491_4F6C_DD1D_u64;
+    while out.len() < len {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        out.extend_from_slice(&rng.to_le_bytes());
+    }
+    out.truncate(len);
+    for (at, mark) in [
+        (0, &b"%PDF-1.4\n"[..]),
+        (len.saturating_sub(7), b"\n%%EOF\n"),
+    ] {
+        let n = mark.len().min(len - at);
+        out[at..at + n].copy_from_slice(&mark[..n]);
+    }
+    out
+}
+
+/// Appends `data` in base64, 76 characters and CRLF per line (RFC 2045).
+fn base64_lines(data: &[u8], out: &mut Vec<u8>) {
+    let per_line = LINE_CHARS / 4 * 3;
+    out.reserve(data.len() / 3 * 4 + data.len() / per_line * 2 + 8);
+    for line in data.chunks(per_line) {
+        for group in line.chunks(3) {
+            let b = [
+                group[0],
+                *group.get(1).unwrap_or(&0),
+                *group.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= group.len() {
+                    out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]);
+                } else {
+                    out.push(b'=');
+                }
+            }
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// FNV-1a, 64 bits (the benchmark's Graph server fingerprints what it received the same way).
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// What every message of a run shares.
 #[derive(Debug, Clone)]
 pub struct Envelope {
@@ -70,21 +193,29 @@ pub struct Envelope {
     pub to: String,
 }
 
+/// The subject of message `id`; the Graph delivery check reads the id back from it.
+pub const SUBJECT_PREFIX: &str = "scanrelay bench ";
+
 /// The header block (ending with the empty line) of message number `n`.
-pub fn headers(env: &Envelope, n: u64, now: SystemTime) -> String {
+pub fn headers(env: &Envelope, shape: Shape, n: u64, now: SystemTime) -> String {
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let id = format!("{}-{n}", env.run_id);
+    let content = match shape {
+        Shape::Plain => "Content-Type: application/pdf; name=\"scan.pdf\"\r\n\
+                         Content-Disposition: attachment; filename=\"scan.pdf\"\r\n\
+                         Content-Transfer-Encoding: base64\r\n"
+            .to_string(),
+        Shape::Scan => format!("Content-Type: multipart/mixed; boundary=\"{BOUNDARY}\"\r\n"),
+    };
     format!(
         "From: Bench Scanner <{from}>\r\n\
          To: <{to}>\r\n\
-         Subject: scanrelay bench {id}\r\n\
+         Subject: {SUBJECT_PREFIX}{id}\r\n\
          Date: {date}\r\n\
          Message-ID: <{id}@loadgen.example.test>\r\n\
          {BENCH_ID_HEADER}: {id}\r\n\
          MIME-Version: 1.0\r\n\
-         Content-Type: application/pdf; name=\"scan.pdf\"\r\n\
-         Content-Disposition: attachment; filename=\"scan.pdf\"\r\n\
-         Content-Transfer-Encoding: base64\r\n\
+         {content}\
          \r\n",
         from = env.from,
         to = env.to,
@@ -171,8 +302,60 @@ mod tests {
             from: "a@example.test".into(),
             to: "b@example.test".into(),
         };
-        let h = headers(&env, 7, UNIX_EPOCH);
-        assert!(h.contains("\r\nX-Bench-Id: r1-7\r\n"));
-        assert!(h.ends_with("\r\n\r\n"));
+        for shape in [Shape::Plain, Shape::Scan] {
+            let h = headers(&env, shape, 7, UNIX_EPOCH);
+            assert!(h.contains("\r\nX-Bench-Id: r1-7\r\n"));
+            assert!(h.contains("\r\nSubject: scanrelay bench r1-7\r\n"));
+            assert!(h.ends_with("\r\n\r\n"));
+        }
+        assert!(headers(&env, Shape::Scan, 7, UNIX_EPOCH).contains("multipart/mixed"));
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (data, want) in [
+            ("", ""),
+            ("f", "Zg==\r\n"),
+            ("fo", "Zm8=\r\n"),
+            ("foo", "Zm9v\r\n"),
+            ("foob", "Zm9vYg==\r\n"),
+            ("fooba", "Zm9vYmE=\r\n"),
+            ("foobar", "Zm9vYmFy\r\n"),
+        ] {
+            let mut out = Vec::new();
+            base64_lines(data.as_bytes(), &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), want, "{data:?}");
+        }
+    }
+
+    #[test]
+    fn scan_body_is_multipart_with_the_file_in_76_character_lines() {
+        for size in [1, 9, 57, 58, 1_000, 100_003] {
+            let body = generate(Shape::Scan, size);
+            assert_eq!(body.attachment_bytes, Some(size as u64));
+            let file = pdf_like(size);
+            assert_eq!(body.attachment_fnv1a64, Some(fnv1a64(&file)));
+            let text = String::from_utf8(body.bytes.clone()).unwrap();
+            assert!(text.ends_with(&format!("\r\n--{BOUNDARY}--\r\n")), "{size}");
+            let (_, encoded) = text.split_once("base64\r\n\r\n").unwrap();
+            let lines: Vec<&str> = encoded.split("\r\n").collect();
+            let data_lines = &lines[..lines.len() - 2];
+            assert!(
+                data_lines
+                    .iter()
+                    .all(|l| l.len() <= 76 && !l.starts_with('.'))
+            );
+            let chars: usize = data_lines.iter().map(|l| l.len()).sum();
+            assert_eq!(chars, size.div_ceil(3) * 4, "{size}");
+        }
+        let file = pdf_like(100);
+        assert!(file.starts_with(b"%PDF-1.4\n") && file.ends_with(b"\n%%EOF\n"));
+    }
+
+    #[test]
+    fn fnv1a64_known_values() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

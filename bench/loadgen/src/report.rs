@@ -1,5 +1,6 @@
-//! `report`: gathers the per-case files bench/run wrote into one results JSON and prints a
-//! markdown table, with scanrelay/postfix ratios where both targets ran.
+//! `report`: gathers the per-case files bench/run wrote into one results JSON and prints
+//! markdown tables: the SMTP targets with scanrelay/postfix ratios where both ran, the
+//! XOAUTH2/password ratios, and the Graph cases ([`crate::report_cloud`]).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::delivered::DeliveredSummary;
 use crate::memwatch::MemSummary;
+use crate::report_cloud::{self, GRAPH_TARGET};
 use crate::send::SendSummary;
 use crate::stats::{Latency, round3};
 
@@ -70,38 +72,44 @@ pub struct Meta {
 
 /// One case in the results.
 #[derive(Debug, Clone, Serialize)]
-struct Case {
+pub(crate) struct Case {
     #[serde(flatten)]
-    meta: Meta,
+    pub meta: Meta,
     /// Peak RSS figure shown in the table.
-    peak_rss_kib: Option<u64>,
+    pub peak_rss_kib: Option<u64>,
     /// How `peak_rss_kib` was obtained.
-    peak_rss_method: &'static str,
+    pub peak_rss_method: &'static str,
     /// Peak over samples of the summed proportional set size (shared pages split).
-    peak_pss_kib: Option<u64>,
-    send: Option<SendSummary>,
-    delivered: Option<DeliveredSummary>,
-    memory: Option<MemSummary>,
+    pub peak_pss_kib: Option<u64>,
+    pub send: Option<SendSummary>,
+    pub delivered: Option<DeliveredSummary>,
+    pub memory: Option<MemSummary>,
+    /// The fake Graph's and the OAuth2 authority's counters over the case (cloud cases).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<serde_json::Value>,
 }
 
 /// Every round of one target x size x clients, and the round the table shows.
 #[derive(Debug, Clone, Serialize)]
-struct Group {
-    target: String,
-    size: String,
-    clients: u64,
-    rounds: usize,
-    rounds_ok: usize,
+pub(crate) struct Group {
+    pub target: String,
+    pub size: String,
+    pub clients: u64,
+    pub rounds: usize,
+    pub rounds_ok: usize,
     /// Smallest and largest accepts/s over the successful rounds.
-    accepts_per_s_range: Option<(f64, f64)>,
-    /// Run id of the round with the median accepts/s (its figures are the ones shown).
-    median_run_id: Option<String>,
-    /// Messages not accepted or not delivered, over all rounds.
-    errors: u64,
+    pub accepts_per_s_range: Option<(f64, f64)>,
+    /// Smallest and largest delivered/s (first accept to last delivered) over them.
+    pub delivered_per_s_range: Option<(f64, f64)>,
+    /// Run id of the round with the median accepts/s (Graph: the median delivered/s, the
+    /// throughput that case measures); its figures are the ones shown.
+    pub median_run_id: Option<String>,
+    /// Messages not accepted, not delivered or delivered altered, over all rounds.
+    pub errors: u64,
     #[serde(skip)]
-    median: Option<usize>,
+    pub median: Option<usize>,
     #[serde(skip)]
-    first: usize,
+    pub first: usize,
 }
 
 /// scanrelay divided by postfix-relay for one size and client count (median rounds).
@@ -123,17 +131,23 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let cases = load_cases(&args.cases)?;
     let groups = group(&cases);
     let ratios = ratios(&cases, &groups);
+    let oauth = report_cloud::oauth_ratios(&cases, &groups);
+    let graph = report_cloud::graph_rows(&cases, &groups);
     let info: BTreeMap<_, _> = args.info.iter().cloned().collect();
     let results = serde_json::json!({
         "date": args.date,
         "environment": info,
         "summary": groups,
         "ratios_scanrelay_over_postfix": ratios,
+        "ratios_xoauth2": oauth,
+        "graph": graph,
         "cases": cases,
     });
     std::fs::write(&args.out, serde_json::to_string_pretty(&results)? + "\n")
         .with_context(|| format!("write {}", args.out.display()))?;
     print!("{}", markdown(&cases, &groups, &ratios));
+    print!("{}", report_cloud::oauth_markdown(&oauth));
+    print!("{}", report_cloud::graph_markdown(&graph));
     Ok(())
 }
 
@@ -145,7 +159,7 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>> {
             continue;
         };
         let memory: Option<MemSummary> = read_json(&d.join("mem.json"));
-        let (peak_rss_kib, peak_rss_method) = if meta.target == "scanrelay" {
+        let (peak_rss_kib, peak_rss_method) = if meta.target.starts_with("scanrelay") {
             let hwm = meta.vmhwm_kib.or(memory.as_ref().map(|m| m.hwm_sum_kib));
             (hwm, "VmHWM of the scanrelay serve process")
         } else {
@@ -159,6 +173,7 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>> {
             peak_pss_kib: memory.as_ref().map(|m| m.peak_pss_sum_kib),
             send: read_json(&d.join("send.json")),
             delivered: read_json(&d.join("delivered.json")),
+            cloud: cloud_delta(&d),
             memory,
             peak_rss_kib,
             peak_rss_method,
@@ -169,22 +184,43 @@ fn load_cases(dir: &Path) -> Result<Vec<Case>> {
     Ok(cases)
 }
 
+/// The cloud's counters over a case: `cloud-after.json` minus `cloud-before.json`.
+fn cloud_delta(dir: &Path) -> Option<serde_json::Value> {
+    let before: serde_json::Value = read_json(&dir.join("cloud-before.json"))?;
+    let after: serde_json::Value = read_json(&dir.join("cloud-after.json"))?;
+    Some(report_cloud::delta(&before, &after))
+}
+
 /// Reads a JSON file; `None` if absent or unreadable (a failed case may lack some).
 fn read_json<T: DeserializeOwned>(path: &Path) -> Option<T> {
     let text = std::fs::read_to_string(path).ok()?;
     serde_json::from_str(&text).ok()
 }
 
-fn accepts_per_s(c: &Case) -> Option<f64> {
+pub(crate) fn accepts_per_s(c: &Case) -> Option<f64> {
     c.send.as_ref().map(|s| s.accepts_per_s)
 }
 
+pub(crate) fn delivered_per_s(c: &Case) -> Option<f64> {
+    c.delivered.as_ref().map(|d| d.delivered_per_s)
+}
+
 fn case_errors(c: &Case) -> u64 {
-    c.send.as_ref().map_or(0, |s| s.errors) + c.delivered.as_ref().map_or(0, |d| d.missing as u64)
+    c.send.as_ref().map_or(0, |s| s.errors)
+        + c.delivered
+            .as_ref()
+            .map_or(0, |d| (d.missing + d.corrupt) as u64)
+}
+
+/// Smallest and largest of `f` over these cases.
+fn range(cases: &[Case], idx: &[usize], f: fn(&Case) -> Option<f64>) -> Option<(f64, f64)> {
+    let mut v: Vec<f64> = idx.iter().filter_map(|&i| f(&cases[i])).collect();
+    v.sort_by(f64::total_cmp);
+    Some((*v.first()?, *v.last()?))
 }
 
 /// Groups the rounds of each target x size x clients, in order of first appearance.
-fn group(cases: &[Case]) -> Vec<Group> {
+pub(crate) fn group(cases: &[Case]) -> Vec<Group> {
     let mut groups: Vec<Group> = Vec::new();
     let mut members: Vec<Vec<usize>> = Vec::new();
     for (i, c) in cases.iter().enumerate() {
@@ -200,6 +236,7 @@ fn group(cases: &[Case]) -> Vec<Group> {
                 rounds: 0,
                 rounds_ok: 0,
                 accepts_per_s_range: None,
+                delivered_per_s_range: None,
                 median_run_id: None,
                 errors: 0,
                 median: None,
@@ -213,15 +250,25 @@ fn group(cases: &[Case]) -> Vec<Group> {
     for (g, idx) in groups.iter_mut().zip(members) {
         g.rounds = idx.len();
         g.errors = idx.iter().map(|&i| case_errors(&cases[i])).sum();
-        let mut ok: Vec<(f64, usize)> = idx
+        let ok_idx: Vec<usize> = idx
             .iter()
-            .filter(|&&i| cases[i].meta.status == "ok")
-            .filter_map(|&i| Some((accepts_per_s(&cases[i])?, i)))
+            .copied()
+            .filter(|&i| cases[i].meta.status == "ok")
+            .collect();
+        g.accepts_per_s_range = range(cases, &ok_idx, accepts_per_s);
+        g.delivered_per_s_range = range(cases, &ok_idx, delivered_per_s);
+        let metric = if g.target == GRAPH_TARGET {
+            delivered_per_s
+        } else {
+            accepts_per_s
+        };
+        let mut ok: Vec<(f64, usize)> = ok_idx
+            .iter()
+            .filter_map(|&i| Some((metric(&cases[i])?, i)))
             .collect();
         ok.sort_by(|a, b| a.0.total_cmp(&b.0));
         g.rounds_ok = ok.len();
-        if let (Some(lo), Some(hi)) = (ok.first(), ok.last()) {
-            g.accepts_per_s_range = Some((lo.0, hi.0));
+        if !ok.is_empty() {
             let mid = ok[(ok.len() - 1) / 2].1;
             g.median = Some(mid);
             g.median_run_id = Some(cases[mid].meta.run_id.clone());
@@ -282,7 +329,7 @@ fn markdown(cases: &[Case], groups: &[Group], ratios: &[Ratio]) -> String {
          | delivered/s | peak RSS MiB | peak PSS MiB | errors |\n\
          |---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n",
     );
-    for g in groups {
+    for g in groups.iter().filter(|g| g.target != GRAPH_TARGET) {
         let _ = writeln!(md, "{}", group_row(cases, g));
     }
     if !ratios.is_empty() {
@@ -352,16 +399,16 @@ fn group_row(cases: &[Case], g: &Group) -> String {
     )
 }
 
-fn mib(kib: Option<u64>) -> String {
+pub(crate) fn mib(kib: Option<u64>) -> String {
     kib.map_or("-".into(), |k| format!("{:.1}", k as f64 / 1024.0))
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::send::ConnMode;
 
-    fn case(target: &str, round: u32, aps: f64, status: &str) -> Case {
+    pub(crate) fn case(target: &str, round: u32, aps: f64, status: &str) -> Case {
         let send = SendSummary {
             label: target.into(),
             run_id: format!("{target}-r{round}"),
@@ -369,6 +416,9 @@ mod tests {
             connection: ConnMode::PerClient,
             clients: 1,
             body_bytes: 100_000,
+            shape: crate::message::Shape::Plain,
+            attachment_bytes: None,
+            attachment_fnv1a64: None,
             attempted: 10,
             messages: 10,
             bytes: 1_000_000,
@@ -399,6 +449,7 @@ mod tests {
             send: Some(send),
             delivered: None,
             memory: None,
+            cloud: None,
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::message::{Envelope, generate_body, headers, parse_size};
+use crate::message::{Body, Envelope, Shape, generate, headers, parse_size};
 use crate::smtp::Session;
 use crate::stats::{Latency, round3, summarize_ns};
 
@@ -39,9 +39,14 @@ pub struct SendArgs {
     /// Envelope recipient and To.
     #[arg(long)]
     pub to: String,
-    /// Body size: 100KB, 10MB, 1MiB, ... (KB/MB decimal).
+    /// Body size: 100KB, 10MB, 1MiB, ... (KB/MB decimal); with --shape scan, the size of the
+    /// attached file (the message is about 4/3 of it: base64).
     #[arg(long, default_value = "100KB")]
     pub size: String,
+    /// plain: one application/pdf part of --size bytes of base64-like text; scan: a
+    /// multipart/mixed scan mail with a text part and a --size PDF-like file in base64.
+    #[arg(long, value_enum, default_value_t = Shape::Plain)]
+    pub shape: Shape,
     /// Concurrent clients.
     #[arg(long, default_value_t = 1)]
     pub clients: u64,
@@ -101,8 +106,17 @@ pub struct SendSummary {
     pub connection: ConnMode,
     /// Concurrent clients.
     pub clients: u64,
-    /// Requested body size in bytes.
+    /// Requested body size in bytes (--shape scan: the attached file's size).
     pub body_bytes: u64,
+    /// Message shape.
+    #[serde(default = "plain")]
+    pub shape: Shape,
+    /// --shape scan: the attached file's size, bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_bytes: Option<u64>,
+    /// --shape scan: FNV-1a (64 bits, hex) of the attached file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachment_fnv1a64: Option<String>,
     /// Messages attempted.
     pub attempted: u64,
     /// Messages accepted (250 after DATA).
@@ -123,12 +137,17 @@ pub struct SendSummary {
     pub error_samples: Vec<String>,
 }
 
+fn plain() -> Shape {
+    Shape::Plain
+}
+
 /// Shared, read-only state of a run.
 struct Plan {
     addr: String,
     ehlo: String,
     env: Envelope,
-    body: Vec<u8>,
+    shape: Shape,
+    body: Body,
     mode: ConnMode,
     step_timeout: Duration,
     deadline: Instant,
@@ -156,10 +175,11 @@ pub fn run(args: &SendArgs) -> Result<()> {
             .build()?
     };
     let started = Instant::now();
-    let results = rt.block_on(run_clients(Arc::new(plan), shares))?;
+    let plan = Arc::new(plan);
+    let results = rt.block_on(run_clients(Arc::clone(&plan), shares))?;
     let elapsed = started.elapsed();
     write_accept_log(&args.accept_log, &results)?;
-    let summary = summarize(args, &results, elapsed)?;
+    let summary = summarize(args, &plan.body, &results, elapsed)?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
 }
@@ -182,7 +202,8 @@ fn plan(args: &SendArgs) -> Result<(Plan, Vec<std::ops::Range<u64>>)> {
             from: args.from.clone(),
             to: args.to.clone(),
         },
-        body: generate_body(body_bytes),
+        shape: args.shape,
+        body: generate(args.shape, body_bytes),
         mode: args.connection,
         step_timeout: Duration::from_secs(args.step_timeout),
         deadline: Instant::now() + Duration::from_secs(args.max_secs),
@@ -233,13 +254,14 @@ async fn client(plan: Arc<Plan>, range: std::ops::Range<u64>) -> ClientResult {
             }
         }
         let Some(s) = session.as_mut() else { continue };
-        let head = headers(&plan.env, n, SystemTime::now());
+        let head = headers(&plan.env, plan.shape, n, SystemTime::now());
+        let body = &plan.body.bytes;
         match s
-            .send_mail(&plan.env.from, &plan.env.to, &[head.as_bytes(), &plan.body])
+            .send_mail(&plan.env.from, &plan.env.to, &[head.as_bytes(), body])
             .await
         {
             Ok(acc) => {
-                out.bytes += (head.len() + plan.body.len() + 3) as u64;
+                out.bytes += (head.len() + body.len() + 3) as u64;
                 out.accepted.push(AcceptRecord {
                     id: format!("{}-{n}", plan.env.run_id),
                     accept_unix_ns: unix_ns(acc.at),
@@ -281,7 +303,12 @@ fn write_accept_log(path: &PathBuf, results: &[ClientResult]) -> Result<()> {
         .with_context(|| format!("write {}", path.display()))
 }
 
-fn summarize(args: &SendArgs, results: &[ClientResult], elapsed: Duration) -> Result<SendSummary> {
+fn summarize(
+    args: &SendArgs,
+    body: &Body,
+    results: &[ClientResult],
+    elapsed: Duration,
+) -> Result<SendSummary> {
     let latencies: Vec<i128> = results
         .iter()
         .flat_map(|r| &r.accepted)
@@ -298,6 +325,9 @@ fn summarize(args: &SendArgs, results: &[ClientResult], elapsed: Duration) -> Re
         connection: args.connection,
         clients: args.clients,
         body_bytes: parse_size(&args.size)?,
+        shape: args.shape,
+        attachment_bytes: body.attachment_bytes,
+        attachment_fnv1a64: body.attachment_fnv1a64.map(|h| format!("{h:016x}")),
         attempted: messages + errors,
         messages,
         bytes,

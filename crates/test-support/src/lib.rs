@@ -26,6 +26,9 @@
 //! * [`fixtures`]: the labelled provider replies in `fixtures/provider-replies.jsonl`.
 //! * [`assert_no_secrets`]: checks that a transcript or log leaks no password or token, in
 //!   clear or base64.
+//! * The `scanrelay-test-cloud` binary (benchmark tooling for `bench/run`): the OAuth2
+//!   authority on the peers' OAuth port and a fake Graph that accepts its Graph tokens, in one
+//!   process, with a sent log and counters.
 //!
 //! What it must not do: reach beyond the loopback interface. Servers bind `127.0.0.1` only,
 //! and [`peers()`] refuses a peer host that is not a loopback address. Helpers panic on setup

@@ -254,6 +254,12 @@ impl GraphServer {
             .collect()
     }
 
+    /// Removes and returns every message sent so far, from any mailbox, in order (a
+    /// long-running server, like the benchmark's, keeps its memory bounded with it).
+    pub fn take_sent(&self) -> Vec<SentMessage> {
+        std::mem::take(&mut self.shared.lock().sent)
+    }
+
     /// How many drafts exist (created, neither sent nor deleted).
     pub fn open_drafts(&self) -> usize {
         self.shared.lock().drafts.len()

@@ -321,6 +321,21 @@ impl OAuthAuthority {
         self.lock().introspections
     }
 
+    /// What the authority knows of `token`: `Some` for an access token it issued that has not
+    /// expired, whatever its audience (an in-process resource server, such as the fake Graph,
+    /// checks the audience and scope itself); `None` otherwise.
+    pub fn token_info(&self, token: &str) -> Option<TokenInfo> {
+        self.inspector().token_info(token)
+    }
+
+    /// A handle answering [`OAuthAuthority::token_info`] from another thread, e.g. inside a
+    /// [`crate::graph_server::TokenCheck`]; it does not keep the server running.
+    pub fn inspector(&self) -> TokenInspector {
+        TokenInspector {
+            state: self.state.clone(),
+        }
+    }
+
     fn counter<T: Default>(&self, client_id: &str, f: impl Fn(&state::Counters) -> T) -> T {
         self.lock()
             .counters
@@ -342,6 +357,49 @@ impl OAuthAuthority {
             answer.status, answer.body
         );
         answer.location.expect("a redirect has a Location")
+    }
+}
+
+/// The claims of a live access token (see [`OAuthAuthority::token_info`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The client it was issued to.
+    pub client_id: String,
+    /// The user it belongs to.
+    pub user: String,
+    /// The scope it was issued for (space-separated).
+    pub scope: String,
+    /// Its audience: the resource of the first URL scope (`https://graph.microsoft.com`).
+    pub aud: String,
+}
+
+/// A cloneable, thread-safe view of an authority's access tokens
+/// ([`OAuthAuthority::inspector`]).
+#[derive(Clone)]
+pub struct TokenInspector {
+    state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for TokenInspector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenInspector").finish_non_exhaustive()
+    }
+}
+
+impl TokenInspector {
+    /// As [`OAuthAuthority::token_info`].
+    pub fn token_info(&self, token: &str) -> Option<TokenInfo> {
+        let state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let rec = state.access.get(token)?;
+        (rec.expires > std::time::Instant::now()).then(|| TokenInfo {
+            client_id: rec.client_id.clone(),
+            user: rec.user.clone(),
+            scope: rec.scope.clone(),
+            aud: rec.aud.clone(),
+        })
     }
 }
 
