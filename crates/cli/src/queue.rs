@@ -7,8 +7,6 @@
 
 mod retry;
 mod show;
-mod view;
-mod when;
 
 use std::path::{Path, PathBuf};
 
@@ -19,8 +17,7 @@ use scanrelay_gateway::settings::Settings;
 use scanrelay_spool::{MessageId, Spool, SpoolError};
 
 use crate::args::{GatewayLocation, QueueAction, QueueArgs};
-use view::{NextTry, Viewer, sender, shown};
-use when::Clock;
+use scanrelay_gateway::queue::{Clock, NextTry, Viewer, sender, shown};
 
 /// Where the gateway's data is, as `serve` would find it.
 struct Place {

@@ -1,51 +1,26 @@
 //! Dates as the gateway writes them: RFC 5322 in header fields (`Date:`, `Received:`), RFC
-//! 3339 in the log (`2024-01-02T15:04:05Z`), never bare Unix seconds where people read them.
-//! Both from Unix seconds, in UTC; the one place the calendar is computed.
+//! 3339 in the log and in JSON (`2024-01-02T15:04:05Z`), never bare Unix seconds where people
+//! read them. Both from Unix seconds, in UTC, through jiff (the calendar is not hand-written).
+
+use jiff::Timestamp;
+
+fn timestamp(unix: u64) -> Timestamp {
+    i64::try_from(unix)
+        .ok()
+        .and_then(|s| Timestamp::from_second(s).ok())
+        .unwrap_or(Timestamp::MAX)
+}
 
 /// `Tue, 02 Jan 2024 15:04:05 +0000` (RFC 5322 §3.3), in UTC.
 pub(crate) fn rfc5322_date(unix: u64) -> String {
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{}, {d:02} {} {y} {:02}:{:02}:{:02} +0000",
-        DAYS[(days % 7) as usize],
-        MONTHS[(m - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
-}
-
-/// Days since 1970-01-01 to (year, month, day); Howard Hinnant's algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
+    timestamp(unix)
+        .strftime("%a, %d %b %Y %H:%M:%S +0000")
+        .to_string()
 }
 
 /// `2024-01-02T15:04:05Z` (RFC 3339), in UTC: for times in log fields.
 pub(crate) fn rfc3339(unix: u64) -> String {
-    let days = unix / 86_400;
-    let secs = unix % 86_400;
-    let (y, m, d) = civil_from_days(days as i64);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    timestamp(unix).strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod config;
 mod dates;
 pub mod delivery;
 pub mod listener;
+pub mod queue;
 pub mod routing;
 pub mod server;
 pub mod settings;

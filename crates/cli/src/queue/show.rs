@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use scanrelay_spool::{Entry, State};
 
-use super::view::{NextTry, Viewer, is_bounce, recipients, sender, shown};
+use scanrelay_gateway::queue::{NextTry, Viewer, is_bounce, recipients, sender, shown};
 
 /// Label column width (the label, then a space, then the value).
 const LABEL: usize = 12;

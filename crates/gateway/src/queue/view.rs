@@ -2,8 +2,8 @@
 //! and fix in the chosen language, each recipient's last reply (once), and the extra JSON
 //! fields (RFC 3339 times, cause, summary, fix) added beside the stored entry.
 
+use crate::delivery::dsn::DSN_CLIENT_ADDR;
 use scanrelay_diagnose::{Advice, Cause, Lang, Provider, advise};
-use scanrelay_gateway::delivery::dsn::DSN_CLIENT_ADDR;
 use scanrelay_spool::{Entry, HoldReason, RcptState, State};
 use serde_json::{Value, json};
 
