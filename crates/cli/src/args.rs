@@ -1,4 +1,5 @@
-//! Command-line arguments as parsed by clap (the raw stage; `check::plan` validates them).
+//! Command-line arguments as parsed by clap (the raw stage; `check::plan` turns check's into a
+//! request of the check library, which validates it).
 
 use std::path::PathBuf;
 

@@ -8,12 +8,10 @@ mod explain;
 mod logging;
 mod oauth;
 mod queue;
-mod scrub;
 mod serve;
 mod usage;
 
 use std::ffi::OsString;
-use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -35,7 +33,7 @@ fn main() -> ExitCode {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let json = json_shape(&cli.command);
     let result = match &cli.command {
-        Command::Check(a) => run_check(a),
+        Command::Check(a) => check::main(a),
         Command::Explain(a) => explain::run(a),
         Command::Serve(a) => {
             logging::init(a.log_format);
@@ -71,51 +69,4 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
-}
-
-fn run_check(args: &args::CheckArgs) -> anyhow::Result<u8> {
-    let oauth = match args
-        .oauth
-        .as_deref()
-        .map(|name| oauth::prepare_check(args, name))
-    {
-        None => None,
-        Some(Ok(prepared)) => Some(prepared),
-        Some(Err(e)) if args.json => return Ok(json_error(&e)),
-        Some(Err(e)) => return Err(e),
-    };
-    let args = oauth.as_ref().map_or(args, |o| &o.args);
-    let mut plan = match check::plan::plan(args, &|var| std::env::var(var).ok()) {
-        Ok(plan) => plan,
-        Err(e) if args.json => return Ok(json_error(&e)),
-        Err(e) => return Err(e),
-    };
-    if let Some(o) = oauth {
-        let (user, token) = (o.credentials.user(), o.credentials.secret());
-        plan.secrets.push(token.to_string());
-        plan.secrets
-            .push(format!("user={user}\x01auth=Bearer {token}\x01\x01"));
-        plan.client.credentials = Some(o.credentials);
-    }
-    let rt = runtime()?;
-    let outcome = rt.block_on(check::run(&plan));
-    // A DNS lookup stuck in the resolver thread must not hold the exit.
-    rt.shutdown_timeout(std::time::Duration::from_millis(200));
-    let text = if plan.json {
-        let mut value = check::render_json(&plan, &outcome);
-        scrub::scrub_json(&mut value, &plan.secrets);
-        let mut s = serde_json::to_string_pretty(&value)?;
-        s.push('\n');
-        s
-    } else {
-        scrub::scrub(check::render_human(&plan, &outcome), &plan.secrets)
-    };
-    std::io::stdout().write_all(text.as_bytes())?;
-    let code = check::exit_status(outcome.cause, outcome.error.as_ref(), &outcome.facts);
-    Ok(u8::try_from(code).unwrap_or(17))
-}
-
-/// With `--json`, even a usage error prints exactly one JSON object on stdout.
-fn json_error(e: &anyhow::Error) -> u8 {
-    usage::print_json_error(Shape::Check, &format!("{e:#}"), "")
 }

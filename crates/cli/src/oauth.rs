@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context, Result, anyhow, bail};
-use scanrelay_client::Credentials;
+use scanrelay_check::{CheckRequest, Secret as CheckSecret};
 use scanrelay_gateway::config::{CONFIG_FILE_NAME, load};
 use scanrelay_gateway::settings::Settings;
 use scanrelay_oauth::{
@@ -329,18 +329,10 @@ fn print_status(s: &AccountStatus) {
     }
 }
 
-/// `check --oauth NAME`: the check's arguments with the server filled in from the config or
-/// the provider, the credentials (mailbox and a fresh access token), and the token to keep out
-/// of every output.
-pub struct OauthCheck {
-    /// The arguments to plan with.
-    pub args: CheckArgs,
-    /// Mailbox and access token.
-    pub credentials: Credentials,
-}
-
-/// Gets a token for `check --oauth`.
-pub fn prepare_check(args: &CheckArgs, name: &str) -> Result<OauthCheck> {
+/// `check --oauth NAME`: the check's request from the flags, with the server filled in from
+/// the config's upstream or the account's provider, the mailbox, and a fresh access token as
+/// its secret. Where to connect is validated before a token is fetched.
+pub fn check_request(args: &CheckArgs, name: &str) -> Result<CheckRequest> {
     let accounts = accounts(&args.location)?;
     let account = accounts.find(name)?.clone();
     // The SMTP upstream that logs in with this account, if the config has one.
@@ -353,21 +345,16 @@ pub fn prepare_check(args: &CheckArgs, name: &str) -> Result<OauthCheck> {
         .clone()
         .or_else(|| upstream.and_then(|u| u.username.clone()))
         .ok_or_else(|| anyhow!("--oauth {name} needs the mailbox the token is for: give --user, e.g. --user scanner@example.com"))?;
-    let mut args = args.clone();
-    if args.server.is_none() && args.provider.is_none() {
+    let mut request = crate::check::plan::request(args);
+    request.user = Some(user);
+    if request.server.is_none() && request.provider.is_none() {
         if let Some(up) = upstream {
-            args.server = Some(up.server.clone());
-            args.port = args.port.or(Some(up.port));
-            if args.tls.is_none() {
-                args.tls = Some(match up.tls {
-                    scanrelay_client::TlsMode::StartTls => crate::args::TlsFlag::Starttls,
-                    scanrelay_client::TlsMode::Implicit => crate::args::TlsFlag::Implicit,
-                    scanrelay_client::TlsMode::None => crate::args::TlsFlag::None,
-                });
-            }
-            args.ca_file = args.ca_file.or_else(|| up.ca_file.clone());
+            request.server = Some(up.server.clone());
+            request.port = request.port.or(Some(up.port));
+            request.tls = request.tls.or(Some(up.tls));
+            request.ca_file = request.ca_file.or_else(|| up.ca_file.clone());
         } else {
-            args.provider = match account.provider {
+            request.provider = match account.provider {
                 ProviderKind::Microsoft => Some("m365".into()),
                 ProviderKind::Google => Some("gmail".into()),
                 ProviderKind::Custom => {
@@ -376,17 +363,15 @@ pub fn prepare_check(args: &CheckArgs, name: &str) -> Result<OauthCheck> {
             };
         }
     }
+    request
+        .endpoint()
+        .map_err(crate::check::plan::usage_error)?;
     let rt = crate::runtime()?;
     let manager = TokenManager::new(account, &accounts.settings.data_dir)?;
     let token = rt.block_on(manager.bearer()).map_err(|e| match e {
         e @ OAuthError::NeedsLogin { .. } => anyhow!("{e}"),
         e => anyhow!("cannot get an access token for account \"{name}\": {e}"),
     })?;
-    Ok(OauthCheck {
-        args,
-        credentials: Credentials::Token {
-            user,
-            token: token.expose().to_string(),
-        },
-    })
+    request.secret = Some(CheckSecret::AccessToken(token.expose().to_string()));
+    Ok(request)
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::tls::TrustRoots;
+use crate::transcript::StepObserver;
 
 use scanrelay_proto::TlsMode;
 use scanrelay_proto::sasl::{Credentials, Mechanism};
@@ -38,6 +39,10 @@ pub struct ClientConfig {
     /// a TLS ClientHello before the server's greeting, which a postscreen-protected relay
     /// counts as a pregreet violation, so a delivering client must not do it.
     pub banner_probe_after: Option<Duration>,
+    /// Told of each step of a connection as it finishes (`None`: nobody is told). Extra
+    /// connections a session makes to probe the port (the TLS-mode probes) are not steps and
+    /// are not reported.
+    pub observer: Option<StepObserver>,
 }
 
 impl ClientConfig {
@@ -55,6 +60,7 @@ impl ClientConfig {
             mechanism: None,
             trust: None,
             banner_probe_after: None,
+            observer: None,
         }
     }
 

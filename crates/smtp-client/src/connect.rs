@@ -13,7 +13,7 @@ use scanrelay_proto::TlsMode;
 use crate::config::ClientConfig;
 use crate::error::{ClientError, Failure};
 use crate::session::{AsyncStream, Session};
-use crate::tls::{ConnTls, TrustRoots, conn_tls, handshake};
+use crate::tls::{ConnTls, TrustRoots, conn_tls, handshake_step};
 use crate::transcript::{Facts, StepName};
 
 /// A session over whatever stream the configuration led to (plain TCP or TLS).
@@ -42,7 +42,7 @@ fn trust_roots(cfg: &ClientConfig) -> std::result::Result<TrustRoots, ClientErro
 }
 
 async fn connect_with(cfg: &ClientConfig, trust: &TrustRoots) -> Result<Connection> {
-    let mut facts = Facts::default();
+    let mut facts = Facts::observed(cfg.observer.clone());
     let roots = &trust.0;
     let addrs = match resolve(cfg, &mut facts).await {
         Ok(a) => a,
@@ -205,12 +205,17 @@ async fn implicit_tls(
         Ok(t) => t,
         Err(e) => return Err(Failure::new(e, facts)),
     };
-    match handshake(tcp, &tls, cfg.server_name(), cfg.timeout, &mut facts).await {
+    let index = facts.begin(StepName::Tls);
+    let started = Instant::now();
+    match handshake_step(tcp, &tls, cfg.server_name(), cfg.timeout, &mut facts).await {
         Ok(stream) => {
+            facts.finish(index, true, started);
             let boxed: Box<dyn AsyncStream> = Box::new(stream);
             Ok(Session::new(boxed, facts, cfg.timeout, &cfg.helo, true))
         }
         Err(ClientError::TlsModeMismatch { .. }) => {
+            // The step ends with the evidence as its note; its time is the handshake's.
+            let took = started.elapsed();
             let evidence = match plain_banner_probe(cfg, addr).await {
                 Some(line) => {
                     format!("the port sent a plaintext SMTP greeting instead of TLS: {line}")
@@ -218,13 +223,17 @@ async fn implicit_tls(
                 None => "the server's first bytes are not a TLS record".to_string(),
             };
             facts.note(evidence.clone());
+            facts.finish_took(index, false, took);
             let e = ClientError::TlsModeMismatch {
                 configured: TlsMode::Implicit,
                 evidence,
             };
             Err(Failure::new(e, facts))
         }
-        Err(e) => Err(Failure::new(e, facts)),
+        Err(e) => {
+            facts.finish(index, false, started);
+            Err(Failure::new(e, facts))
+        }
     }
 }
 

@@ -13,6 +13,8 @@
 //!
 //! Every step is recorded in [`Facts`]: what was sent (SASL payloads as `<redacted>`), what
 //! was received, and how long it took. Secrets never enter the transcript, logs or errors.
+//! A [`StepObserver`] in [`ClientConfig::observer`] is told of each step as it finishes (a
+//! live view of a check).
 //! Time goes through tokio's clock, so timeout tests run with paused time.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -30,7 +32,7 @@ pub use connect::{Connection, connect, establish};
 pub use error::{ClientError, Failure, TlsFailure};
 pub use session::{AsyncStream, Session};
 pub use tls::{CertInfo, ConnTls, TlsInfo, TrustRoots};
-pub use transcript::{Facts, StepName, StepRecord};
+pub use transcript::{Facts, StepName, StepObserver, StepRecord};
 
 pub use scanrelay_proto::TlsMode;
 pub use scanrelay_proto::sasl::{Credentials, Mechanism};

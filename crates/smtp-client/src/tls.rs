@@ -310,9 +310,25 @@ pub(crate) async fn handshake<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    use crate::transcript::StepName;
-    let index = facts.begin(StepName::Tls);
+    let index = facts.begin(crate::transcript::StepName::Tls);
     let started = tokio::time::Instant::now();
+    let result = handshake_step(stream, tls, server_name, limit, facts).await;
+    facts.finish(index, result.is_ok(), started);
+    result
+}
+
+/// The handshake of a `tls` step the caller has begun and will finish (after a closer look
+/// at a failure, say): the step's note and the TLS facts are recorded either way.
+pub(crate) async fn handshake_step<S>(
+    stream: S,
+    tls: &ConnTls,
+    server_name: &str,
+    limit: std::time::Duration,
+    facts: &mut crate::transcript::Facts,
+) -> Result<tokio_rustls::client::TlsStream<S>, ClientError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let result = run_handshake(stream, tls, server_name, limit).await;
     let record = tls.record.lock().expect("verify record lock").clone();
     let mut info = TlsInfo {
@@ -345,7 +361,6 @@ where
         }
     };
     facts.tls = Some(info);
-    facts.finish(index, result.is_ok(), started);
     result.map_err(|e| with_record_kind(e, record.error.as_ref()))
 }
 

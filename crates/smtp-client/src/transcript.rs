@@ -1,5 +1,10 @@
 //! What a session observed: steps with timings and the exact lines exchanged, and the facts
-//! learnt on the way (banner, EHLO, TLS).
+//! learnt on the way (banner, EHLO, TLS). A [`StepObserver`] hears of each step the moment it
+//! finishes, so a caller can show a check's steps as they happen.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -80,6 +85,35 @@ pub struct StepRecord {
     pub note: Option<String>,
 }
 
+/// Called with each step as it finishes (see [`Facts::finish`]): the step's position in
+/// [`Facts::steps`] and its record. Cheap to clone.
+///
+/// It sees the same record the transcript keeps: client lines with AUTH payloads already
+/// `<redacted>`, so an observer is never handed a secret the client sent. It runs on the
+/// session's task: it must return quickly (send the record to a channel, say) and must not
+/// block.
+#[derive(Clone)]
+pub struct StepObserver(Arc<StepFn>);
+
+type StepFn = dyn Fn(usize, &StepRecord) + Send + Sync;
+
+impl StepObserver {
+    /// An observer calling `f(index, record)` for each finished step.
+    pub fn new(f: impl Fn(usize, &StepRecord) + Send + Sync + 'static) -> StepObserver {
+        StepObserver(Arc::new(f))
+    }
+
+    fn notify(&self, index: usize, record: &StepRecord) {
+        (self.0)(index, record);
+    }
+}
+
+impl fmt::Debug for StepObserver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StepObserver")
+    }
+}
+
 /// Everything a session learnt, kept even when it fails.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
@@ -93,9 +127,25 @@ pub struct Facts {
     pub tls: Option<TlsInfo>,
     /// The reply that ended the session in failure, if a server reply did.
     pub last_reply: Option<Reply>,
+    /// Told of each step as it finishes.
+    observer: Option<StepObserver>,
 }
 
 impl Facts {
+    /// Empty facts whose steps are reported to `observer` as they finish.
+    pub fn observed(observer: Option<StepObserver>) -> Facts {
+        Facts {
+            observer,
+            ..Facts::default()
+        }
+    }
+
+    /// Replaces the observer (`None` stops the reports and drops the observer, e.g. once the
+    /// session is over and the facts are kept).
+    pub fn set_observer(&mut self, observer: Option<StepObserver>) {
+        self.observer = observer;
+    }
+
     /// Starts a step; returns its index for [`Facts::finish`].
     pub fn begin(&mut self, step: StepName) -> usize {
         self.steps.push(StepRecord {
@@ -145,11 +195,21 @@ impl Facts {
         }
     }
 
-    /// Ends step `index`.
+    /// Ends step `index` (timed from `started`) and reports it to the observer. Notes and
+    /// lines belong to a step before it finishes: the observer sees the step as it stays.
     pub fn finish(&mut self, index: usize, ok: bool, started: tokio::time::Instant) {
+        self.finish_took(index, ok, started.elapsed());
+    }
+
+    /// Ends step `index`, which took `took` (for a step whose note is known only after a
+    /// later look, measured before that look), and reports it to the observer.
+    pub fn finish_took(&mut self, index: usize, ok: bool, took: Duration) {
         if let Some(s) = self.steps.get_mut(index) {
             s.ok = ok;
-            s.ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+            s.ms = (took.as_secs_f64() * 1000.0 * 10.0).round() / 10.0;
+            if let Some(observer) = &self.observer {
+                observer.notify(index, s);
+            }
         }
     }
 

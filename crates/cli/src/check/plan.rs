@@ -1,35 +1,16 @@
-//! Validating `check` flags into a plan (the second stage after clap).
+//! From `check` flags to a validated [`Plan`] of the check library: the request from the flags,
+//! the endpoint checked before anyone is asked for a password, then the secret from where the
+//! flags say (`--password-env`, `--password-file`, the terminal, `--token-env`). The library
+//! never reads the environment; this module is where the check does.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use scanrelay_client::{ClientConfig, Credentials, Mechanism, TlsMode};
-use scanrelay_diagnose::{Lang, Provider, Warning, normalize_password, provider};
+use anyhow::{Context, Result, anyhow, bail};
+use scanrelay_check::{CheckRequest, Mechanism, Plan, PlanError, Secret, TlsMode};
+use scanrelay_diagnose::Lang;
 
 use crate::args::{AuthFlag, CheckArgs, LangFlag, TlsFlag};
-
-/// A validated check.
-pub struct Plan {
-    /// The connection to make.
-    pub client: ClientConfig,
-    /// The provider whose rules apply.
-    pub provider: Option<&'static Provider>,
-    /// Envelope sender for the dry run.
-    pub from: Option<String>,
-    /// Recipient for the dry run.
-    pub to: Option<String>,
-    /// Really send a test message.
-    pub send_test: bool,
-    /// Report language.
-    pub lang: Lang,
-    /// JSON output.
-    pub json: bool,
-    /// Warnings about the settings (e.g. a Gmail password that is not an app password).
-    pub warnings: Vec<Warning>,
-    /// Secrets to scrub from every output, as a last line of defence.
-    pub secrets: Vec<String>,
-}
 
 /// Resolves the language flag, else the locale.
 pub fn lang(flag: Option<LangFlag>) -> Lang {
@@ -40,108 +21,53 @@ pub fn lang(flag: Option<LangFlag>) -> Lang {
     }
 }
 
-/// Builds the plan; `env` reads environment variables (injected for tests).
-pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Plan> {
-    let provider =
-        match &args.provider {
-            Some(name) => Some(provider(name).with_context(|| {
-                format!("unknown provider `{name}`; known: {}", provider_names())
-            })?),
-            None => None,
-        };
-    let host = args
-        .server
-        .clone()
-        .or_else(|| provider.map(|p| p.host.to_string()))
-        .context("no server: give --server HOST or --provider NAME")?;
-    let tls = match args.tls {
-        Some(TlsFlag::Starttls) => TlsMode::StartTls,
-        Some(TlsFlag::Implicit) => TlsMode::Implicit,
-        Some(TlsFlag::None) => TlsMode::None,
-        None => tls_for(provider, args.port),
-    };
-    let port = args
-        .port
-        .or_else(|| provider.filter(|p| p.tls == tls).map(|p| p.port))
-        .unwrap_or(default_port(tls));
-    let mut client = ClientConfig::new(host, port, tls);
-    client.ca_file = args.ca_file.clone();
-    client.helo = args.helo.clone().unwrap_or_else(default_helo);
-    client.timeout = Duration::from_secs(args.timeout.max(1));
-    // The TLS-mode probe belongs to `check` only (see ClientConfig::banner_probe_after).
-    client.banner_probe_after =
-        Some((client.timeout / 3).clamp(Duration::from_millis(500), Duration::from_secs(3)));
-    if let Some(ca) = &args.ca_file {
-        check_ca_file(ca)?;
-    }
-    client.mechanism = mechanism(args.auth);
-    let mut warnings = Vec::new();
-    let mut secrets = Vec::new();
-    client.credentials = credentials(args, provider, env, &mut warnings, &mut secrets)?;
-    if tls == TlsMode::None && client.credentials.is_some() {
-        warnings.push(Warning {
-            en: "--tls none: the password or token is sent unencrypted. Use this only on a trusted LAN.".into(),
-            ko: "--tls none: 비밀번호나 토큰이 암호화되지 않은 채로 전송됩니다. 신뢰할 수 있는 사내망에서만 사용하십시오.".into(),
-        });
-    }
-    Ok(Plan {
-        client,
-        provider,
+/// The request the flags describe, without its secret.
+pub fn request(args: &CheckArgs) -> CheckRequest {
+    CheckRequest {
+        provider: args.provider.clone(),
+        server: args.server.clone(),
+        port: args.port,
+        tls: args.tls.map(tls_mode),
+        user: args.user.clone(),
+        secret: None,
+        auth: mechanism(args.auth),
         from: args.from.clone(),
         to: args.to.clone(),
         send_test: args.send_test,
+        ca_file: args.ca_file.clone(),
+        helo: args.helo.clone(),
+        timeout: Duration::from_secs(args.timeout),
         lang: lang(args.lang),
-        json: args.json,
-        warnings,
-        secrets,
-    })
-}
-
-fn provider_names() -> String {
-    scanrelay_diagnose::providers()
-        .iter()
-        .map(|p| p.id)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The TLS mode when `--tls` is not given: the provider's mode for the port (its main or an
-/// alternative port), else the port's usual mode. Port 25 means STARTTLS too: a password never
-/// goes out in clear unless `--tls none` says so.
-fn tls_for(provider: Option<&Provider>, port: Option<u16>) -> TlsMode {
-    if let Some(p) = provider {
-        match port {
-            None => return p.tls,
-            Some(n) if n == p.port => return p.tls,
-            Some(n) => {
-                if let Some((_, mode)) = p.alt_ports.iter().find(|(alt, _)| *alt == n) {
-                    return *mode;
-                }
-            }
-        }
-    }
-    match port {
-        Some(465) => TlsMode::Implicit,
-        _ => TlsMode::StartTls,
     }
 }
 
-/// Refuses an unreadable CA file before anything is tried (it is the user's file, not the
-/// server's certificate, that is wrong).
-fn check_ca_file(path: &std::path::Path) -> Result<()> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("failed to read CA file `{}`", path.display()))?;
-    if !text.contains("-----BEGIN CERTIFICATE-----") {
-        bail!("CA file `{}` holds no PEM certificate", path.display());
-    }
-    Ok(())
+/// Builds the plan for a check without `--oauth`; `env` reads environment variables
+/// (injected for tests).
+pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Plan> {
+    let mut request = request(args);
+    request.endpoint().map_err(usage_error)?;
+    request.secret = secret(args, env)?;
+    request.plan().map_err(usage_error)
 }
 
-fn default_port(tls: TlsMode) -> u16 {
-    match tls {
-        TlsMode::Implicit => 465,
-        TlsMode::StartTls => 587,
-        TlsMode::None => 25,
+/// A library error in the CLI's words: flags where the library names fields.
+pub fn usage_error(e: PlanError) -> anyhow::Error {
+    match e {
+        PlanError::NoServer => anyhow!("no server: give --server HOST or --provider NAME"),
+        PlanError::UserWithoutSecret => anyhow!(
+            "--user needs a password: give --password-env VAR or --password-file PATH (or run in a terminal to be asked)"
+        ),
+        PlanError::SecretWithoutUser => anyhow!("a password or token was given without --user"),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// The TLS mode of a `--tls` value.
+pub fn tls_mode(flag: TlsFlag) -> TlsMode {
+    match flag {
+        TlsFlag::Starttls => TlsMode::StartTls,
+        TlsFlag::Implicit => TlsMode::Implicit,
+        TlsFlag::None => TlsMode::None,
     }
 }
 
@@ -156,26 +82,9 @@ fn mechanism(flag: AuthFlag) -> Option<Mechanism> {
     }
 }
 
-/// This machine's name for EHLO.
-pub fn default_helo() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
-}
-
-fn credentials(
-    args: &CheckArgs,
-    provider: Option<&'static Provider>,
-    env: &dyn Fn(&str) -> Option<String>,
-    warnings: &mut Vec<Warning>,
-    secrets: &mut Vec<String>,
-) -> Result<Option<Credentials>> {
-    if args.oauth.is_some() {
-        // The token comes from the account's store (crate::oauth::check_token).
-        return Ok(None);
-    }
+/// The secret the flags point at: checks that the flags fit together first, then reads the
+/// token or password.
+fn secret(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Secret>> {
     let wants_token = matches!(args.auth, AuthFlag::Xoauth2 | AuthFlag::Oauthbearer);
     if wants_token && args.token_env.is_none() {
         bail!("--auth xoauth2/oauthbearer needs an access token: give --token-env VAR");
@@ -189,33 +98,19 @@ fn credentials(
             "--token-env goes with --auth xoauth2, oauthbearer or auto, not a password mechanism"
         );
     }
-    let Some(user) = args.user.clone() else {
+    if args.user.is_none() {
         if args.password_env.is_some() || args.password_file.is_some() || args.token_env.is_some() {
             bail!("a password or token was given without --user");
         }
         return Ok(None);
-    };
+    }
     if let Some(var) = &args.token_env {
         let token = env(var).filter(|t| !t.trim().is_empty()).with_context(|| {
             format!("environment variable `{var}` (from --token-env) is not set or empty")
         })?;
-        let token = token.trim().to_string();
-        secrets.push(token.clone());
-        secrets.push(format!("user={user}\x01auth=Bearer {token}\x01\x01"));
-        return Ok(Some(Credentials::Token { user, token }));
+        return Ok(Some(Secret::AccessToken(token.trim().to_string())));
     }
-    let raw = password(args, env)?;
-    secrets.push(raw.clone());
-    let checked = normalize_password(provider, &raw);
-    if checked.password != raw {
-        secrets.push(checked.password.clone());
-    }
-    secrets.push(format!("\0{user}\0{}", checked.password));
-    warnings.extend(checked.warning);
-    Ok(Some(Credentials::Password {
-        user,
-        password: checked.password,
-    }))
+    password(args, env).map(|p| Some(Secret::Password(p)))
 }
 
 fn password(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<String> {
@@ -246,28 +141,4 @@ fn password(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<St
     bail!(
         "--user needs a password: give --password-env VAR or --password-file PATH (or run in a terminal to be asked)"
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tls_mode_follows_the_port_and_the_provider() {
-        let gmail = provider("gmail");
-        let naver = provider("naver");
-        let table: &[(Option<&Provider>, Option<u16>, TlsMode)] = &[
-            (None, None, TlsMode::StartTls),
-            (None, Some(587), TlsMode::StartTls),
-            (None, Some(465), TlsMode::Implicit),
-            // Port 25 still means STARTTLS: a password never goes out in clear by default.
-            (None, Some(25), TlsMode::StartTls),
-            (gmail, None, TlsMode::StartTls),
-            (gmail, Some(465), TlsMode::Implicit),
-            (naver, None, TlsMode::Implicit),
-        ];
-        for (p, port, want) in table {
-            assert_eq!(tls_for(*p, *port), *want, "{:?} {port:?}", p.map(|p| p.id));
-        }
-    }
 }

@@ -1,6 +1,6 @@
 //! Second looks at the server that the check's SMTP steps cannot take themselves: what
 //! answers on a port that sent no SMTP greeting, and whether a certificate that passed is
-//! trusted without `--ca-file`. Each is one extra connection, made only in that situation.
+//! trusted without the CA file. Each is one extra connection, made only in that situation.
 
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ pub async fn http_answer(host: &str, port: u16, timeout: Duration) -> Option<Str
         .flatten()
 }
 
-/// Whether a server whose certificate verified with `--ca-file` is trusted only because of
+/// Whether a server whose certificate verified with the CA file is trusted only because of
 /// that file: one more connection through the same client, without the CA file and
 /// without logging in, must fail on an untrusted chain. `None` when that connection failed
 /// for another reason (nothing can be said then).
@@ -50,6 +50,8 @@ pub async fn trusted_only_with_ca_file(cfg: &ClientConfig) -> Option<bool> {
     let mut cfg = cfg.clone();
     cfg.ca_file = None;
     cfg.credentials = None;
+    // A second look, not steps of the check: nobody is told of its steps.
+    cfg.observer = None;
     match establish(&cfg).await {
         Ok(session) => {
             let _ = session.quit().await;

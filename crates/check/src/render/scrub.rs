@@ -18,7 +18,7 @@ fn forms(secrets: &[String]) -> Vec<String> {
 }
 
 /// Replaces every form of every secret in `text` with `<redacted>`.
-pub fn scrub(mut text: String, secrets: &[String]) -> String {
+pub(crate) fn scrub(mut text: String, secrets: &[String]) -> String {
     for s in forms(secrets) {
         text = text.replace(s.as_str(), "<redacted>");
     }
@@ -27,7 +27,7 @@ pub fn scrub(mut text: String, secrets: &[String]) -> String {
 
 /// Scrubs every string inside a JSON value before it is serialised (so escaping cannot hide
 /// a secret from the scrubber).
-pub fn scrub_json(value: &mut Value, secrets: &[String]) {
+pub(crate) fn scrub_json(value: &mut Value, secrets: &[String]) {
     match value {
         Value::String(s) => *s = scrub(std::mem::take(s), secrets),
         Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, secrets)),

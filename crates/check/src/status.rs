@@ -5,7 +5,7 @@ use scanrelay_diagnose::{Cause, Stage, failure_stage};
 
 /// Exit status for a diagnosis: by the cause's family first, else by the stage the error
 /// happened at (not the last failed step, which may be a QUIT after the real failure).
-pub fn exit_status(cause: Cause, error: Option<&ClientError>, facts: &Facts) -> i32 {
+pub(crate) fn exit_status(cause: Cause, error: Option<&ClientError>, facts: &Facts) -> u8 {
     let code = cause.as_str();
     match code {
         "ok" => 0,
@@ -35,7 +35,7 @@ fn last_failed(facts: &Facts) -> Option<Stage> {
 }
 
 /// Whether the closing QUIT failed (the server dropped the connection or refused it).
-pub fn quit_failed(facts: &Facts) -> bool {
+pub(crate) fn quit_failed(facts: &Facts) -> bool {
     facts
         .steps
         .iter()

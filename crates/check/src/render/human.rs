@@ -1,27 +1,25 @@
-//! Rendering a check: the human report (English or Korean) and the JSON object.
+//! The human report of a check, in English or Korean: every step with its time and lines, the
+//! TLS facts, the verdict with its fix.
 
 use std::fmt::Write as _;
-
-use serde_json::{Value, json};
 
 use scanrelay_client::{Facts, StepName, TlsInfo, TlsMode};
 use scanrelay_diagnose::{Cause, Lang};
 
 use super::labels::{Labels, labels, mode_label, pad, step_label};
 use super::translate::translate;
-use super::{Outcome, Plan};
+use crate::{Outcome, Plan};
 
-/// The report for people: every step with its time and lines, the TLS facts, the verdict.
-/// In Korean every label and client message is Korean; protocol lines and values are not
-/// translated.
-pub fn render_human(plan: &Plan, outcome: &Outcome) -> String {
+/// The report for people, not yet scrubbed. In Korean every label and client message is
+/// Korean; protocol lines and values are not translated.
+pub(super) fn report(plan: &Plan, outcome: &Outcome) -> String {
     let lang = plan.lang;
     let l = labels(lang);
     let c = &plan.client;
     let mut out = String::new();
     let mode = mode_label(c.tls, lang);
     let _ = writeln!(out, "{} - {}:{} ({mode})", l.title, c.host, c.port);
-    for w in &plan.warnings {
+    for w in &outcome.warnings {
         let text = if lang == Lang::Ko { &w.ko } else { &w.en };
         let _ = writeln!(out, "{}: {text}", l.warning);
     }
@@ -143,51 +141,4 @@ fn render_chain(out: &mut String, tls: &TlsInfo, lang: Lang) {
             cert.not_after
         );
     }
-}
-
-/// The JSON object printed by `--json`.
-pub fn render_json(plan: &Plan, outcome: &Outcome) -> Value {
-    let facts = &outcome.facts;
-    let ok = outcome.cause == Cause::Ok;
-    let steps: Vec<Value> = facts
-        .steps
-        .iter()
-        .map(|s| {
-            json!({"step": s.step.as_str(), "ok": s.ok, "ms": s.ms, "sent": s.sent,
-                   "received": s.received, "note": s.note})
-        })
-        .collect();
-    let server = json!({
-        "banner": facts.banner.as_ref().map(|b| b.wire_lines().join("\n")).unwrap_or_default(),
-        "capabilities": facts.ehlo.as_ref().map(|e| e.capability_lines()).unwrap_or_default(),
-        "auth_mechanisms": facts.ehlo.as_ref().map(|e| e.auth_mechanism_names()).unwrap_or_default(),
-        "size_limit": facts.ehlo.as_ref().and_then(|e| e.size_limit()),
-    });
-    let warnings: Vec<&str> = plan
-        .warnings
-        .iter()
-        .map(|w| {
-            if plan.lang == Lang::Ko {
-                w.ko.as_str()
-            } else {
-                w.en.as_str()
-            }
-        })
-        .collect();
-    json!({
-        "ok": ok,
-        "cause": if ok { Value::Null } else { json!(outcome.cause.as_str()) },
-        "summary": outcome.advice.summary,
-        "fix": if ok { String::new() } else { outcome.advice.fix.clone() },
-        "error": outcome.error.as_ref().map(|e| e.to_string()),
-        "provider": outcome.provider.map(|p| p.id),
-        "endpoint": {"host": plan.client.host, "port": plan.client.port, "tls": plan.client.tls.as_str()},
-        "steps": steps,
-        "tls": facts.tls.as_ref().map(|t| serde_json::to_value(t).unwrap_or(Value::Null)),
-        "server": server,
-        "warnings": warnings,
-        "sent_test": outcome.sent_test,
-        "http_answer": outcome.http_answer,
-        "trusted_only_with_ca_file": outcome.trusted_only_with_ca_file,
-    })
 }
