@@ -46,7 +46,7 @@ const PASTE_APP_PASSWORD: Step = step(
     "Copy the 16 letters",
     "16자리 복사",
     "Google shows the app password as four groups of four letters, for example \"abcd efgh \
-     ijkl mnop\". Paste it with or without the spaces: scanrelay stores the 16 letters without \
+     ijkl mnop\". Paste it with or without the spaces: the gateway stores the 16 letters without \
      spaces, which is exactly what the login sends. The user name is the full address of the \
      account.",
     "앱 비밀번호는 'abcd efgh ijkl mnop'처럼 4자씩 네 묶음으로 표시됩니다. 공백을 넣은 채로 \
@@ -58,7 +58,7 @@ const SENDER_REWRITTEN: Step = step(
     "Which sender the mail shows",
     "메일에 표시되는 보낸 사람",
     "Google sends as the account that logs in: it replaces another From address unless that \
-     address is a verified \"Send mail as\" address of the account. scanrelay therefore puts \
+     address is a verified \"Send mail as\" address of the account. the gateway therefore puts \
      the account in the sender itself and keeps the device's address as Reply-To.",
     "Google은 로그인한 계정을 보낸 사람으로 사용합니다. 계정에 '다른 주소에서 메일 보내기'로 \
      인증해 둔 주소가 아니면 다른 보낸 사람(From) 주소를 바꿔 버립니다. 그래서 scanrelay는 \
@@ -81,7 +81,7 @@ const OAUTH_CLIENT: Step = step(
     "In the Google Cloud console, in a project of yours, set up Google Auth Platform (the \
      consent screen) with the scope https://mail.google.com/, then under Clients create an \
      OAuth client of type \"Desktop app\". Copy its Client ID, and save its client secret in a \
-     file on the gateway's machine that only the user scanrelay runs as can read (Google asks \
+     file on the gateway's machine that only the user the gateway runs as can read (Google asks \
      for the secret even for a desktop app).",
     "Google Cloud 콘솔의 프로젝트에서 Google 인증 플랫폼(동의 화면)을 https://mail.google.com/ \
      범위로 설정한 뒤, 클라이언트 메뉴에서 유형이 '데스크톱 앱'인 OAuth 클라이언트를 \
@@ -114,7 +114,7 @@ const OAUTH_INTERNAL_WORKSPACE: Step = step(
 const OAUTH_ACCOUNT_GOOGLE: Step = step(
     "The account in scanrelay",
     "scanrelay의 계정 설정",
-    "In scanrelay the sign-in is an [[oauth]] account with `provider = \"google\"`, `flow = \
+    "In the gateway's config the sign-in is an [[oauth]] account with `provider = \"google\"`, `flow = \
      \"auth_code\"` (Google's device flow refuses the Gmail scope), the `client_id` and the \
      `client_secret_file`. The upstream names it with `auth = \"oauth2\"` and `oauth = \"NAME\"`, \
      and its `username` is the mailbox's address.",

@@ -73,7 +73,7 @@ const KAKAO: Step = step(
 const USE_OWN_ADDRESS: Step = step(
     "Sender",
     "보낸 사람",
-    "Use the account's own address as the sender. scanrelay puts the account in the sender \
+    "Use the account's own address as the sender. The gateway puts the account in the sender \
      itself (the user name is an address) and keeps the device's address as Reply-To.",
     "보낸 사람은 계정 자신의 주소를 사용하십시오. 사용자 이름이 주소이므로 scanrelay가 그 \
      계정을 보낸 사람으로 넣고, 복합기의 주소는 회신 주소(Reply-To)로 둡니다.",

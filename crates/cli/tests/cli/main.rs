@@ -18,6 +18,7 @@ mod queue_explain;
 mod readme;
 mod serve_logs;
 mod spool_durability;
+mod wizard_claims;
 
 use std::process::Stdio;
 
