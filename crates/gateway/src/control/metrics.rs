@@ -118,6 +118,43 @@ impl Metrics {
         m
     }
 
+    /// Creates the series known in advance at 0 (the listeners' AUTH failures, each upstream's
+    /// results and latency, each device account's messages, the reload results), so that a
+    /// dashboard or an alert sees 0 rather than no data before the first event.
+    pub(crate) fn prepare(&self, listeners: &[&str], upstreams: &[String], devices: &[String]) {
+        for listener in listeners {
+            drop(
+                self.auth_failures
+                    .get_or_create(&vec![("listener", (*listener).to_string())]),
+            );
+        }
+        for upstream in upstreams {
+            for result in ["delivered", "deferred", "failed", "held"] {
+                let labels = vec![
+                    ("upstream", upstream.clone()),
+                    ("result", result.to_string()),
+                ];
+                drop(self.deliveries.get_or_create(&labels));
+            }
+            drop(
+                self.latency
+                    .get_or_create(&vec![("upstream", upstream.clone())]),
+            );
+        }
+        for device in devices {
+            drop(
+                self.accepted
+                    .get_or_create(&vec![("device", device.clone())]),
+            );
+        }
+        for result in ["applied", "refused"] {
+            drop(
+                self.reloads
+                    .get_or_create(&vec![("result", result.to_string())]),
+            );
+        }
+    }
+
     /// Counts an event.
     pub(crate) fn record(&self, kind: &EventKind) {
         match kind {

@@ -73,9 +73,29 @@ pub(crate) struct Inner {
 
 impl GatewayHandle {
     pub(crate) fn new(inner: Inner) -> GatewayHandle {
-        GatewayHandle {
+        let handle = GatewayHandle {
             inner: Arc::new(inner),
-        }
+        };
+        handle.prepare_metrics(&handle.settings());
+        handle
+    }
+
+    /// The series known from `settings`, at 0 (see `Metrics::prepare`).
+    pub(crate) fn prepare_metrics(&self, settings: &Settings) {
+        let listeners: Vec<&str> = self
+            .inner
+            .listeners
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let upstreams: Vec<String> = settings.upstreams.iter().map(|u| u.name.clone()).collect();
+        let devices: Vec<String> = settings
+            .devices
+            .iter()
+            .map(|d| d.username.clone())
+            .collect();
+        let metrics = self.inner.shared.hub.metrics();
+        metrics.prepare(&listeners, &upstreams, &devices);
     }
 
     /// The settings the gateway runs with now (after any reload).

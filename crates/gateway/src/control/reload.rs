@@ -167,6 +167,7 @@ impl GatewayHandle {
                 .emit(EventKind::ReloadFailed { error });
             return Err(e);
         }
+        self.prepare_metrics(&new);
         self.inner.settings.send_replace(Arc::new(new));
         tracing::info!(
             applied = ?report.applied,

@@ -356,6 +356,7 @@ impl Runner {
             .map(|(name, _)| name.clone())
             .or_else(|| Some(upstream.name().to_string()));
         let ctx = self.ctx.clone();
+        tracing::debug!(upstream = upstream.name(), to = %to, "queueing the login notice");
         tokio::spawn(async move {
             let notice = crate::delivery::notice::LoginNotice {
                 upstream: upstream.name(),
@@ -372,7 +373,10 @@ impl Runner {
                     tracing::info!(%id, to = %to, "login notice queued for the administrator");
                     ctx.wake.notify_one();
                 }
-                Ok(None) => {}
+                Ok(None) => tracing::info!(
+                    upstream = upstream.name(),
+                    "login notice already sent for this dead login; not sent again"
+                ),
                 Err(e) => tracing::error!(error = %e, "cannot queue the login notice"),
             }
         });
