@@ -306,6 +306,26 @@ upstream = "default"
 }
 
 #[test]
+fn new_sections_in_a_file_without_examples_go_in_the_default_configs_order() {
+    let text = "# Office gateway.\n\n[listen]\nsmtp = \"0.0.0.0:2525\"\n\n# The account.\n[upstream]\n\
+                provider = \"gmail\"\nusername = \"scanner@example.com\"\npassword = \"abcdefghijklmnop\"\n";
+    let got = edit(
+        text,
+        &[
+            Change::Delivery(DeliveryField::AdminNotify, "it@example.com".into()),
+            add_device("scan-3f", "Xk7mQ2pR9wZa"),
+            listen(ListenField::Smtps, "0.0.0.0:2465"),
+        ],
+    )
+    .unwrap();
+    let want = "# Office gateway.\n\n[listen]\nsmtp = \"0.0.0.0:2525\"\nsmtps = \"0.0.0.0:2465\"\n\n\
+                [[device]]\nusername = \"scan-3f\"\npassword = \"Xk7mQ2pR9wZa\"\n\n# The account.\n\
+                [upstream]\nprovider = \"gmail\"\nusername = \"scanner@example.com\"\npassword = \
+                \"abcdefghijklmnop\"\n\n[delivery]\nadmin_notify = \"it@example.com\"\n";
+    assert_eq!(got, want);
+}
+
+#[test]
 fn renaming_an_upstream_renames_the_references_to_it() {
     let got = edit(
         HAND_WRITTEN,

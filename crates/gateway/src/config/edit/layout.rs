@@ -408,7 +408,8 @@ fn place_first(doc: &mut DocumentMut, key: &str, array: bool, order: &[Addr]) ->
         Split::LastBlankLine => text.split_at(text.rfind("\n\n").map_or(0, |i| i + 1)),
     };
     let prefix = format!("{before}\n");
-    let after = if after.starts_with('\n') {
+    // A blank line between the new table and what follows, if anything follows.
+    let after = if after.starts_with('\n') || (after.is_empty() && matches!(slot, Slot::Trailing)) {
         after.to_string()
     } else {
         format!("\n{after}")
