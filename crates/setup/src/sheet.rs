@@ -62,8 +62,8 @@ pub enum SheetField {
     ConnectionCheck,
 }
 
-/// One line of the sheet.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One line of the sheet. `Debug` hides the value of the password row.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SheetRow {
     /// Which field.
     pub field: SheetField,
@@ -75,8 +75,22 @@ pub struct SheetRow {
     pub note: Option<Text>,
 }
 
-/// What the sheet is made from.
-#[derive(Debug, Clone, Copy)]
+impl std::fmt::Debug for SheetRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value: &dyn std::fmt::Debug = match self.field {
+            SheetField::Password => &"<redacted>",
+            _ => &self.value,
+        };
+        f.debug_struct("SheetRow")
+            .field("field", &self.field)
+            .field("value", value)
+            .field("note", &self.note)
+            .finish()
+    }
+}
+
+/// What the sheet is made from. `Debug` hides the password.
+#[derive(Clone, Copy)]
 pub struct SheetInput<'a> {
     /// The gateway's listeners.
     pub listen: &'a ListenSettings,
@@ -95,6 +109,19 @@ pub struct SheetInput<'a> {
     pub mode: Option<Mode>,
     /// The upstream the device's mail leaves through.
     pub upstream: Option<&'a UpstreamSettings>,
+}
+
+impl std::fmt::Debug for SheetInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SheetInput")
+            .field("lan_address", &self.lan_address)
+            .field("username", &self.username)
+            .field("password", &self.password.map(|_| "<redacted>"))
+            .field("sender", &self.sender)
+            .field("device_ip", &self.device_ip)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A device sheet.

@@ -498,6 +498,17 @@ fn invalid_edits_are_refused_keyed_by_field_in_the_configs_words() {
     }
 }
 
+/// A file that is already wrong at the key being edited reports it once, not once per round.
+#[test]
+fn a_problem_already_in_the_file_is_reported_once() {
+    let errors = edit(
+        "[listen]\nmax_connections = 0\n",
+        &[listen(ListenField::MaxConnections, "0")],
+    )
+    .unwrap_err();
+    assert_eq!(keyed(&errors).len(), 1, "{errors:?}");
+}
+
 #[test]
 fn errors_name_the_form_by_account_and_upstream_name() {
     let errors = edit(

@@ -236,4 +236,12 @@ fn every_row_is_in_korean_too_and_the_sender_note_names_the_account() {
         note.get(Lang::En).contains("scans@example.com") && note.get(Lang::En).contains("Reply-To")
     );
     assert!(sheet.menu_hint.get(Lang::Ko).contains("송신"));
+    assert_eq!(
+        value(&sheet, SheetField::Password, Lang::En).as_deref(),
+        Some("Xk7mQ2pR9wZa")
+    );
+    assert!(
+        !format!("{sheet:?}").contains("Xk7mQ2pR9wZa"),
+        "Debug shows the password"
+    );
 }

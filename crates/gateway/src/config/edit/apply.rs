@@ -71,7 +71,9 @@ pub(super) fn apply(
         let culprits: Vec<usize> = (0..changes.len())
             .filter(|&i| !skipped[i] && blames(&changes[i], &problem))
             .collect();
-        errors.push(problem);
+        if !errors.contains(&problem) {
+            errors.push(problem);
+        }
         if culprits.is_empty() {
             return Err(errors);
         }
