@@ -21,7 +21,7 @@
 //!   own would have to be kept below `max_connections` by hand, and the quarter leaves the
 //!   devices room whatever the cap is. No session lasts longer than `max_session_time`.
 //!   Clients in `allow_networks` (the office devices) are not counted per address.
-//! * Failed AUTH attempts are throttled per address and account (`policy::AuthThrottle`):
+//! * Failed AUTH attempts are throttled per address and account (`crate::accounts::AuthThrottle`):
 //!   after `max_auth_failures` an address outside `allow_networks` is refused at the greeting
 //!   for `auth_lockout`; an address in `allow_networks` (a device with a stale password) is
 //!   only refused AUTH and may still send without it.
@@ -94,7 +94,7 @@ pub(crate) struct Shared {
     pub max_connections: usize,
     pub spool: Spool,
     pub tls: TlsAcceptor,
-    pub throttle: policy::AuthThrottle,
+    pub throttle: crate::accounts::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
     /// Open connections of clients outside `allow_networks`.
@@ -125,7 +125,10 @@ impl Shared {
         Shared {
             config: RwLock::new(Arc::new(ListenConfig::new(settings))),
             max_connections: listen.max_connections,
-            throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
+            throttle: crate::accounts::AuthThrottle::new(
+                listen.max_auth_failures,
+                listen.auth_lockout,
+            ),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
             outsiders: Mutex::default(),
             spool: parts.spool,

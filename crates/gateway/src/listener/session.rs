@@ -371,7 +371,7 @@ impl Driver {
     }
 
     /// Checks device credentials; a failure is answered late (growing delay), and too many
-    /// lock the client address out of AUTH (see [`super::policy::AuthThrottle`]). A client
+    /// lock the client address out of AUTH (see [`super::crate::accounts::AuthThrottle`]). A client
     /// outside `allow_networks` is then disconnected; an allow-listed one keeps its session (it
     /// may send without AUTH). Never logs the secret or a user name that is not a device's.
     async fn on_auth(&mut self, creds: ServerCredentials) {
