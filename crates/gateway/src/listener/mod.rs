@@ -28,13 +28,15 @@
 //! * Shutdown (a `watch` flag) stops the accept loops; idle sessions get `421 4.3.2` at once,
 //!   sessions inside a transaction may finish it within a grace period.
 //! * Relay policy, AUTH checks and failure throttling are in `policy`; header fix-up while the
-//!   message streams into the spool in `headers`; the certificate in `tls`.
+//!   message streams into the spool in `headers`; the certificate in `tls`; the TLS each
+//!   listener speaks with devices in `device_tls`.
 //!
 //! What it must not do: answer `250` to DATA before the spool's commit returned; queue
 //! anything for a client that is neither in `allow_networks` nor authenticated; log a password
 //! or an AUTH payload; hold a message in memory.
 
 mod admission;
+mod device_tls;
 mod fold;
 mod headers;
 mod policy;
@@ -49,7 +51,6 @@ use scanrelay_proto::Reply;
 use scanrelay_spool::Spool;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
-use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
 use crate::control::devices::{DeviceBook, Sighting};
@@ -57,6 +58,7 @@ use crate::control::events::EventHub;
 use crate::settings::ListenSettings;
 use crate::settings::Settings;
 
+pub(crate) use device_tls::DeviceTls;
 pub use tls::{CertInfo, TlsError};
 
 pub(crate) use admission::reserved_slots;
@@ -93,7 +95,10 @@ pub(crate) struct Shared {
     /// `max_connections` at start (the size of `limit`; a change needs a restart).
     pub max_connections: usize,
     pub spool: Spool,
-    pub tls: TlsAcceptor,
+    /// TLS for STARTTLS on `smtp`.
+    pub starttls: DeviceTls,
+    /// TLS for `smtps`.
+    pub implicit_tls: DeviceTls,
     pub throttle: crate::accounts::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
@@ -111,7 +116,8 @@ pub(crate) struct Shared {
 /// What [`Shared::new`] takes besides the settings.
 pub(crate) struct SharedParts {
     pub spool: Spool,
-    pub tls: TlsAcceptor,
+    pub starttls: DeviceTls,
+    pub implicit_tls: DeviceTls,
     pub wake: Wake,
     pub shutdown: watch::Receiver<bool>,
     pub health: Arc<crate::supervise::Health>,
@@ -132,7 +138,8 @@ impl Shared {
             limit: Arc::new(Semaphore::new(listen.max_connections)),
             outsiders: Mutex::default(),
             spool: parts.spool,
-            tls: parts.tls,
+            starttls: parts.starttls,
+            implicit_tls: parts.implicit_tls,
             wake: parts.wake,
             shutdown: parts.shutdown,
             health: parts.health,
@@ -252,11 +259,11 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
     peer: SocketAddr,
     admission: admission::Admission,
 ) -> std::io::Result<()> {
-    let handshake = shared.tls.accept(stream);
+    let handshake = shared.implicit_tls.accept(stream);
     let deadline = admission.bounded(admission.cfg.settings.command_timeout);
     match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(tls)) => {
-            shared.saw(peer.ip(), Sighting::Tls(tls::describe(tls.get_ref().1)));
+            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
             session::serve(shared, tls, peer, true, admission).await
         }
         Ok(Err(e)) => {

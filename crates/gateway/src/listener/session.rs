@@ -64,7 +64,7 @@ pub(crate) async fn serve<S: Stream>(
         Next::Done => Ok(()),
         Next::StartTls(stream) => {
             let limit = driver.admission.bounded(cfg.settings.command_timeout);
-            let handshake = timeout_at(limit, shared.tls.accept(stream));
+            let handshake = timeout_at(limit, shared.starttls.accept(stream));
             let tls = match handshake.await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
@@ -80,10 +80,7 @@ pub(crate) async fn serve<S: Stream>(
                 return Ok(());
             }
             tracing::debug!("STARTTLS established");
-            shared.saw(
-                peer.ip(),
-                Sighting::Tls(super::tls::describe(tls.get_ref().1)),
-            );
+            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
             driver.run(tls, false).await.map(drop)
         }
     }
