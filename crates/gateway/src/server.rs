@@ -15,7 +15,7 @@ use tokio::task::JoinHandle;
 use crate::control::GatewayHandle;
 use crate::control::events::EventHub;
 use crate::delivery::{BackoffError, DRAIN_GRACE, Scheduler, UpstreamSetupError};
-use crate::listener::{self, CertInfo, Kind, Shared, SharedParts, TlsError, Wake};
+use crate::listener::{self, CertInfo, DeviceTls, Kind, Shared, SharedParts, TlsError, Wake};
 use crate::settings::Settings;
 use crate::supervise::{Health, supervise};
 
@@ -149,7 +149,8 @@ impl Gateway {
         )?;
         let parts = SharedParts {
             spool: spool.clone(),
-            tls: identity.acceptor,
+            starttls: DeviceTls::Rustls(identity.acceptor.clone()),
+            implicit_tls: DeviceTls::Rustls(identity.acceptor),
             wake: delivery.wake.clone(),
             shutdown: stop_rx,
             health: health.clone(),

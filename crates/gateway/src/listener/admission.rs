@@ -15,7 +15,7 @@ use scanrelay_proto::Reply;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
-use super::{ListenConfig, Shared, policy};
+use super::{ListenConfig, Shared};
 
 /// How many of `max_connections` slots clients outside `allow_networks` can never take before
 /// they authenticate: a quarter, and at least one when there are two slots or more.
@@ -30,7 +30,7 @@ pub(crate) fn reserved_slots(max_connections: usize) -> usize {
 /// Open connections of clients outside `allow_networks`.
 #[derive(Debug, Default)]
 pub(crate) struct Outsiders {
-    /// Per client ([`policy::client_key`]).
+    /// Per client ([`crate::accounts::client_key`]).
     per_client: HashMap<IpAddr, usize>,
     /// Those that have not authenticated (yet).
     unauthenticated: usize,
@@ -126,7 +126,7 @@ pub(crate) fn admit(shared: &Arc<Shared>, peer: SocketAddr) -> Result<Admission,
     let outsider = if cfg.policy.allowed_network(peer.ip()) {
         None
     } else {
-        let key = policy::client_key(peer.ip());
+        let key = crate::accounts::client_key(peer.ip());
         let share = shared.max_connections - reserved_slots(shared.max_connections);
         let mut counts = outsiders(shared);
         let n = counts.per_client.get(&key).copied().unwrap_or(0);

@@ -21,20 +21,22 @@
 //!   own would have to be kept below `max_connections` by hand, and the quarter leaves the
 //!   devices room whatever the cap is. No session lasts longer than `max_session_time`.
 //!   Clients in `allow_networks` (the office devices) are not counted per address.
-//! * Failed AUTH attempts are throttled per address and account (`policy::AuthThrottle`):
+//! * Failed AUTH attempts are throttled per address and account (`crate::accounts::AuthThrottle`):
 //!   after `max_auth_failures` an address outside `allow_networks` is refused at the greeting
 //!   for `auth_lockout`; an address in `allow_networks` (a device with a stale password) is
 //!   only refused AUTH and may still send without it.
 //! * Shutdown (a `watch` flag) stops the accept loops; idle sessions get `421 4.3.2` at once,
 //!   sessions inside a transaction may finish it within a grace period.
 //! * Relay policy, AUTH checks and failure throttling are in `policy`; header fix-up while the
-//!   message streams into the spool in `headers`; the certificate in `tls`.
+//!   message streams into the spool in `headers`; the certificate in `tls`; the TLS each
+//!   listener speaks with devices in `device_tls`.
 //!
 //! What it must not do: answer `250` to DATA before the spool's commit returned; queue
 //! anything for a client that is neither in `allow_networks` nor authenticated; log a password
 //! or an AUTH payload; hold a message in memory.
 
 mod admission;
+mod device_tls;
 mod fold;
 mod headers;
 mod policy;
@@ -49,7 +51,6 @@ use scanrelay_proto::Reply;
 use scanrelay_spool::Spool;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
-use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
 use crate::control::devices::{DeviceBook, Sighting};
@@ -57,6 +58,7 @@ use crate::control::events::EventHub;
 use crate::settings::ListenSettings;
 use crate::settings::Settings;
 
+pub(crate) use device_tls::DeviceTls;
 pub use tls::{CertInfo, TlsError};
 
 pub(crate) use admission::reserved_slots;
@@ -93,8 +95,11 @@ pub(crate) struct Shared {
     /// `max_connections` at start (the size of `limit`; a change needs a restart).
     pub max_connections: usize,
     pub spool: Spool,
-    pub tls: TlsAcceptor,
-    pub throttle: policy::AuthThrottle,
+    /// TLS for STARTTLS on `smtp`.
+    pub starttls: DeviceTls,
+    /// TLS for `smtps`.
+    pub implicit_tls: DeviceTls,
+    pub throttle: crate::accounts::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
     /// Open connections of clients outside `allow_networks`.
@@ -111,7 +116,8 @@ pub(crate) struct Shared {
 /// What [`Shared::new`] takes besides the settings.
 pub(crate) struct SharedParts {
     pub spool: Spool,
-    pub tls: TlsAcceptor,
+    pub starttls: DeviceTls,
+    pub implicit_tls: DeviceTls,
     pub wake: Wake,
     pub shutdown: watch::Receiver<bool>,
     pub health: Arc<crate::supervise::Health>,
@@ -125,11 +131,15 @@ impl Shared {
         Shared {
             config: RwLock::new(Arc::new(ListenConfig::new(settings))),
             max_connections: listen.max_connections,
-            throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
+            throttle: crate::accounts::AuthThrottle::new(
+                listen.max_auth_failures,
+                listen.auth_lockout,
+            ),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
             outsiders: Mutex::default(),
             spool: parts.spool,
-            tls: parts.tls,
+            starttls: parts.starttls,
+            implicit_tls: parts.implicit_tls,
             wake: parts.wake,
             shutdown: parts.shutdown,
             health: parts.health,
@@ -249,11 +259,11 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
     peer: SocketAddr,
     admission: admission::Admission,
 ) -> std::io::Result<()> {
-    let handshake = shared.tls.accept(stream);
+    let handshake = shared.implicit_tls.accept(stream);
     let deadline = admission.bounded(admission.cfg.settings.command_timeout);
     match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(tls)) => {
-            shared.saw(peer.ip(), Sighting::Tls(tls::describe(tls.get_ref().1)));
+            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
             session::serve(shared, tls, peer, true, admission).await
         }
         Ok(Err(e)) => {

@@ -64,7 +64,7 @@ pub(crate) async fn serve<S: Stream>(
         Next::Done => Ok(()),
         Next::StartTls(stream) => {
             let limit = driver.admission.bounded(cfg.settings.command_timeout);
-            let handshake = timeout_at(limit, shared.tls.accept(stream));
+            let handshake = timeout_at(limit, shared.starttls.accept(stream));
             let tls = match handshake.await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
@@ -80,10 +80,7 @@ pub(crate) async fn serve<S: Stream>(
                 return Ok(());
             }
             tracing::debug!("STARTTLS established");
-            shared.saw(
-                peer.ip(),
-                Sighting::Tls(super::tls::describe(tls.get_ref().1)),
-            );
+            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
             driver.run(tls, false).await.map(drop)
         }
     }
@@ -371,7 +368,7 @@ impl Driver {
     }
 
     /// Checks device credentials; a failure is answered late (growing delay), and too many
-    /// lock the client address out of AUTH (see [`super::policy::AuthThrottle`]). A client
+    /// lock the client address out of AUTH (see [`super::crate::accounts::AuthThrottle`]). A client
     /// outside `allow_networks` is then disconnected; an allow-listed one keeps its session (it
     /// may send without AUTH). Never logs the secret or a user name that is not a device's.
     async fn on_auth(&mut self, creds: ServerCredentials) {
