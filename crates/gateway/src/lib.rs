@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod control;
 mod dates;
 pub mod delivery;
 pub mod listener;
@@ -15,5 +16,6 @@ mod supervise;
 mod time;
 pub mod upstreams;
 
+pub use control::GatewayHandle;
 pub use server::{Gateway, GatewayError, RunningGateway, StartOptions};
 pub use supervise::Health;

@@ -17,6 +17,7 @@ mod queue;
 mod queue_explain;
 mod readme;
 mod serve_logs;
+mod serve_reload;
 mod spool_durability;
 
 use std::process::Stdio;

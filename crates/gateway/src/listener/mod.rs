@@ -42,7 +42,7 @@ mod session;
 pub(crate) mod tls;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use scanrelay_proto::Reply;
@@ -52,6 +52,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
+use crate::control::devices::{DeviceBook, Sighting};
+use crate::control::events::EventHub;
 use crate::settings::ListenSettings;
 use crate::settings::Settings;
 
@@ -63,14 +65,35 @@ pub(crate) use session::SHUTDOWN_GRACE;
 /// Called after every committed message (the scheduler's wake-up).
 pub(crate) type Wake = Arc<dyn Fn() + Send + Sync>;
 
-/// Everything the connections of one gateway share.
-pub(crate) struct Shared {
+/// What a connection runs with, from the settings current when it connected: a reload
+/// ([`Shared::reconfigure`]) changes it for new connections and leaves open ones alone.
+pub(crate) struct ListenConfig {
     pub settings: ListenSettings,
-    pub spool: Spool,
-    pub tls: TlsAcceptor,
     pub policy: policy::RelayPolicy,
     /// Which upstream each accepted message leaves through.
     pub router: crate::routing::Router,
+}
+
+impl ListenConfig {
+    fn new(settings: &Settings) -> ListenConfig {
+        ListenConfig {
+            settings: settings.listen.clone(),
+            policy: policy::RelayPolicy::new(
+                settings.listen.allow_networks.clone(),
+                settings.devices.clone(),
+            ),
+            router: settings.routing.clone(),
+        }
+    }
+}
+
+/// Everything the connections of one gateway share.
+pub(crate) struct Shared {
+    config: RwLock<Arc<ListenConfig>>,
+    /// `max_connections` at start (the size of `limit`; a change needs a restart).
+    pub max_connections: usize,
+    pub spool: Spool,
+    pub tls: TlsAcceptor,
     pub throttle: policy::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
@@ -79,34 +102,59 @@ pub(crate) struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// Whether delivery runs: when it stopped for good, new mail is refused.
     pub health: Arc<crate::supervise::Health>,
+    /// Where events go (metrics, console).
+    pub hub: Arc<EventHub>,
+    /// The clients seen.
+    pub devices: Arc<DeviceBook>,
+}
+
+/// What [`Shared::new`] takes besides the settings.
+pub(crate) struct SharedParts {
+    pub spool: Spool,
+    pub tls: TlsAcceptor,
+    pub wake: Wake,
+    pub shutdown: watch::Receiver<bool>,
+    pub health: Arc<crate::supervise::Health>,
+    pub hub: Arc<EventHub>,
+    pub devices: Arc<DeviceBook>,
 }
 
 impl Shared {
-    pub fn new(
-        settings: &Settings,
-        spool: Spool,
-        tls: TlsAcceptor,
-        wake: Wake,
-        shutdown: watch::Receiver<bool>,
-        health: Arc<crate::supervise::Health>,
-    ) -> Shared {
-        let listen = settings.listen.clone();
+    pub fn new(settings: &Settings, parts: SharedParts) -> Shared {
+        let listen = &settings.listen;
         Shared {
-            policy: policy::RelayPolicy::new(
-                listen.allow_networks.clone(),
-                settings.devices.clone(),
-            ),
-            router: settings.routing.clone(),
+            config: RwLock::new(Arc::new(ListenConfig::new(settings))),
+            max_connections: listen.max_connections,
             throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
             outsiders: Mutex::default(),
-            settings: listen,
-            spool,
-            tls,
-            wake,
-            shutdown,
-            health,
+            spool: parts.spool,
+            tls: parts.tls,
+            wake: parts.wake,
+            shutdown: parts.shutdown,
+            health: parts.health,
+            hub: parts.hub,
+            devices: parts.devices,
         }
+    }
+
+    /// The configuration new connections get.
+    pub fn config(&self) -> Arc<ListenConfig> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// New connections run with `settings` from now on; open ones keep theirs.
+    pub fn reconfigure(&self, settings: &Settings) {
+        let new = Arc::new(ListenConfig::new(settings));
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = new;
+    }
+
+    /// Records a sighting of a client.
+    pub(crate) fn saw(&self, addr: std::net::IpAddr, what: Sighting) {
+        self.devices.saw(addr, headers::now_unix(), what);
     }
 }
 
@@ -166,7 +214,11 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
     let admission = match admission::admit(shared, peer) {
         Ok(admission) => admission,
         Err(reply) => {
-            let limit = shared.settings.command_timeout.min(Duration::from_secs(10));
+            let limit = shared
+                .config()
+                .settings
+                .command_timeout
+                .min(Duration::from_secs(10));
             let refusal = async move {
                 tracing::warn!(reply = reply.wire_lines().join(" "), "connection refused");
                 let _ = session::refuse(stream, &reply, limit).await;
@@ -198,9 +250,12 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
     admission: admission::Admission,
 ) -> std::io::Result<()> {
     let handshake = shared.tls.accept(stream);
-    let deadline = admission.bounded(shared.settings.command_timeout);
+    let deadline = admission.bounded(admission.cfg.settings.command_timeout);
     match tokio::time::timeout_at(deadline, handshake).await {
-        Ok(Ok(tls)) => session::serve(shared, tls, peer, true, admission).await,
+        Ok(Ok(tls)) => {
+            shared.saw(peer.ip(), Sighting::Tls(tls::describe(tls.get_ref().1)));
+            session::serve(shared, tls, peer, true, admission).await
+        }
         Ok(Err(e)) => {
             tracing::info!(error = %e, "TLS handshake failed");
             Ok(())

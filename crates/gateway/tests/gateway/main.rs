@@ -7,6 +7,7 @@ mod config_hardening;
 mod config_oauth;
 mod config_upstreams;
 mod config_web;
+mod control;
 mod delivery;
 mod delivery_disk_full;
 mod delivery_dsn;
