@@ -67,7 +67,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::setup::routes())
         .merge(pages::lang::routes())
         .merge(pages::metrics::routes())
+        .merge(pages::dashboard::routes())
         .merge(pages::queue::routes())
+        .merge(pages::devices::routes())
+        .merge(pages::events::routes())
         .layer(middleware::from_fn(security::headers))
         .with_state(state)
 }

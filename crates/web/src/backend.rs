@@ -6,6 +6,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use scanrelay_gateway::GatewayHandle;
+use scanrelay_gateway::control::{DeviceSeen, GatewayEvent, Status};
 use scanrelay_gateway::queue::{RetryReport, RetryTarget};
 use scanrelay_gateway::settings::Settings;
 use scanrelay_spool::{Entry, MessageId, SpoolError};
@@ -28,8 +30,47 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<RetryReport, SpoolError>>;
     /// Removes a message from the spool.
     fn delete<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, Result<(), SpoolError>>;
+    /// The gateway at a glance (queue counts, today, upstreams, last failures).
+    fn status(&self) -> BoxFuture<'_, Result<Status, SpoolError>>;
+    /// Every client seen since start, most recent first.
+    fn devices(&self) -> Vec<DeviceSeen>;
+    /// The recent events, oldest first.
+    fn recent_events(&self) -> Vec<GatewayEvent>;
     /// The metrics in Prometheus text format.
     fn metrics_text(&self) -> BoxFuture<'_, String>;
+}
+
+impl ConsoleBackend for GatewayHandle {
+    fn settings(&self) -> Arc<Settings> {
+        GatewayHandle::settings(self)
+    }
+    fn messages(&self) -> BoxFuture<'_, Result<Vec<Entry>, SpoolError>> {
+        Box::pin(GatewayHandle::messages(self))
+    }
+    fn message<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, Result<Entry, SpoolError>> {
+        Box::pin(GatewayHandle::message(self, id))
+    }
+    fn retry<'a>(
+        &'a self,
+        target: &'a RetryTarget,
+    ) -> BoxFuture<'a, Result<RetryReport, SpoolError>> {
+        Box::pin(GatewayHandle::retry(self, target))
+    }
+    fn delete<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, Result<(), SpoolError>> {
+        Box::pin(GatewayHandle::delete(self, id))
+    }
+    fn status(&self) -> BoxFuture<'_, Result<Status, SpoolError>> {
+        Box::pin(GatewayHandle::status(self))
+    }
+    fn devices(&self) -> Vec<DeviceSeen> {
+        GatewayHandle::devices(self)
+    }
+    fn recent_events(&self) -> Vec<GatewayEvent> {
+        GatewayHandle::recent_events(self)
+    }
+    fn metrics_text(&self) -> BoxFuture<'_, String> {
+        Box::pin(GatewayHandle::metrics_text(self))
+    }
 }
 
 /// The backend shared by all handlers.

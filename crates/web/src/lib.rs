@@ -44,4 +44,4 @@ pub mod views;
 
 pub use app::{AppState, router};
 pub use backend::{ConsoleBackend, SharedBackend};
-pub use server::{Console, WebError, serve_backend};
+pub use server::{Console, WebError, serve, serve_backend};

@@ -3,6 +3,9 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use scanrelay_gateway::GatewayHandle;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -83,6 +86,17 @@ fn base_url(addr: SocketAddr, tls: bool) -> String {
     };
     let scheme = if tls { "https" } else { "http" };
     format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// Starts the console of a running gateway on its `[listen] web` address (`None` when
+/// `web = ""` turns it off) and logs its URL.
+pub async fn serve(handle: GatewayHandle) -> Result<Option<Console>, WebError> {
+    let settings = handle.settings();
+    let Some(addr) = settings.listen.web.addr else {
+        tracing::info!("console: off ([listen] web = \"\")");
+        return Ok(None);
+    };
+    serve_backend(Arc::new(handle), addr).await.map(Some)
 }
 
 /// Binds `addr` and serves the console over `backend`. Without an admin password, a setup

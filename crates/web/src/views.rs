@@ -4,8 +4,9 @@
 //! the console and the CLI say the same thing (in English word for word, except that the
 //! console names its Retry button where the CLI names its command).
 
-use scanrelay_diagnose::{Provider, provider, provider_by_host};
-use scanrelay_gateway::queue::{Clock, NextTry};
+use scanrelay_diagnose::{Advice, Cause, Lang, Provider, advise, provider, provider_by_host};
+use scanrelay_gateway::control::{EventKind, GatewayEvent};
+use scanrelay_gateway::queue::{Clock, NextTry, shown};
 use scanrelay_gateway::settings::Settings;
 use scanrelay_spool::{Entry, HoldReason, State};
 
@@ -88,6 +89,177 @@ pub fn client_ip(client_addr: &str) -> &str {
         }
         _ => client_addr,
     }
+}
+
+/// An event as one line in the page's language, with its kind (`accepted`, `failed`, ...)
+/// for styling. Texts from clients and servers pass through [`shown`].
+pub fn event_line(event: &GatewayEvent, t: &Texts) -> (&'static str, String) {
+    let s = |text: &str| shown(text);
+    match &event.kind {
+        EventKind::Accepted {
+            id,
+            client,
+            helo,
+            size,
+            rcpts,
+            ..
+        } => (
+            "accepted",
+            fill(
+                t.ev_accepted,
+                &[
+                    ("id", id),
+                    ("client", &client.to_string()),
+                    ("helo", &s(helo)),
+                    ("rcpts", &rcpts.to_string()),
+                    ("size", &size.to_string()),
+                ],
+            ),
+        ),
+        EventKind::Delivered {
+            id,
+            upstream,
+            latency_ms,
+        } => (
+            "delivered",
+            fill(
+                t.ev_delivered,
+                &[
+                    ("id", id),
+                    ("upstream", upstream),
+                    ("ms", &latency_ms.to_string()),
+                ],
+            ),
+        ),
+        EventKind::Deferred {
+            id,
+            upstream,
+            cause,
+            reply,
+        } => (
+            "deferred",
+            fill(
+                t.ev_deferred,
+                &[
+                    ("id", id),
+                    ("upstream", upstream),
+                    ("cause", cause),
+                    ("reply", &s(reply)),
+                ],
+            ),
+        ),
+        EventKind::Failed {
+            id,
+            upstream,
+            cause,
+            reply,
+        } => (
+            "failed",
+            fill(
+                t.ev_failed,
+                &[
+                    ("id", id),
+                    ("upstream", upstream),
+                    ("cause", cause),
+                    ("reply", &s(reply)),
+                ],
+            ),
+        ),
+        EventKind::Held {
+            id,
+            upstream,
+            cause,
+        } => (
+            "held",
+            fill(
+                t.ev_held,
+                &[("id", id), ("upstream", upstream), ("cause", cause)],
+            ),
+        ),
+        other => other_line(other, t),
+    }
+}
+
+/// [`event_line`] for the events that are not about one message.
+fn other_line(kind: &EventKind, t: &Texts) -> (&'static str, String) {
+    match kind {
+        EventKind::AuthFailed {
+            client,
+            device,
+            listener,
+        } => {
+            let client = client.to_string();
+            let text = match device {
+                Some(device) => fill(
+                    t.ev_auth_failed,
+                    &[
+                        ("client", &client),
+                        ("device", &shown(device)),
+                        ("listener", listener),
+                    ],
+                ),
+                None => fill(
+                    t.ev_auth_failed_unknown,
+                    &[("client", &client), ("listener", listener)],
+                ),
+            };
+            ("auth_failed", text)
+        }
+        EventKind::Reloaded {
+            applied,
+            needs_restart,
+        } => {
+            let mut text = fill(t.ev_reloaded, &[("applied", &applied.join(", "))]);
+            if !needs_restart.is_empty() {
+                text.push_str("; ");
+                text.push_str(&fill(
+                    t.ev_needs_restart,
+                    &[("keys", &needs_restart.join(", "))],
+                ));
+            }
+            ("reloaded", text)
+        }
+        EventKind::ReloadFailed { error } => (
+            "reload_failed",
+            fill(t.ev_reload_failed, &[("error", &shown(error))]),
+        ),
+        // The message events are handled by `event_line`.
+        _ => ("other", String::new()),
+    }
+}
+
+/// The cause of a failure event with its advice in `lang` (the provider's fix when the
+/// upstream has a preset), if the event is a failure with a known cause code.
+pub fn failure_advice(
+    event: &GatewayEvent,
+    settings: &Settings,
+    lang: Lang,
+) -> Option<(String, Advice)> {
+    let (upstream, code) = match &event.kind {
+        EventKind::Deferred {
+            upstream, cause, ..
+        }
+        | EventKind::Failed {
+            upstream, cause, ..
+        }
+        | EventKind::Held {
+            upstream, cause, ..
+        } => (upstream, cause),
+        _ => return None,
+    };
+    let cause: Cause = code.parse().ok()?;
+    let provider = provider_of(settings, Some(upstream));
+    let advice = advise(cause, provider, lang);
+    let account = settings
+        .upstreams
+        .iter()
+        .find(|u| u.name == *upstream)
+        .and_then(|u| u.oauth.as_deref());
+    let advice = match account {
+        Some(name) => advice.with_account(name),
+        None => advice,
+    };
+    Some((code.clone(), advice))
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
   function row(ev) {
     var tr = document.createElement("tr");
     tr.className = "event event-" + ev.kind;
-    [ev.time, ev.kind, ev.text].forEach(function (value) {
+    [ev.time, ev.text].forEach(function (value) {
       var td = document.createElement("td");
       td.textContent = value;
       tr.appendChild(td);

@@ -169,7 +169,9 @@ texts! {
     ev_failed,
     ev_held,
     ev_auth_failed,
-    ev_refused,
+    ev_auth_failed_unknown,
     ev_reloaded,
+    ev_needs_restart,
     ev_reload_failed,
+    col_event,
 }

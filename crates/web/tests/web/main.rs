@@ -4,8 +4,10 @@
 //! over a real started gateway.
 
 mod auth;
+mod gateway;
 mod i18n;
 mod metrics;
+mod pages;
 mod queue;
 mod secrets;
 mod security;

@@ -4,17 +4,20 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use scanrelay_gateway::config::{ParseOptions, parse_str};
+use scanrelay_gateway::control::{
+    DayCounts, DeviceSeen, EventKind, GatewayEvent, QueueCounts, Status, UpstreamStatus,
+};
 use scanrelay_gateway::queue::{RetryReport, RetryTarget, retry};
 use scanrelay_gateway::settings::Settings;
 use scanrelay_spool::{
-    Entry, Envelope, Event, Failure, MessageId, RcptState, RcptStatus, Spool, SpoolError,
+    Entry, Envelope, Event, Failure, MessageId, RcptState, RcptStatus, Spool, SpoolError, State,
 };
 use scanrelay_web::backend::BoxFuture;
 use scanrelay_web::{AppState, ConsoleBackend, router};
@@ -51,10 +54,51 @@ pub fn settings(data_dir: &Path) -> Settings {
         .settings
 }
 
-/// A backend whose queue is a real spool.
+/// A backend whose queue is a real spool; devices, events and upstreams as the test sets them.
 pub struct Fake {
     pub settings: Arc<Settings>,
     pub spool: Spool,
+    pub devices: Mutex<Vec<DeviceSeen>>,
+    pub events: Mutex<Vec<GatewayEvent>>,
+    pub upstreams: Mutex<Vec<UpstreamStatus>>,
+}
+
+impl Fake {
+    async fn status_now(&self) -> Result<Status, SpoolError> {
+        let entries = self.spool.list().await?;
+        let mut by_state: BTreeMap<String, u64> = State::ALL
+            .iter()
+            .map(|s| (s.as_str().to_string(), 0))
+            .collect();
+        for e in &entries {
+            *by_state
+                .entry(e.delivery.state.as_str().into())
+                .or_default() += 1;
+        }
+        let events = self.events.lock().unwrap().clone();
+        let mut today = DayCounts::default();
+        for ev in &events {
+            match ev.kind {
+                EventKind::Accepted { .. } => today.accepted += 1,
+                EventKind::Delivered { .. } => today.delivered += 1,
+                EventKind::Failed { .. } => today.failed += 1,
+                _ => {}
+            }
+        }
+        Ok(Status {
+            started_at: now() - 3600,
+            delivery_running: true,
+            refused_delivery_stopped: 0,
+            listeners: vec![("smtp".into(), "127.0.0.1:2525".parse().unwrap())],
+            queue: QueueCounts {
+                by_state,
+                oldest_unix: entries.iter().map(|e| e.envelope.received_at).min(),
+            },
+            today,
+            upstreams: self.upstreams.lock().unwrap().clone(),
+            last_failures: events.into_iter().filter(|e| e.kind.is_failure()).collect(),
+        })
+    }
 }
 
 impl ConsoleBackend for Fake {
@@ -75,6 +119,15 @@ impl ConsoleBackend for Fake {
     }
     fn delete<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, Result<(), SpoolError>> {
         Box::pin(self.spool.remove(id))
+    }
+    fn status(&self) -> BoxFuture<'_, Result<Status, SpoolError>> {
+        Box::pin(self.status_now())
+    }
+    fn devices(&self) -> Vec<DeviceSeen> {
+        self.devices.lock().unwrap().clone()
+    }
+    fn recent_events(&self) -> Vec<GatewayEvent> {
+        self.events.lock().unwrap().clone()
     }
     fn metrics_text(&self) -> BoxFuture<'_, String> {
         Box::pin(async { METRICS.to_string() })
@@ -103,7 +156,13 @@ impl Harness {
         let dir = tempfile::tempdir().unwrap();
         let settings = Arc::new(settings(dir.path()));
         let spool = Spool::open(settings.spool_dir.clone()).await.unwrap();
-        let backend = Arc::new(Fake { settings, spool });
+        let backend = Arc::new(Fake {
+            settings,
+            spool,
+            devices: Mutex::default(),
+            events: Mutex::default(),
+            upstreams: Mutex::default(),
+        });
         let state = AppState::new(backend.clone(), false);
         let app = router(state.clone());
         Harness {
@@ -128,12 +187,7 @@ impl Harness {
 
     /// A client from `addr`.
     pub fn client_from(&self, addr: &str) -> Client {
-        Client {
-            app: self.app.clone(),
-            addr: addr.parse().unwrap(),
-            cookies: BTreeMap::new(),
-            accept_language: None,
-        }
+        Client::over(self.app.clone(), addr)
     }
 
     /// A client already logged in.
@@ -248,6 +302,16 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client of `app` from `addr`.
+    pub fn over(app: Router, addr: &str) -> Client {
+        Client {
+            app,
+            addr: addr.parse().unwrap(),
+            cookies: BTreeMap::new(),
+            accept_language: None,
+        }
+    }
+
     /// `GET path`.
     pub async fn get(&mut self, path: &str) -> Resp {
         self.send(Method::GET, path, None).await
