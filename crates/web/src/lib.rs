@@ -40,8 +40,9 @@ pub mod layout;
 pub mod pages;
 pub mod security;
 mod server;
+pub mod tls;
 pub mod views;
 
 pub use app::{AppState, router};
 pub use backend::{ConsoleBackend, SharedBackend};
-pub use server::{Console, WebError, serve, serve_backend};
+pub use server::{Console, WebError, serve, serve_backend, serve_with};

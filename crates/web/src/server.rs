@@ -5,7 +5,9 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
+use axum::serve::ListenerExt as _;
 use scanrelay_gateway::GatewayHandle;
+use tokio_rustls::TlsAcceptor;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -14,6 +16,7 @@ use tokio::task::JoinHandle;
 use crate::app::{AppState, router};
 use crate::auth::password;
 use crate::backend::SharedBackend;
+use crate::tls::{TlsListener, TlsSetupError, acceptor, cert_files};
 
 /// Why the console could not start.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +33,9 @@ pub enum WebError {
         #[source]
         source: io::Error,
     },
+    /// `web_tls` is on but the gateway's certificate cannot be used.
+    #[error("listen.web_tls: {0}")]
+    Tls(#[from] TlsSetupError),
 }
 
 /// A running console.
@@ -96,19 +102,35 @@ pub async fn serve(handle: GatewayHandle) -> Result<Option<Console>, WebError> {
         tracing::info!("console: off ([listen] web = \"\")");
         return Ok(None);
     };
-    serve_backend(Arc::new(handle), addr).await.map(Some)
+    let tls = match settings.listen.web.tls {
+        true => {
+            let (cert, key) = cert_files(&settings);
+            Some(acceptor(&cert, &key)?)
+        }
+        false => None,
+    };
+    serve_with(Arc::new(handle), addr, tls).await.map(Some)
 }
 
-/// Binds `addr` and serves the console over `backend`. Without an admin password, a setup
-/// token is issued and the link logged once.
+/// Binds `addr` and serves the console over `backend` (plain HTTP).
 pub async fn serve_backend(backend: SharedBackend, addr: SocketAddr) -> Result<Console, WebError> {
+    serve_with(backend, addr, None).await
+}
+
+/// Binds `addr` and serves the console over `backend`, over TLS with `tls`. Without an admin
+/// password, a setup token is issued and the link logged once.
+pub async fn serve_with(
+    backend: SharedBackend,
+    addr: SocketAddr,
+    acceptor: Option<TlsAcceptor>,
+) -> Result<Console, WebError> {
     let listener = TcpListener::bind(addr)
         .await
         .map_err(|source| WebError::Bind { addr, source })?;
     let addr = listener
         .local_addr()
         .map_err(|source| WebError::Bind { addr, source })?;
-    let tls = false;
+    let tls = acceptor.is_some();
     let state = AppState::new(backend, tls);
     let url = base_url(addr, tls);
     tracing::info!("console: {url}/ (log in with the admin password)");
@@ -125,17 +147,28 @@ pub async fn serve_backend(backend: SharedBackend, addr: SocketAddr) -> Result<C
     };
     let (stop, mut stop_rx) = watch::channel(false);
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stop_rx.wait_for(|s| *s).await;
-        };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!("console: the server stopped: {e}");
+    let shutdown = async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+    };
+    let task = match acceptor {
+        None => tokio::spawn(async move {
+            let served = axum::serve(listener, app).with_graceful_shutdown(shutdown);
+            if let Err(e) = served.await {
+                tracing::error!("console: the server stopped: {e}");
+            }
+        }),
+        Some(acceptor) => {
+            let tls = TlsListener::new(listener, acceptor)
+                .map_err(|source| WebError::Bind { addr, source })?
+                .tap_io(|_| {});
+            tokio::spawn(async move {
+                let served = axum::serve(tls, app).with_graceful_shutdown(shutdown);
+                if let Err(e) = served.await {
+                    tracing::error!("console: the server stopped: {e}");
+                }
+            })
         }
-    });
+    };
     Ok(Console {
         addr,
         tls,

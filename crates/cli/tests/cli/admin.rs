@@ -206,3 +206,74 @@ async fn a_lan_console_is_refused_until_a_password_is_set() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("config OK"));
 }
+
+/// `web_tls = true`: the console speaks HTTPS with the gateway's (generated) certificate, and
+/// its session cookie is `Secure`.
+#[tokio::test]
+async fn the_console_over_tls_uses_the_gateways_certificate() {
+    let web = free_port();
+    let gw = Gateway::start_raw(|port, _| {
+        format!(
+            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"127.0.0.1:{web}\"\nweb_tls = true\n"
+        )
+    })
+    .await;
+    let base = format!("https://127.0.0.1:{web}");
+    for _ in 0..100 {
+        if gw.logs().contains("/setup/") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        gw.logs().contains(&format!("console: {base}/ ")),
+        "{}",
+        gw.logs()
+    );
+    let cert = gw.dir.path().join("tls/cert.pem");
+    let url = format!("{base}/login");
+    let args = [
+        "-s",
+        "-D",
+        "-",
+        "-o",
+        "/dev/null",
+        "--cacert",
+        cert.to_str().unwrap(),
+        "--resolve",
+        &format!("localhost:{web}:127.0.0.1"),
+        "-k",
+        &url,
+    ];
+    let (code, head, err) = run_tool("curl", &args, &[]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let cookie = head
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: scanrelay_session=")
+        })
+        .expect("a session cookie");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // The certificate is the gateway's: curl verifies it by its CA file under the name the
+    // gateway generated it for.
+    let strict = format!("https://localhost:{web}/login");
+    let args = [
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "--cacert",
+        cert.to_str().unwrap(),
+        "--resolve",
+        &format!("localhost:{web}:127.0.0.1"),
+        &strict,
+    ];
+    let (code, status, err) = run_tool("curl", &args, &[]).await;
+    assert_eq!((code, status.as_str()), (0, "200"), "{err}");
+    let plain = format!("http://127.0.0.1:{web}/login");
+    let (code, _, _) = run_tool("curl", &["-s", "-m", "5", &plain], &[]).await;
+    assert_ne!(code, 0, "no plain HTTP on the TLS port");
+}

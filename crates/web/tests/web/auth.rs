@@ -308,3 +308,26 @@ async fn a_password_set_with_the_cli_works_at_the_next_login() {
         "a set password kills the setup link"
     );
 }
+
+#[tokio::test]
+async fn over_tls_the_session_cookie_is_secure() {
+    let h = Harness::with_password().await;
+    let state = scanrelay_web::AppState::new(h.backend.clone(), true);
+    let mut c = crate::support::Client::over(scanrelay_web::router(state), "127.0.0.1:1");
+    let page = c.get("/login").await;
+    let cookie = page.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.ends_with("; Secure"), "{cookie}");
+    let res = c.login(ADMIN_PASSWORD).await;
+    let cookie = res.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        cookie.contains("HttpOnly; SameSite=Strict; Path=/; Secure"),
+        "{cookie}"
+    );
+    let lang = c.get("/lang/ko").await;
+    assert!(
+        lang.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .ends_with("; Secure")
+    );
+}
