@@ -433,3 +433,52 @@ async fn every_metric_the_sample_dashboard_queries_is_exported() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_oauth_account_shows_its_token_state_and_expiry_in_status_and_metrics() {
+    use scanrelay_gateway::config::{ParseOptions, parse_str};
+    use scanrelay_oauth::{Grant, Secret, TokenStore};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let text = format!(
+        "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"127.0.0.0/8\"]\n\n\
+        [[oauth]]\nname = \"office\"\nprovider = \"microsoft\"\nauthority = \"http://127.0.0.1:9\"\n\
+        tenant = \"tests\"\nclient_id = \"t\"\n\n\
+        [upstream]\nserver = \"127.0.0.1\"\nport = 9\ntls = \"none\"\nauth = \"oauth2\"\n\
+        oauth = \"office\"\nusername = \"scan@example.test\"\n"
+    );
+    let config = dir.path().join("scanrelay.toml");
+    let loaded = parse_str(&text, &config, dir.path(), &ParseOptions::default()).unwrap();
+    let expires = std::time::SystemTime::now() + Duration::from_secs(3000);
+    let grant = Grant {
+        refresh_token: Some(Secret::new("rt-known-secret-value")),
+        access_token: Some(Secret::new("at-known-secret-value")),
+        access_expires: Some(expires),
+        ..Grant::default()
+    };
+    TokenStore::new(dir.path()).save("office", &grant).unwrap();
+    let gw = scanrelay_gateway::Gateway::start(loaded.settings)
+        .await
+        .unwrap();
+    let handle = gw.handle();
+    let status = handle.status().await.unwrap();
+    let oauth = status.upstreams[0].oauth.as_ref().expect("the account");
+    assert_eq!(
+        (oauth.account.as_str(), oauth.state.as_str()),
+        ("office", "ok")
+    );
+    let metrics = handle.metrics_text().await;
+    let left = metric(
+        &metrics,
+        r#"scanrelay_oauth_token_expiry_seconds{account="office"}"#,
+    )
+    .unwrap_or_else(|| panic!("{metrics}"));
+    assert!((2990.0..=3000.0).contains(&left), "{left}");
+    let shown = format!("{metrics}{status:?}");
+    assert!(!shown.contains("known-secret-value"));
+    gw.shutdown().await;
+}
