@@ -113,8 +113,8 @@ pub struct AuthSession(pub Session);
 pub enum Refused {
     /// Not logged in: `303` to `/login`.
     Login,
-    /// The CSRF token is missing or wrong: `403`.
-    Csrf,
+    /// The CSRF token is missing or wrong: `403`, said in the request's language.
+    Csrf(crate::i18n::Lang),
     /// A malformed form: `400` with the reason.
     BadForm(String),
 }
@@ -123,10 +123,9 @@ impl IntoResponse for Refused {
     fn into_response(self) -> Response {
         match self {
             Refused::Login => Redirect::to("/login").into_response(),
-            Refused::Csrf => (
+            Refused::Csrf(lang) => (
                 StatusCode::FORBIDDEN,
-                "403 Forbidden: the form's CSRF token is missing or wrong; reload the page and \
-                 try again",
+                format!("403 Forbidden: {}\n", crate::i18n::texts(lang).csrf_failed),
             )
                 .into_response(),
             Refused::BadForm(why) => (StatusCode::BAD_REQUEST, why).into_response(),
@@ -191,11 +190,12 @@ async fn checked_form<T: DeserializeOwned>(
     state: &AppState,
     need_login: bool,
 ) -> Result<(Session, T), Refused> {
+    let lang = crate::i18n::choose(req.headers());
     let session = current_session(state, req.headers());
     let session = match session {
         Some(s) if s.authed || !need_login => s,
         _ if need_login => return Err(Refused::Login),
-        _ => return Err(Refused::Csrf),
+        _ => return Err(Refused::Csrf(lang)),
     };
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, 64 * 1024)
@@ -204,9 +204,9 @@ async fn checked_form<T: DeserializeOwned>(
     let rebuild = |bytes: axum::body::Bytes| Request::from_parts(parts.clone(), Body::from(bytes));
     let Form(token) = Form::<CsrfOnly>::from_request(rebuild(bytes.clone()), &())
         .await
-        .map_err(|_| Refused::Csrf)?;
+        .map_err(|_| Refused::Csrf(lang))?;
     if !constant_time_eq(&token.csrf, &session.csrf) {
-        return Err(Refused::Csrf);
+        return Err(Refused::Csrf(lang));
     }
     let Form(form) = Form::<T>::from_request(rebuild(bytes), &())
         .await

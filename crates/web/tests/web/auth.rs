@@ -175,6 +175,14 @@ async fn forms_without_the_csrf_token_are_refused() {
     let theirs = other.get("/queue").await.csrf();
     let res = c.post(&posts[1], &[("csrf", &theirs)]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
+    c.accept_language = Some("ko".into());
+    let res = c.post(&posts[0], &[("csrf", "forged")]).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(
+        res.body.contains(scanrelay_web::i18n::KO.csrf_failed),
+        "{}",
+        res.body
+    );
     let entry = h.backend.spool.load(&id).await.expect("still there");
     assert_eq!(entry.delivery.state, State::Failed, "not retried");
     assert_eq!(
