@@ -75,10 +75,15 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
         let gateway = Gateway::start_with(settings, options)
             .await
             .context("the gateway could not start")?;
+        // The admin console on [listen] web; it logs its URL (and a setup link).
+        let console = scanrelay_web::serve(gateway.handle()).await?;
         let handle = gateway.handle();
         let reload = move || reload(handle.clone(), config_path.clone(), data_dir.clone());
         wait_for_stop(reload).await;
         println!("shutting down: finishing open transactions");
+        if let Some(console) = console {
+            console.shutdown().await;
+        }
         gateway.shutdown().await;
         Ok::<u8, anyhow::Error>(0)
     })

@@ -1,6 +1,7 @@
 //! Integration tests of the `scanrelay` binary: `check` against the real Postfix/Dovecot peers
 //! and against scripted provider servers, and `explain` over the labelled provider replies.
 
+mod admin;
 mod advice_claims;
 mod check_korean;
 mod check_peers;

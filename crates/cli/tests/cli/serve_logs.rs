@@ -12,7 +12,11 @@ async fn serve_log(extra: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("scanrelay.toml");
-    std::fs::write(&config, format!("[listen]\nsmtp = \"127.0.0.1:{port}\"\n")).unwrap();
+    std::fs::write(
+        &config,
+        format!("[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"\"\n"),
+    )
+    .unwrap();
     let log = dir.path().join("stderr.log");
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_scanrelay"))
         .args(["serve", "--config"])

@@ -11,7 +11,7 @@ use crate::gateway_support::Gateway;
 
 fn config(port: u16, size: &str) -> String {
     format!(
-        "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"127.0.0.0/8\"]\n\
+        "[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"\"\nallow_networks = [\"127.0.0.0/8\"]\n\
          max_message_size = \"{size}\"\n"
     )
 }

@@ -7,8 +7,8 @@
 //! for delivery, the upstreams (rebuilt only when they or their OAuth2 accounts changed, so an
 //! unrelated change keeps the pooled upstream sessions) and the retry settings. Open sessions
 //! finish with the settings they started with; attempts in flight finish on their upstream.
-//! Not applied, and reported as needing a restart: the listening addresses, the certificate
-//! files, the connection cap, the AUTH lockout rule and the directories (the running values
+//! Not applied, and reported as needing a restart: the listening addresses (the console's
+//! too, and whether it uses TLS), the certificate files, the connection cap, the AUTH lockout rule and the directories (the running values
 //! stay in [`GatewayHandle::settings`]).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -96,6 +96,16 @@ fn compare(old: &Settings, new: &Settings) -> ReloadReport {
         ]
     );
     changed!(r.needs_restart, old, new, "", [data_dir, spool_dir]);
+    let (ow, nw) = (&old.listen.web, &new.listen.web);
+    if ow.addr != nw.addr {
+        r.needs_restart.push("listen.web".to_string());
+    }
+    if ow.tls != nw.tls {
+        r.needs_restart.push("listen.web_tls".to_string());
+    }
+    if ow.metrics_allow != nw.metrics_allow {
+        r.applied.push("listen.metrics_allow".to_string());
+    }
     if devices_fingerprint(old) != devices_fingerprint(new) {
         r.applied.push("device accounts".to_string());
     }
@@ -145,6 +155,8 @@ fn keep_running_values(old: &Settings, mut new: Settings) -> Settings {
     n.max_connections = o.max_connections;
     n.max_auth_failures = o.max_auth_failures;
     n.auth_lockout = o.auth_lockout;
+    n.web.addr = o.web.addr;
+    n.web.tls = o.web.tls;
     new.data_dir.clone_from(&old.data_dir);
     new.spool_dir.clone_from(&old.spool_dir);
     new

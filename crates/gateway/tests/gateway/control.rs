@@ -310,16 +310,27 @@ async fn a_reload_applies_to_new_connections_and_leaves_open_ones_alone() {
     new.listen.allow_networks = Vec::new();
     new.devices = vec![device("scanner-3f", "pw-3f-secret")];
     new.listen.smtp = Some("127.0.0.1:1".parse().unwrap());
+    new.listen.web.addr = Some("127.0.0.1:1".parse().unwrap());
+    new.listen.web.metrics_allow = Vec::new();
     let report = handle.reload(new).await.expect("reload");
     assert_eq!(
         report.applied,
         vec![
             "listen.allow_networks".to_string(),
+            "listen.metrics_allow".to_string(),
             "device accounts".to_string()
         ]
     );
-    assert_eq!(report.needs_restart, vec!["listen.smtp".to_string()]);
+    assert_eq!(
+        report.needs_restart,
+        vec!["listen.smtp".to_string(), "listen.web".to_string()]
+    );
     assert_eq!(handle.settings().listen.smtp, t.gw.settings().listen.smtp);
+    assert_eq!(
+        handle.settings().listen.web.addr,
+        t.gw.settings().listen.web.addr
+    );
+    assert!(handle.settings().listen.web.metrics_allow.is_empty());
 
     // New connection: no longer allow-listed, so no relay without AUTH.
     let mut fresh = Raw::connect(t.smtp()).await;

@@ -8,6 +8,7 @@ mod config_errors;
 mod config_hardening;
 mod config_oauth;
 mod config_upstreams;
+mod config_web;
 mod control;
 mod delivery;
 mod delivery_disk_full;
