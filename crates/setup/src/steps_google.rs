@@ -58,7 +58,7 @@ const SENDER_REWRITTEN: Step = step(
     "Which sender the mail shows",
     "메일에 표시되는 보낸 사람",
     "Google sends as the account that logs in: it replaces another From address unless that \
-     address is a verified \"Send mail as\" address of the account. the gateway therefore puts \
+     address is a verified \"Send mail as\" address of the account. The gateway therefore puts \
      the account in the sender itself and keeps the device's address as Reply-To.",
     "Google은 로그인한 계정을 보낸 사람으로 사용합니다. 계정에 '다른 주소에서 메일 보내기'로 \
      인증해 둔 주소가 아니면 다른 보낸 사람(From) 주소를 바꿔 버립니다. 그래서 scanrelay는 \

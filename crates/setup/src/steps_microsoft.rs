@@ -94,7 +94,7 @@ const SENDER_MAILBOX: Step = step(
     "Which sender the mail shows",
     "메일에 표시되는 보낸 사람",
     "Microsoft sends as the mailbox that logs in; another sender needs Send As rights on it \
-     (otherwise 550 5.7.60 or 554 5.2.252 SendAsDenied). the gateway therefore puts the mailbox \
+     (otherwise 550 5.7.60 or 554 5.2.252 SendAsDenied). The gateway therefore puts the mailbox \
      in the sender itself and keeps the device's address as Reply-To.",
     "Microsoft는 로그인한 사서함을 보낸 사람으로 사용하며, 다른 보낸 사람을 쓰려면 그 주소에 \
      대한 '다른 사람으로 보내기(Send As)' 권한이 필요합니다(없으면 550 5.7.60 또는 554 5.2.252 \

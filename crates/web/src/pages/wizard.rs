@@ -286,10 +286,11 @@ fn form_inputs(
     keys.push((
         "sender",
         st.sender.into(),
-        p.username
-            .contains('@')
-            .then(|| p.username.clone())
-            .unwrap_or_default(),
+        if p.username.contains('@') {
+            p.username.clone()
+        } else {
+            String::new()
+        },
     ));
     keys.push(("device_label", st.device_label.into(), String::new()));
     if m != Method::OAuth2 {
