@@ -239,3 +239,51 @@ async fn forms_need_the_csrf_token_and_a_login() {
     anonymous.get("/settings").await.assert_redirect("/login");
     assert_eq!(c.text(), before);
 }
+
+/// Over a real started gateway: the page edits the file the gateway read and the save is
+/// applied by the gateway's own reload, without a restart.
+#[tokio::test]
+async fn over_a_real_gateway_a_save_is_applied_by_its_reload() {
+    use std::sync::Arc;
+
+    use scanrelay_gateway::Gateway;
+    use scanrelay_gateway::config::{ParseOptions, parse_str};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scanrelay.toml");
+    let text = commented_config();
+    std::fs::write(&path, &text).unwrap();
+    let opts = ParseOptions {
+        allow_port_zero: true,
+    };
+    let settings = parse_str(&text, &path, dir.path(), &opts).unwrap().settings;
+    let gateway = Gateway::start(settings).await.unwrap();
+    scanrelay_web::auth::password::store(dir.path(), crate::support::ADMIN_PASSWORD).unwrap();
+    let app = scanrelay_web::router(scanrelay_web::AppState::new(
+        Arc::new(gateway.handle()),
+        false,
+    ));
+    let mut admin = crate::support::Client::over(app, "127.0.0.1:40000");
+    admin
+        .login(crate::support::ADMIN_PASSWORD)
+        .await
+        .assert_redirect("/");
+    let v = version(&text);
+    let res = admin
+        .submit(
+            "/settings",
+            "/settings/listen",
+            &[("version", &v), ("max_message_size", "20MB")],
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(res.body.contains("Saved."), "{}", res.body);
+    assert_eq!(
+        gateway.handle().settings().listen.max_message_size,
+        20_000_000
+    );
+    let now = std::fs::read_to_string(&path).unwrap();
+    assert!(now.starts_with("# Office gateway: edited by hand, keep these notes.\n"));
+    assert!(now.contains("max_message_size = \"20MB\""), "{now}");
+    gateway.shutdown().await;
+}
