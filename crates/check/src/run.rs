@@ -3,10 +3,9 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use scanrelay_client::cause_of;
 use scanrelay_client::{ClientError, Connection, Credentials, Facts, StepName, TlsMode, establish};
-use scanrelay_diagnose::{
-    Advice, Cause, Lang, Provider, Situation, advise_in, cause_of, detect_provider,
-};
+use scanrelay_diagnose::{Advice, Cause, Lang, Provider, Situation, advise_in, detect_provider};
 
 use crate::event::{CheckEvent, Observer, Probe, step_observer};
 use crate::outcome::Outcome;

@@ -1,7 +1,8 @@
 //! The documented exit status of `check` (README: "Exit status of check").
 
+use scanrelay_client::failure_stage;
 use scanrelay_client::{ClientError, Facts, StepName};
-use scanrelay_diagnose::{Cause, Stage, failure_stage};
+use scanrelay_diagnose::{Cause, Stage};
 
 /// Exit status for a diagnosis: by the cause's family first, else by the stage the error
 /// happened at (not the last failed step, which may be a QUIT after the real failure).
@@ -31,7 +32,7 @@ pub(crate) fn exit_status(cause: Cause, error: Option<&ClientError>, facts: &Fac
 fn last_failed(facts: &Facts) -> Option<Stage> {
     facts
         .failed_step()
-        .map(|s| scanrelay_diagnose::stage_of(s.step))
+        .map(|s| scanrelay_client::stage_of(s.step))
 }
 
 /// Whether the closing QUIT failed (the server dropped the connection or refused it).

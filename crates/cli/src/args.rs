@@ -32,6 +32,32 @@ pub enum Command {
     /// Log in to the [[oauth]] accounts of the config, and see whether their grants work
     /// (safe while the gateway runs).
     Oauth(OauthArgs),
+    /// Administer the web console (safe while the gateway runs).
+    Admin(AdminArgs),
+}
+
+/// `scanrelay admin`.
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// Config and data location (the password is stored in the data directory).
+    #[command(flatten)]
+    pub location: GatewayLocation,
+    /// What to do.
+    #[command(subcommand)]
+    pub action: AdminAction,
+}
+
+/// Console administration.
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Set the console's admin password (at least 8 characters), stored as an Argon2 hash in
+    /// DATA-DIR/admin.password; a running gateway uses it from the next login. Asks twice
+    /// without echo, unless --password-file is given.
+    SetPassword {
+        /// A file whose first line is the new password.
+        #[arg(long, value_name = "PATH")]
+        password_file: Option<PathBuf>,
+    },
 }
 
 /// `scanrelay oauth`.

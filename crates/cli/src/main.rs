@@ -2,6 +2,7 @@
 //! library crates (`scanrelay-client`, `scanrelay-diagnose`, ...).
 #![forbid(unsafe_code)]
 
+mod admin;
 mod args;
 mod check;
 mod explain;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         }
         Command::Queue(a) => queue::run(a),
         Command::Oauth(a) => oauth::run(a),
+        Command::Admin(a) => admin::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -61,7 +63,7 @@ fn json_shape(command: &Command) -> Option<Shape> {
         Command::Explain(a) => a.json.then_some(Shape::Explain),
         Command::Queue(a) => a.json().then_some(Shape::Other),
         Command::Oauth(a) => a.json().then_some(Shape::Other),
-        Command::Serve(_) => None,
+        Command::Serve(_) | Command::Admin(_) => None,
     }
 }
 

@@ -226,7 +226,7 @@ async fn show(spool: &Spool, v: &Viewer, id: &str, json: bool) -> Result<u8> {
 
 async fn delete(spool: &Spool, id: &str) -> Result<u8> {
     let id = parse_id(id)?;
-    spool.remove(&id).await?;
+    scanrelay_gateway::queue::delete(spool, &id).await?;
     println!("{id}: deleted");
     Ok(0)
 }

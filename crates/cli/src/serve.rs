@@ -9,7 +9,7 @@ use scanrelay_gateway::config::{
     CONFIG_FILE_NAME, DEFAULT_CONFIG, ParseOptions, default_data_dir, load, load_or_init,
     parse_str, summary,
 };
-use scanrelay_gateway::{Gateway, StartOptions};
+use scanrelay_gateway::{Gateway, GatewayHandle, StartOptions};
 
 use crate::args::{GatewayLocation, ServeArgs};
 
@@ -70,31 +70,78 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
     rt.block_on(async move {
         // The gateway logs where it listens, the certificate fingerprint and the upstream.
         let options = StartOptions {
-            config_path: Some(config_path),
+            config_path: Some(config_path.clone()),
         };
         let gateway = Gateway::start_with(settings, options)
             .await
             .context("the gateway could not start")?;
-        wait_for_signal().await;
+        // The admin console on [listen] web; it logs its URL (and a setup link).
+        let console = scanrelay_web::serve(gateway.handle()).await?;
+        let handle = gateway.handle();
+        let reload = move || reload(handle.clone(), config_path.clone(), data_dir.clone());
+        wait_for_stop(reload).await;
         println!("shutting down: finishing open transactions");
+        if let Some(console) = console {
+            console.shutdown().await;
+        }
         gateway.shutdown().await;
         Ok::<u8, anyhow::Error>(0)
     })
 }
 
-async fn wait_for_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).ok();
-    let term = async {
-        match term.as_mut() {
-            Some(s) => {
-                s.recv().await;
-            }
-            None => std::future::pending::<()>().await,
+/// SIGHUP: reads the config file again and applies it (see `GatewayHandle::reload`); a file
+/// that does not load is logged and the running settings stay.
+async fn reload(handle: GatewayHandle, path: PathBuf, data_dir: PathBuf) {
+    tracing::info!(config = %path.display(), "SIGHUP: reloading the config");
+    let loaded = match load(&path, &data_dir) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            tracing::error!(config = %path.display(), error = %e,
+                "reload refused: the config does not load; the running settings stay");
+            return;
         }
     };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
+    for warning in &loaded.warnings {
+        tracing::warn!(config = %path.display(), "{warning}");
+    }
+    match handle.reload(loaded.settings).await {
+        Ok(report) if report.is_empty() => tracing::info!("reload: nothing changed"),
+        Ok(report) => {
+            for key in &report.needs_restart {
+                tracing::warn!(setting = %key, "changed in the config, applied after a restart");
+            }
+        }
+        // Logged by the gateway.
+        Err(_) => {}
+    }
+}
+
+/// Runs until SIGINT or SIGTERM; each SIGHUP runs `reload`.
+async fn wait_for_stop<F, Fut>(reload: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut hup = signal(SignalKind::hangup()).ok();
+    loop {
+        let term = async {
+            match term.as_mut() {
+                Some(s) => drop(s.recv().await),
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let hup = async {
+            match hup.as_mut() {
+                Some(s) => drop(s.recv().await),
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return,
+            () = term => return,
+            () = hup => reload().await,
+        }
     }
 }

@@ -5,8 +5,10 @@
 //! mapping of OAuth2 token-endpoint errors ([`oauth_error_cause`]) and Graph errors
 //! ([`graph_error_cause`]) to causes, the advice texts in English and Korean, the parsers
 //! for replies and errors that users paste from logs and error dialogs, and the
-//! app-password clean-up. It depends on neither the oauth nor the graph crate: it takes
-//! strings and numbers. It is pure data and string work: it must not do
+//! app-password clean-up. It depends on the protocol crate only (not on the SMTP client, the
+//! oauth or the graph crate, nor through them on tokio and rustls): it takes strings,
+//! numbers and protocol values. The SMTP client maps its own errors to these causes
+//! (`scanrelay_client::diagnosis`). It is pure data and string work: it must not do
 //! I/O, open network connections, read files, spawn processes or log, and its advice texts
 //! and warnings must never contain a secret (they take none as input, and the password
 //! warning only mentions the length). The only thing it reads from outside its arguments
@@ -49,7 +51,6 @@ mod advice_oauth_en;
 mod advice_oauth_ko;
 mod advice_provider;
 mod causes;
-mod client_failure;
 mod explain;
 mod graph_errors;
 mod lang;
@@ -58,14 +59,12 @@ mod oauth_errors;
 mod password;
 mod paste;
 mod providers;
+mod reply_cause;
 mod rules;
 mod service_paste;
 
 pub use advice::{Advice, Situation, advise, advise_in, generic_advice, settings_line};
 pub use causes::{Cause, ReplyFacts, Stage};
-pub use client_failure::{
-    cause_of, failure_stage, reply_cause, reply_facts, stage_of, token_auth_cause,
-};
 pub use explain::{Explanation, explain};
 pub use graph_errors::{graph_draft_error_cause, graph_error_cause};
 pub use lang::Lang;
@@ -77,6 +76,7 @@ pub use providers::{
     AppPasswordRule, Provider, ProviderFamily, detect_provider, provider, provider_by_host,
     provider_from_label, providers,
 };
+pub use reply_cause::{reply_cause, reply_facts, token_auth_cause};
 pub use rules::{
     Check, RULES, Rule, classify_error, classify_reply, infer_stage, is_oauth_error_challenge,
     matching_rule,

@@ -35,6 +35,18 @@ pub const DEFAULT_CONFIG: &str = include_str!("default-config.toml");
 /// The config file's name inside the data directory.
 pub const CONFIG_FILE_NAME: &str = "scanrelay.toml";
 
+/// The admin console's password inside the data directory: one line, an Argon2 hash in PHC
+/// form (`$argon2id$v=19$...`), mode 0600. Written by `scanrelay admin set-password` or the
+/// console's one-time setup page.
+pub const ADMIN_PASSWORD_FILE: &str = "admin.password";
+
+/// Whether `<data_dir>/admin.password` holds an Argon2 hash (a console on a LAN address
+/// needs one).
+pub fn admin_password_is_set(data_dir: &Path) -> bool {
+    std::fs::read_to_string(data_dir.join(ADMIN_PASSWORD_FILE))
+        .is_ok_and(|text| text.trim_start().starts_with("$argon2"))
+}
+
 /// One thing wrong with a config file (or worth a warning), located by line and key path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {

@@ -3,7 +3,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod accounts;
 pub mod config;
+pub mod control;
 mod dates;
 pub mod delivery;
 pub mod listener;
@@ -15,5 +17,6 @@ mod supervise;
 mod time;
 pub mod upstreams;
 
+pub use control::GatewayHandle;
 pub use server::{Gateway, GatewayError, RunningGateway, StartOptions};
 pub use supervise::Health;

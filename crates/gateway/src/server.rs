@@ -12,8 +12,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use crate::control::GatewayHandle;
+use crate::control::events::EventHub;
 use crate::delivery::{BackoffError, DRAIN_GRACE, Scheduler, UpstreamSetupError};
-use crate::listener::{self, CertInfo, Kind, Shared, TlsError, Wake};
+use crate::listener::{self, CertInfo, DeviceTls, Kind, Shared, SharedParts, TlsError, Wake};
 use crate::settings::Settings;
 use crate::supervise::{Health, supervise};
 
@@ -79,6 +81,7 @@ pub struct Gateway;
 /// A started gateway. Dropping it without [`RunningGateway::shutdown`] stops the listeners
 /// and sessions too, but does not wait for them.
 pub struct RunningGateway {
+    handle: GatewayHandle,
     settings: Settings,
     smtp: Option<SocketAddr>,
     smtps: Option<SocketAddr>,
@@ -135,16 +138,26 @@ impl Gateway {
             .config_path
             .unwrap_or_else(|| settings.data_dir.join(crate::config::CONFIG_FILE_NAME));
         let health = Arc::new(Health::default());
-        let (wake, delivery) =
-            start_delivery(&settings, &config_path, &spool, stop_rx.clone(), &health)?;
-        let shared = Arc::new(Shared::new(
+        let hub = Arc::new(EventHub::new());
+        let delivery = start_delivery(
             &settings,
-            spool.clone(),
-            identity.acceptor,
-            wake,
-            stop_rx,
-            health,
-        ));
+            &config_path,
+            &spool,
+            stop_rx.clone(),
+            &health,
+            &hub,
+        )?;
+        let parts = SharedParts {
+            spool: spool.clone(),
+            starttls: DeviceTls::Rustls(identity.acceptor.clone()),
+            implicit_tls: DeviceTls::Rustls(identity.acceptor),
+            wake: delivery.wake.clone(),
+            shutdown: stop_rx,
+            health: health.clone(),
+            hub,
+            devices: Arc::default(),
+        };
+        let shared = Arc::new(Shared::new(&settings, parts));
         let mut listeners = Vec::new();
         let mut spawn = |socket, kind, key, addr| {
             spawn_listener(socket, kind, &shared, &mut listeners)
@@ -152,7 +165,26 @@ impl Gateway {
         };
         let smtp = spawn(smtp, Kind::Smtp, "listen.smtp", l.smtp)?;
         let smtps = spawn(smtps, Kind::Smtps, "listen.smtps", l.smtps)?;
+        let listening = [("smtp", smtp), ("smtps", smtps)]
+            .into_iter()
+            .filter_map(|(name, addr)| Some((name.to_string(), addr?)))
+            .collect();
+        let handle = GatewayHandle::new(crate::control::Inner {
+            spool: spool.clone(),
+            settings: watch::channel(Arc::new(settings.clone())).0,
+            config_path: config_path.clone(),
+            started_at: crate::time::unix_now(),
+            listeners: listening,
+            shared: shared.clone(),
+            wake: delivery.wake,
+            health,
+            delivery: delivery.reconfigure,
+            lanes: delivery.lanes,
+            built: std::sync::Mutex::new(delivery.built),
+            reloading: tokio::sync::Mutex::new(()),
+        });
         let running = RunningGateway {
+            handle,
             settings,
             smtp,
             smtps,
@@ -161,7 +193,7 @@ impl Gateway {
             shared,
             stop,
             listeners,
-            delivery,
+            delivery: delivery.task,
             config_path,
         };
         for line in running.banner().lines() {
@@ -209,15 +241,26 @@ fn bind_err(key: &'static str, addr: Option<SocketAddr>, source: io::Error) -> G
     }
 }
 
-/// Starts the scheduler (with the SMTP upstream when one is configured) under a supervisor
-/// that restarts it if it ends unexpectedly; returns its wake-up.
+/// The running delivery: its supervised task and what the control plane needs of it.
+struct StartedDelivery {
+    wake: Wake,
+    task: JoinHandle<()>,
+    reconfigure: crate::delivery::DeliveryReconfigure,
+    lanes: Arc<std::sync::Mutex<Vec<crate::delivery::LaneView>>>,
+    /// The upstreams' token managers and their tasks, kept by the control plane.
+    built: Arc<crate::upstreams::Built>,
+}
+
+/// Starts the scheduler (with the upstreams of `settings`) under a supervisor that restarts
+/// it if it ends unexpectedly.
 fn start_delivery(
     settings: &Settings,
     config_path: &std::path::Path,
     spool: &Spool,
     stop: watch::Receiver<bool>,
     health: &Arc<Health>,
-) -> Result<(Wake, JoinHandle<()>), GatewayError> {
+    hub: &Arc<EventHub>,
+) -> Result<StartedDelivery, GatewayError> {
     let built = crate::upstreams::build(settings)?;
     let scheduler = Scheduler::with_upstreams(
         spool.clone(),
@@ -225,25 +268,34 @@ fn start_delivery(
         settings.delivery.clone(),
     )?
     .with_hostname(settings.listen.hostname.clone())
-    .with_config_path(config_path);
+    .with_config_path(config_path)
+    .with_events(hub.clone());
     let handle = scheduler.handle();
+    let reconfigure = scheduler.reconfigurer();
+    let lanes = scheduler.lanes();
     let run_stop = stop.clone();
-    // The token managers' watch tasks live as long as delivery does.
-    let built = Arc::new(built);
-    let start = move || {
-        let _keep = built.clone();
-        scheduler.clone().run(run_stop.clone())
-    };
+    let start = move || scheduler.clone().run(run_stop.clone());
     let task = tokio::spawn(supervise(
         "the delivery scheduler",
         start,
         stop,
         health.clone(),
     ));
-    Ok((Arc::new(move || handle.wake()), task))
+    Ok(StartedDelivery {
+        wake: Arc::new(move || handle.wake()),
+        task,
+        reconfigure,
+        lanes,
+        built: Arc::new(built),
+    })
 }
 
 impl RunningGateway {
+    /// The control plane: queue, status, devices, events, metrics, reload.
+    pub fn handle(&self) -> GatewayHandle {
+        self.handle.clone()
+    }
+
     /// The bound addresses: `smtp` first, then `smtps`, as configured.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.smtp.into_iter().chain(self.smtps).collect()
@@ -364,7 +416,7 @@ impl RunningGateway {
         for task in self.listeners {
             let _ = task.await;
         }
-        let all = u32::try_from(self.settings.listen.max_connections).unwrap_or(u32::MAX);
+        let all = u32::try_from(self.shared.max_connections).unwrap_or(u32::MAX);
         let drained = self.shared.limit.acquire_many(all);
         let bound = listener::SHUTDOWN_GRACE + Duration::from_secs(5);
         if tokio::time::timeout(bound, drained).await.is_err() {

@@ -70,6 +70,37 @@ pub struct ListenSettings {
     pub unauthenticated_timeout: Duration,
     /// The longest a connection may last, whoever the client is.
     pub max_session_time: Duration,
+    /// The admin console and `/metrics` (served by the `scanrelay-web` crate).
+    pub web: WebSettings,
+}
+
+/// The admin console's listener (`[listen] web`, `metrics_allow`, `web_tls`).
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Where the console listens; `None` when `web = ""` turns it off. An address other
+    /// than loopback is accepted only when an admin password is set (see
+    /// [`crate::config::ADMIN_PASSWORD_FILE`]).
+    pub addr: Option<SocketAddr>,
+    /// Clients in these networks may read `/metrics` without logging in.
+    pub metrics_allow: Vec<IpNet>,
+    /// Serve the console over TLS with the gateway's certificate (the one of `tls_cert`, or the
+    /// generated one).
+    pub tls: bool,
+}
+
+impl Default for WebSettings {
+    /// No console; metrics for loopback clients. (The config file's default address is
+    /// `127.0.0.1:8025`; settings built in code start without a console.)
+    fn default() -> Self {
+        WebSettings {
+            addr: None,
+            metrics_allow: vec![
+                "127.0.0.0/8".parse().expect("valid"),
+                "::1/128".parse().expect("valid"),
+            ],
+            tls: false,
+        }
+    }
 }
 
 /// Whether the upstream's account replaces the device's sender.

@@ -18,6 +18,13 @@ pub(crate) fn after(wait: Duration) -> Instant {
     now.checked_add(wait.min(LONGEST)).unwrap_or(now)
 }
 
+/// Seconds since the Unix epoch on the system clock (0 if the clock is before it).
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,16 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(24 * 3600);
 pub struct Built {
     /// The upstreams, the default first.
     pub upstreams: Upstreams,
+    /// The OAuth2 accounts' token managers, by account name.
+    managers: Vec<Arc<TokenManager>>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+impl Built {
+    /// The OAuth2 accounts' token managers, by account name.
+    pub fn managers(&self) -> &[Arc<TokenManager>] {
+        &self.managers
+    }
 }
 
 impl Drop for Built {
@@ -61,8 +70,11 @@ pub fn build(settings: &Settings) -> Result<Built, GatewayError> {
         list.push((upstream, up.pacing));
     }
     let default = settings.default_upstream().map(|u| u.name.clone());
+    let mut managers: Vec<Arc<TokenManager>> = managers.into_values().collect();
+    managers.sort_by(|a, b| a.account().name.cmp(&b.account().name));
     Ok(Built {
         upstreams: Upstreams::new(list, default),
+        managers,
         tasks,
     })
 }

@@ -21,6 +21,7 @@
 
 mod config;
 mod connect;
+pub mod diagnosis;
 mod error;
 mod probe;
 mod session;
@@ -29,6 +30,7 @@ mod transcript;
 
 pub use config::ClientConfig;
 pub use connect::{Connection, connect, establish};
+pub use diagnosis::{cause_of, failure_stage, stage_of};
 pub use error::{ClientError, Failure, TlsFailure};
 pub use session::{AsyncStream, Session};
 pub use tls::{CertInfo, ConnTls, TlsInfo, TrustRoots};

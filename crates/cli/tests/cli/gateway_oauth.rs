@@ -26,7 +26,7 @@ async fn oauth_gateway(p: &Peers, client: &str, scopes: &str, gw_host: &str) -> 
     let authority = authority();
     Gateway::start_raw(|port, _dir| {
         format!(
-            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"127.0.0.0/8\"]\n\
+            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"\"\nallow_networks = [\"127.0.0.0/8\"]\n\
              hostname = \"{gw_host}\"\n\n\
              [[oauth]]\nname = \"office\"\nprovider = \"microsoft\"\nauthority = \"{auth}\"\n\
              tenant = \"tests\"\nclient_id = \"{client}\"\n{scopes}\n\n\

@@ -55,7 +55,7 @@ fn config_text(p: &Peers, port: u16, dir: &Path, c: &GatewayConfig<'_>) -> Strin
     let pwfile = dir.join("upstream-password");
     std::fs::write(&pwfile, &p.password).expect("write password file");
     let mut text = format!(
-        "[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = {}\nmax_message_size = \"20MB\"\n{}\n",
+        "[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"\"\nallow_networks = {}\nmax_message_size = \"20MB\"\n{}\n",
         c.allow_networks, c.listen_extra
     );
     if let Some(up) = c.upstream_port {

@@ -1,6 +1,7 @@
 //! Integration tests of the `scanrelay` binary: `check` against the real Postfix/Dovecot peers
 //! and against scripted provider servers, and `explain` over the labelled provider replies.
 
+mod admin;
 mod advice_claims;
 mod check_korean;
 mod check_peers;
@@ -17,6 +18,7 @@ mod queue;
 mod queue_explain;
 mod readme;
 mod serve_logs;
+mod serve_reload;
 mod spool_durability;
 
 use std::process::Stdio;

@@ -7,7 +7,7 @@ use crate::scanrelay;
 
 async fn held_gateway() -> Gateway {
     Gateway::start_raw(|port, _| {
-        format!("[listen]\nsmtp = \"127.0.0.1:{port}\"\n[delivery]\nrescan_interval = \"1s\"\n")
+        format!("[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"\"\n[delivery]\nrescan_interval = \"1s\"\n")
     })
     .await
 }

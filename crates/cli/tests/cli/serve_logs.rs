@@ -21,7 +21,11 @@ async fn serve_log_with(extra: &[&str], journal_stream: bool) -> String {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("scanrelay.toml");
-    std::fs::write(&config, format!("[listen]\nsmtp = \"127.0.0.1:{port}\"\n")).unwrap();
+    std::fs::write(
+        &config,
+        format!("[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"\"\n"),
+    )
+    .unwrap();
     let log = dir.path().join("stderr.log");
     let stderr = std::fs::File::create(&log).unwrap();
     let meta = stderr.metadata().unwrap();

@@ -57,8 +57,9 @@ impl Traced {
         let root = std::fs::canonicalize(dir.path()).expect("canonical data dir");
         let port = free_port();
         let config = root.join("scanrelay.toml");
-        let text =
-            format!("[listen]\nsmtp = \"127.0.0.1:{port}\"\nallow_networks = [\"127.0.0.0/8\"]\n");
+        let text = format!(
+            "[listen]\nsmtp = \"127.0.0.1:{port}\"\nweb = \"\"\nallow_networks = [\"127.0.0.0/8\"]\n"
+        );
         std::fs::write(&config, text).expect("write config");
         let log = std::fs::File::create(root.join("serve.log")).expect("create serve.log");
         let child = strace

@@ -2,12 +2,10 @@
 //! the labelled fixture `fixtures/oauth-graph-errors.jsonl`, the forms people paste, and
 //! an OAuth2 token refused by an SMTP server.
 
-use scanrelay_client::{ClientError, StepName};
 use scanrelay_diagnose::{
-    Cause, Service, aadsts_codes, cause_of, explain, graph_draft_error_cause, graph_error_cause,
+    Cause, Service, aadsts_codes, explain, graph_draft_error_cause, graph_error_cause,
     oauth_error_cause, oauth_error_cause_with_codes, parse_service_error,
 };
-use scanrelay_proto::Reply;
 use serde::Deserialize;
 
 const ERRORS: &str = include_str!(concat!(
@@ -427,79 +425,6 @@ fn a_refused_draft_means_mail_send_without_mail_readwrite() {
         assert_ne!(
             graph_error_cause(status, code, message),
             Cause::GraphDraftsNotAllowed
-        );
-    }
-}
-
-fn auth_refused(line: &str) -> ClientError {
-    let (code, text) = line.split_once(' ').unwrap();
-    ClientError::Rejected {
-        step: StepName::Auth,
-        reply: Reply::new(code.parse().unwrap(), text),
-    }
-}
-
-/// `cause_of(.., token_auth: true, ..)` called Microsoft's `535 5.7.3` after XOAUTH2 a
-/// rejected token at best; with a password it is a bad password, with a token never.
-#[test]
-fn a_refused_token_is_never_a_bad_password() {
-    let m365 = scanrelay_diagnose::provider("m365");
-    let gmail = scanrelay_diagnose::provider("gmail");
-    let cases = [
-        (
-            "535 5.7.3 Authentication unsuccessful [SN4PR0501CA0050.namprd05.prod.outlook.com]",
-            m365,
-            Cause::AuthOauthWrongAudienceOrPermission,
-            Cause::AuthBadCredentials,
-        ),
-        (
-            "535 5.7.3 Authentication unsuccessful",
-            None,
-            Cause::AuthOauthWrongAudienceOrPermission,
-            Cause::AuthBadCredentials,
-        ),
-        (
-            "535 5.7.8 Username and Password not accepted. BadCredentials - gsmtp",
-            gmail,
-            Cause::AuthOauthTokenRejected,
-            Cause::AuthBadCredentials,
-        ),
-        (
-            "534 5.7.9 Application-specific password required. - gsmtp",
-            gmail,
-            Cause::AuthOauthTokenRejected,
-            Cause::AuthAppPasswordRequired,
-        ),
-        (
-            "535 5.7.139 Authentication unsuccessful, basic authentication is disabled.",
-            m365,
-            Cause::AuthOauthTokenRejected,
-            Cause::AuthBasicAuthDisabled,
-        ),
-        (
-            "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
-            m365,
-            Cause::AuthSmtpAuthDisabled,
-            Cause::AuthSmtpAuthDisabled,
-        ),
-        (
-            "454 4.7.0 Too many login attempts, please try again later.",
-            gmail,
-            Cause::AuthTooManyAttempts,
-            Cause::AuthTooManyAttempts,
-        ),
-    ];
-    for (line, provider, with_token, with_password) in cases {
-        let error = auth_refused(line);
-        assert_eq!(
-            cause_of(&error, None, true, provider),
-            with_token,
-            "token: {line}"
-        );
-        assert_eq!(
-            cause_of(&error, None, false, provider),
-            with_password,
-            "password: {line}"
         );
     }
 }

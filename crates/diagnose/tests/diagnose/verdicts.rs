@@ -1,62 +1,7 @@
 //! Verdicts that fit the situation (issue 6, item 6): a non-SMTP server, AUTH missing on an
 //! encrypted connection, a private CA, size words without a reply code.
 
-use scanrelay_client::{ClientError, StepName};
-use scanrelay_diagnose::{Cause, Lang, Situation, advise, advise_in, cause_of, explain, provider};
-use scanrelay_proto::{ReplyError, TlsMode};
-
-fn not_smtp(step: StepName, line: &str) -> ClientError {
-    ClientError::Protocol {
-        step,
-        source: ReplyError::Syntax { line: line.into() },
-    }
-}
-
-fn mismatch(evidence: &str) -> ClientError {
-    ClientError::TlsModeMismatch {
-        configured: TlsMode::Implicit,
-        evidence: evidence.into(),
-    }
-}
-
-/// A POP3, SSH or IMAP greeting was diagnosed `unknown`, with the generic "read the reply"
-/// advice; implicit TLS against such a port was called an SSL/STARTTLS mix-up.
-#[test]
-fn another_protocols_greeting_is_not_smtp_instead_of_unknown() {
-    let cases: &[(ClientError, Cause)] = &[
-        (
-            not_smtp(StepName::Banner, "+OK Dovecot (Debian) ready."),
-            Cause::ConnectNotSmtp,
-        ),
-        (
-            not_smtp(StepName::Banner, "SSH-2.0-OpenSSH_9.6"),
-            Cause::ConnectNotSmtp,
-        ),
-        (
-            not_smtp(StepName::Banner, "* OK [CAPABILITY IMAP4rev1] ready"),
-            Cause::ConnectNotSmtp,
-        ),
-        // Garbage later in a session is not a wrong port.
-        (not_smtp(StepName::Ehlo, "garbage"), Cause::Unknown),
-        (
-            mismatch(
-                "the port sent a plaintext SMTP greeting instead of TLS: +OK Dovecot (Debian) ready.",
-            ),
-            Cause::ConnectNotSmtp,
-        ),
-        (
-            mismatch("the port sent a plaintext SMTP greeting instead of TLS: 220 mx ESMTP"),
-            Cause::TlsModeMismatch,
-        ),
-        (
-            mismatch("the server's first bytes are not a TLS record"),
-            Cause::TlsModeMismatch,
-        ),
-    ];
-    for (error, want) in cases {
-        assert_eq!(cause_of(error, None, false, None), *want, "{error}");
-    }
-}
+use scanrelay_diagnose::{Cause, Lang, Situation, advise, advise_in, explain, provider};
 
 #[test]
 fn not_smtp_advice_names_the_usual_port_mix_ups() {

@@ -86,6 +86,22 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
     ),
     ("listen.max_session_time", "a duration", Some("\"30m\"")),
     (
+        "listen.web",
+        "an address and port in quotes (\"\" turns the console off)",
+        Some("\"127.0.0.1:8025\""),
+    ),
+    (
+        "listen.metrics_allow",
+        "a list of networks in quotes",
+        Some("[\"127.0.0.0/8\", \"10.0.0.7\"]"),
+    ),
+    (
+        "listen.metrics_allow[]",
+        "a network in quotes",
+        Some("\"10.0.0.7\""),
+    ),
+    ("listen.web_tls", "true or false", Some("true")),
+    (
         "device",
         "[[device]] sections (double brackets), each with a username and a password",
         None,

@@ -50,6 +50,9 @@ pub(crate) struct RawListen {
     pub auth_lockout: Option<Span>,
     pub unauthenticated_timeout: Option<Span>,
     pub max_session_time: Option<Span>,
+    pub web: Option<String>,
+    pub metrics_allow: Option<Vec<String>>,
+    pub web_tls: Option<bool>,
 }
 
 /// One `[[device]]`.

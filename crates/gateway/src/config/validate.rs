@@ -11,7 +11,7 @@ use super::locate::Locator;
 use super::raw::{RawConfig, RawDelivery, RawDevice, RawListen};
 use super::units::Span;
 use super::{ConfigError, Loaded, ParseOptions, Problem};
-use crate::settings::{DeliverySettings, DeviceAccount, ListenSettings, Settings};
+use crate::settings::{DeliverySettings, DeviceAccount, ListenSettings, Settings, WebSettings};
 
 /// Devices commonly cap user names and passwords at about this many characters.
 pub(crate) const DEVICE_CREDENTIAL_LIMIT: usize = 20;
@@ -19,6 +19,10 @@ pub(crate) const DEVICE_CREDENTIAL_LIMIT: usize = 20;
 pub(crate) const DEFAULT_SMTP: &str = "127.0.0.1:2525";
 /// Default port for `smtps` given without one.
 const DEFAULT_SMTPS_PORT: u16 = 2465;
+/// Default admin console listener.
+pub(crate) const DEFAULT_WEB: &str = "127.0.0.1:8025";
+/// Default port for `web` given without one.
+const DEFAULT_WEB_PORT: u16 = 8025;
 
 /// Validation state for one file.
 pub(crate) struct Validator<'a> {
@@ -103,9 +107,10 @@ impl Validator<'_> {
             ));
         }
         let allow_networks = match &raw.allow_networks {
-            Some(list) => self.networks(list)?,
+            Some(list) => self.networks("listen.allow_networks", list)?,
             None => default_networks(),
         };
+        let web = self.web(&raw)?;
         self.refuse_open_relay(smtp, smtps, &allow_networks)?;
         let (max_connections_per_ip, unauthenticated_timeout, max_session_time) =
             self.client_limits(&raw)?;
@@ -134,6 +139,42 @@ impl Validator<'_> {
             auth_lockout: self.duration("listen.auth_lockout", raw.auth_lockout, 900)?,
             unauthenticated_timeout,
             max_session_time,
+            web,
+        })
+    }
+
+    /// `web`, `metrics_allow` and `web_tls`. A console reachable from other hosts needs the
+    /// admin password to be set first: until then the console offers a setup link that
+    /// anyone who reaches it could use.
+    fn web(&self, raw: &RawListen) -> Result<WebSettings> {
+        let addr = self.socket(
+            "listen.web",
+            raw.web.as_deref().unwrap_or(DEFAULT_WEB),
+            DEFAULT_WEB_PORT,
+        )?;
+        if let Some(addr) = addr.filter(|a| !a.ip().is_loopback())
+            && !super::admin_password_is_set(self.data_dir)
+        {
+            let file = self.data_dir.join(super::ADMIN_PASSWORD_FILE);
+            return Err(self.err(
+                "listen.web",
+                format!(
+                    "refusing to start: web = \"{addr}\" is reachable from other hosts and no \
+                     admin password is set ({} does not hold one). Set it first with \
+                     `scanrelay admin set-password` (same --config/--data-dir as serve), or \
+                     keep web on 127.0.0.1",
+                    file.display()
+                ),
+            ));
+        }
+        let metrics_allow = match &raw.metrics_allow {
+            Some(list) => self.networks("listen.metrics_allow", list)?,
+            None => default_networks(),
+        };
+        Ok(WebSettings {
+            addr,
+            metrics_allow,
+            tls: raw.web_tls.unwrap_or(false),
         })
     }
 
@@ -177,10 +218,10 @@ impl Validator<'_> {
         Ok(Some(addr))
     }
 
-    fn networks(&self, list: &[String]) -> Result<Vec<IpNet>> {
+    fn networks(&self, key: &str, list: &[String]) -> Result<Vec<IpNet>> {
         let mut out = Vec::with_capacity(list.len());
         for (i, text) in list.iter().enumerate() {
-            let key = format!("listen.allow_networks[{i}]");
+            let key = format!("{key}[{i}]");
             let net = parse_network(text).ok_or_else(|| {
                 self.err(
                     &key,

@@ -18,6 +18,7 @@ use scanrelay_diagnose::Cause;
 use scanrelay_spool::{Entry, Event, HoldReason, MessageId, RcptState, SpoolError, State};
 use tokio::time::Instant;
 
+use crate::control::events::EventKind;
 use crate::delivery::body::outgoing;
 use crate::delivery::ctx::Ctx;
 use crate::delivery::outcome::Outcome;
@@ -137,10 +138,12 @@ async fn try_attempt(
         ctx.spool.remove(id).await?;
         return Ok(AttemptEnd::default());
     }
+    let started = Instant::now();
     let result = match outgoing(&ctx.spool, &entry, &pending, upstream.rewrite_sender()).await {
         Ok(msg) => upstream.deliver(msg).await,
         Err(e) => Err(e),
     };
+    let took = started.elapsed();
     match &result {
         Err(DeliveryError::Spool(e)) if e.is_not_found() => {
             return Err(SpoolError::NotFound(id.clone()));
@@ -150,7 +153,7 @@ async fn try_attempt(
     }
     let pause = result.as_ref().err().and_then(DeliveryError::retry_after);
     let outcome = Outcome::from_result(&pending, result);
-    let next = record(ctx, &entry, upstream, outcome, pause).await?;
+    let next = record(ctx, &entry, upstream, outcome, pause, took).await?;
     Ok(AttemptEnd {
         next,
         pause,
@@ -180,6 +183,11 @@ async fn hold(
     ctx.spool.apply(id, event).await?;
     tracing::warn!(%id, upstream = upstream.name(), cause = %error.cause(), error = %error,
         "message held until this is fixed");
+    ctx.events.emit(EventKind::Held {
+        id: id.to_string(),
+        upstream: upstream.name().to_string(),
+        cause: error.cause().to_string(),
+    });
     Ok(AttemptEnd {
         login_failed: needs_login.then(|| (detail, error.cause())),
         ..AttemptEnd::default()

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use scanrelay_spool::Spool;
 use tokio::sync::Notify;
 
+use crate::control::events::EventHub;
 use crate::delivery::backoff::Backoff;
 use crate::delivery::clock::Clock;
 use crate::delivery::record::Unrecorded;
@@ -22,4 +23,6 @@ pub(crate) struct Ctx {
     pub wake: Arc<Notify>,
     /// Deliveries whose outcome could not be written yet.
     pub unrecorded: Arc<Unrecorded>,
+    /// Where delivery events go.
+    pub events: Arc<EventHub>,
 }

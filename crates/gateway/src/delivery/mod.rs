@@ -55,7 +55,7 @@ pub use graph_upstream::{GraphCredentials, GraphSettings, GraphUpstream};
 pub use lanes::Upstreams;
 pub use oauth_source::{OAuthTokens, credential_error};
 pub use pacing::Pacing;
-pub use scheduler::{DRAIN_GRACE, Scheduler, SchedulerHandle};
+pub use scheduler::{DRAIN_GRACE, DeliveryReconfigure, LaneView, Scheduler, SchedulerHandle};
 pub use smtp_upstream::{DEFAULT_IDLE_TIMEOUT, SmtpUpstream, UpstreamSetupError};
 pub use upstream::{
     BoxFuture, DeliveryError, DeliveryFuture, DeliveryReport, MemoryBody, MessageBody,

@@ -48,6 +48,11 @@ impl Pacer {
         }
     }
 
+    /// The limits it keeps.
+    pub(crate) fn pacing(&self) -> Pacing {
+        self.pacing
+    }
+
     /// Takes the earliest slot at or after `now` and returns it.
     pub(crate) fn reserve(&mut self, now: u64) -> u64 {
         if !self.pacing.is_limited() {

@@ -21,6 +21,7 @@ use std::time::Duration;
 use scanrelay_spool::{Entry, Event, MessageId, RcptStatus, SpoolError, State};
 use tokio::time::Instant;
 
+use crate::control::events::EventKind;
 use crate::dates::rfc3339;
 use crate::delivery::bounce::send_bounce;
 use crate::delivery::ctx::Ctx;
@@ -122,6 +123,7 @@ pub(crate) async fn record(
     upstream: &dyn Upstream,
     mut outcome: Outcome,
     pause: Option<Duration>,
+    took: Duration,
 ) -> Result<Option<Instant>, SpoolError> {
     let now = ctx.clock.unix_now();
     let reason = expire_if_too_old(ctx, entry, now, &mut outcome);
@@ -155,9 +157,20 @@ pub(crate) async fn record(
     if entry_after.delivery.state == State::Delivered {
         ctx.spool.remove(id).await?;
         tracing::info!(%id, upstream = upstream.name(), "delivered");
+        ctx.events.emit(EventKind::Delivered {
+            id: id.to_string(),
+            upstream: upstream.name().to_string(),
+            latency_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
+        });
         return Ok(None);
     }
     log_outcome(&entry_after, &outcome, reason);
+    emit_outcome(
+        ctx,
+        &entry_after,
+        upstream.name(),
+        !outcome.failed.is_empty(),
+    );
     Ok((entry_after.delivery.state == State::Deferred).then(|| after(delay)))
 }
 
@@ -200,4 +213,38 @@ fn log_outcome(entry: &Entry, outcome: &Outcome, reason: BounceReason) {
             "delivery failed"
         ),
     }
+}
+
+/// The event for an attempt that did not deliver everything: some recipients failed for
+/// good, or the message waits for another attempt.
+fn emit_outcome(ctx: &Ctx, entry: &Entry, upstream: &str, failed: bool) {
+    let d = &entry.delivery;
+    let (id, upstream) = (entry.id.to_string(), upstream.to_string());
+    let cause = d
+        .last_cause
+        .clone()
+        .unwrap_or_else(|| "unknown".to_string());
+    let reply = d
+        .last_error
+        .as_deref()
+        .map(|e| crate::queue::first_line(e).to_string())
+        .unwrap_or_default();
+    let kind = if failed {
+        EventKind::Failed {
+            id,
+            upstream,
+            cause,
+            reply,
+        }
+    } else if d.state == State::Deferred {
+        EventKind::Deferred {
+            id,
+            upstream,
+            cause,
+            reply,
+        }
+    } else {
+        return;
+    };
+    ctx.events.emit(kind);
 }

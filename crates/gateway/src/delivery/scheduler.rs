@@ -28,6 +28,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, sleep_until};
 
+use crate::control::events::EventHub;
 use crate::delivery::attempt::AttemptEnd;
 use crate::delivery::backoff::{Backoff, BackoffError};
 use crate::delivery::clock::{Clock, SystemClock};
@@ -39,7 +40,10 @@ use crate::settings::DeliverySettings;
 use crate::time::after;
 
 mod classify;
+mod reconfigure;
 mod start;
+
+pub use reconfigure::{DeliveryReconfigure, LaneView};
 
 /// The shortest rescan period accepted, whatever the settings say.
 const MIN_RESCAN: Duration = Duration::from_millis(100);
@@ -69,6 +73,11 @@ pub struct Scheduler {
     config_hint: String,
     wake: Arc<Notify>,
     unrecorded: Arc<Unrecorded>,
+    events: Arc<EventHub>,
+    /// Reloaded upstreams and settings (see [`Scheduler::reconfigurer`]).
+    updates: Arc<watch::Sender<Option<Arc<reconfigure::Update>>>>,
+    /// The lanes' state, published for the gateway's status.
+    lanes_view: Arc<std::sync::Mutex<Vec<LaneView>>>,
 }
 
 /// Wakes a running [`Scheduler`]. Cheap to clone.
@@ -114,7 +123,16 @@ impl Scheduler {
             config_hint: "the config file".to_string(),
             wake: Arc::new(Notify::new()),
             unrecorded: Arc::default(),
+            events: Arc::default(),
+            updates: Arc::new(watch::channel(None).0),
+            lanes_view: Arc::default(),
         })
+    }
+
+    /// Sends delivery events (delivered, deferred, failed, held) to `events`.
+    pub fn with_events(mut self, events: Arc<EventHub>) -> Scheduler {
+        self.events = events;
+        self
     }
 
     /// Uses `clock` for the wall-clock times stored in the spool (tests: a
@@ -169,8 +187,13 @@ impl Scheduler {
                     runner.finished(joined);
                 }
                 Some(lane) = runner.logins.recv() => runner.login_renewed(&lane),
+                Ok(()) = runner.updates.changed() => {
+                    runner.apply_update();
+                    next_rescan = Instant::now();
+                }
                 () = sleep_until(wake_at) => {}
             }
+            runner.publish_lanes();
         }
         runner.drain().await;
     }
@@ -197,7 +220,11 @@ struct Runner {
     held_warned: Option<Instant>,
     /// Names of lanes whose credentials changed (a new login), from the watchers.
     logins: mpsc::UnboundedReceiver<String>,
+    /// Sends to `logins`; cloned for the watchers of reloaded upstreams.
+    logins_tx: mpsc::UnboundedSender<String>,
     watchers: Vec<JoinHandle<()>>,
+    updates: watch::Receiver<Option<Arc<reconfigure::Update>>>,
+    lanes_view: Arc<std::sync::Mutex<Vec<LaneView>>>,
 }
 
 impl Runner {
@@ -209,7 +236,9 @@ impl Runner {
             .filter_map(|u| Some((u.name().to_string(), u.credentials_changed()?)))
             .map(|(name, rx)| tokio::spawn(watch_logins(name, rx, tx.clone())))
             .collect();
-        Runner {
+        let mut updates = s.updates.subscribe();
+        let pending = updates.borrow_and_update().clone();
+        let mut runner = Runner {
             waiting_note: format!(
                 "no upstream configured: add an [upstream] section to {}",
                 s.config_hint
@@ -223,13 +252,22 @@ impl Runner {
                 hostname: s.hostname,
                 wake: s.wake.clone(),
                 unrecorded: s.unrecorded,
+                events: s.events,
             }),
             tasks: JoinSet::new(),
             task_ids: std::collections::HashMap::new(),
             held_warned: None,
             logins,
+            logins_tx: tx,
             watchers,
+            updates,
+            lanes_view: s.lanes_view,
+        };
+        // A run started again by the supervisor after a reload runs with the reloaded setup.
+        if let Some(update) = pending {
+            runner.reconfigure(&update);
         }
+        runner
     }
 
     /// When the loop must wake for the next due message of any lane.
@@ -318,6 +356,7 @@ impl Runner {
             .map(|(name, _)| name.clone())
             .or_else(|| Some(upstream.name().to_string()));
         let ctx = self.ctx.clone();
+        tracing::debug!(upstream = upstream.name(), to = %to, "queueing the login notice");
         tokio::spawn(async move {
             let notice = crate::delivery::notice::LoginNotice {
                 upstream: upstream.name(),
@@ -334,7 +373,10 @@ impl Runner {
                     tracing::info!(%id, to = %to, "login notice queued for the administrator");
                     ctx.wake.notify_one();
                 }
-                Ok(None) => {}
+                Ok(None) => tracing::info!(
+                    upstream = upstream.name(),
+                    "login notice already sent for this dead login; not sent again"
+                ),
                 Err(e) => tracing::error!(error = %e, "cannot queue the login notice"),
             }
         });

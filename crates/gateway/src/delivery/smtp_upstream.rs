@@ -24,8 +24,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use scanrelay_client::{ClientConfig, ClientError, Connection, Failure, TrustRoots, establish};
+use scanrelay_client::{cause_of, failure_stage};
+use scanrelay_diagnose::reply_cause;
 use scanrelay_diagnose::{Cause, Provider, Stage};
-use scanrelay_diagnose::{cause_of, failure_stage, reply_cause};
 use scanrelay_proto::EhloInfo;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;

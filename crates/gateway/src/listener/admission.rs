@@ -15,7 +15,7 @@ use scanrelay_proto::Reply;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
-use super::{Shared, policy};
+use super::{ListenConfig, Shared};
 
 /// How many of `max_connections` slots clients outside `allow_networks` can never take before
 /// they authenticate: a quarter, and at least one when there are two slots or more.
@@ -30,7 +30,7 @@ pub(crate) fn reserved_slots(max_connections: usize) -> usize {
 /// Open connections of clients outside `allow_networks`.
 #[derive(Debug, Default)]
 pub(crate) struct Outsiders {
-    /// Per client ([`policy::client_key`]).
+    /// Per client ([`crate::accounts::client_key`]).
     per_client: HashMap<IpAddr, usize>,
     /// Those that have not authenticated (yet).
     unauthenticated: usize,
@@ -52,6 +52,8 @@ pub(crate) fn too_many_from_client_reply() -> Reply {
 /// A connection's right to run: a global permit and, for a client outside `allow_networks`,
 /// its outsider slot and deadline. Dropping it frees both.
 pub(crate) struct Admission {
+    /// The configuration the connection runs with.
+    pub cfg: Arc<ListenConfig>,
     _permit: OwnedSemaphorePermit,
     outsider: Option<OutsiderSlot>,
     /// When a client outside `allow_networks` must have authenticated by.
@@ -119,12 +121,13 @@ fn outsiders(shared: &Shared) -> MutexGuard<'_, Outsiders> {
 
 /// Admits a connection from `peer`, or gives the reply to refuse it with.
 pub(crate) fn admit(shared: &Arc<Shared>, peer: SocketAddr) -> Result<Admission, Reply> {
-    let settings = &shared.settings;
-    let outsider = if shared.policy.allowed_network(peer.ip()) {
+    let cfg = shared.config();
+    let settings = &cfg.settings;
+    let outsider = if cfg.policy.allowed_network(peer.ip()) {
         None
     } else {
-        let key = policy::client_key(peer.ip());
-        let share = settings.max_connections - reserved_slots(settings.max_connections);
+        let key = crate::accounts::client_key(peer.ip());
+        let share = shared.max_connections - reserved_slots(shared.max_connections);
         let mut counts = outsiders(shared);
         let n = counts.per_client.get(&key).copied().unwrap_or(0);
         if n >= settings.max_connections_per_ip {
@@ -150,6 +153,7 @@ pub(crate) fn admit(shared: &Arc<Shared>, peer: SocketAddr) -> Result<Admission,
         .try_acquire_owned()
         .map_err(|_| too_many_connections_reply())?;
     Ok(Admission {
+        cfg: cfg.clone(),
         _permit: permit,
         outsider,
         auth_deadline,

@@ -9,8 +9,6 @@
 //! the content as the session hands it over: unstuffed, CRLF line endings. Bcc recipients exist
 //! only in the envelope; nothing here adds them to the header.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use super::fold::{MAX_LINE, fold_into, fold_point};
 use crate::dates::rfc5322_date;
 
@@ -284,9 +282,7 @@ fn note_field(line: &[u8], seen: &mut Seen) {
 
 /// The wall clock, in seconds since the Unix epoch: the one place the listener reads it.
 pub(crate) fn now_unix() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::time::unix_now()
 }
 
 #[cfg(test)]

@@ -21,20 +21,22 @@
 //!   own would have to be kept below `max_connections` by hand, and the quarter leaves the
 //!   devices room whatever the cap is. No session lasts longer than `max_session_time`.
 //!   Clients in `allow_networks` (the office devices) are not counted per address.
-//! * Failed AUTH attempts are throttled per address and account (`policy::AuthThrottle`):
+//! * Failed AUTH attempts are throttled per address and account (`crate::accounts::AuthThrottle`):
 //!   after `max_auth_failures` an address outside `allow_networks` is refused at the greeting
 //!   for `auth_lockout`; an address in `allow_networks` (a device with a stale password) is
 //!   only refused AUTH and may still send without it.
 //! * Shutdown (a `watch` flag) stops the accept loops; idle sessions get `421 4.3.2` at once,
 //!   sessions inside a transaction may finish it within a grace period.
 //! * Relay policy, AUTH checks and failure throttling are in `policy`; header fix-up while the
-//!   message streams into the spool in `headers`; the certificate in `tls`.
+//!   message streams into the spool in `headers`; the certificate in `tls`; the TLS each
+//!   listener speaks with devices in `device_tls`.
 //!
 //! What it must not do: answer `250` to DATA before the spool's commit returned; queue
 //! anything for a client that is neither in `allow_networks` nor authenticated; log a password
 //! or an AUTH payload; hold a message in memory.
 
 mod admission;
+mod device_tls;
 mod fold;
 mod headers;
 mod policy;
@@ -42,19 +44,21 @@ mod session;
 pub(crate) mod tls;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use scanrelay_proto::Reply;
 use scanrelay_spool::Spool;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
-use tokio_rustls::TlsAcceptor;
 use tracing::Instrument as _;
 
+use crate::control::devices::{DeviceBook, Sighting};
+use crate::control::events::EventHub;
 use crate::settings::ListenSettings;
 use crate::settings::Settings;
 
+pub(crate) use device_tls::DeviceTls;
 pub use tls::{CertInfo, TlsError};
 
 pub(crate) use admission::reserved_slots;
@@ -63,15 +67,39 @@ pub(crate) use session::SHUTDOWN_GRACE;
 /// Called after every committed message (the scheduler's wake-up).
 pub(crate) type Wake = Arc<dyn Fn() + Send + Sync>;
 
-/// Everything the connections of one gateway share.
-pub(crate) struct Shared {
+/// What a connection runs with, from the settings current when it connected: a reload
+/// ([`Shared::reconfigure`]) changes it for new connections and leaves open ones alone.
+pub(crate) struct ListenConfig {
     pub settings: ListenSettings,
-    pub spool: Spool,
-    pub tls: TlsAcceptor,
     pub policy: policy::RelayPolicy,
     /// Which upstream each accepted message leaves through.
     pub router: crate::routing::Router,
-    pub throttle: policy::AuthThrottle,
+}
+
+impl ListenConfig {
+    fn new(settings: &Settings) -> ListenConfig {
+        ListenConfig {
+            settings: settings.listen.clone(),
+            policy: policy::RelayPolicy::new(
+                settings.listen.allow_networks.clone(),
+                settings.devices.clone(),
+            ),
+            router: settings.routing.clone(),
+        }
+    }
+}
+
+/// Everything the connections of one gateway share.
+pub(crate) struct Shared {
+    config: RwLock<Arc<ListenConfig>>,
+    /// `max_connections` at start (the size of `limit`; a change needs a restart).
+    pub max_connections: usize,
+    pub spool: Spool,
+    /// TLS for STARTTLS on `smtp`.
+    pub starttls: DeviceTls,
+    /// TLS for `smtps`.
+    pub implicit_tls: DeviceTls,
+    pub throttle: crate::accounts::AuthThrottle,
     pub wake: Wake,
     pub limit: Arc<Semaphore>,
     /// Open connections of clients outside `allow_networks`.
@@ -79,34 +107,64 @@ pub(crate) struct Shared {
     pub shutdown: watch::Receiver<bool>,
     /// Whether delivery runs: when it stopped for good, new mail is refused.
     pub health: Arc<crate::supervise::Health>,
+    /// Where events go (metrics, console).
+    pub hub: Arc<EventHub>,
+    /// The clients seen.
+    pub devices: Arc<DeviceBook>,
+}
+
+/// What [`Shared::new`] takes besides the settings.
+pub(crate) struct SharedParts {
+    pub spool: Spool,
+    pub starttls: DeviceTls,
+    pub implicit_tls: DeviceTls,
+    pub wake: Wake,
+    pub shutdown: watch::Receiver<bool>,
+    pub health: Arc<crate::supervise::Health>,
+    pub hub: Arc<EventHub>,
+    pub devices: Arc<DeviceBook>,
 }
 
 impl Shared {
-    pub fn new(
-        settings: &Settings,
-        spool: Spool,
-        tls: TlsAcceptor,
-        wake: Wake,
-        shutdown: watch::Receiver<bool>,
-        health: Arc<crate::supervise::Health>,
-    ) -> Shared {
-        let listen = settings.listen.clone();
+    pub fn new(settings: &Settings, parts: SharedParts) -> Shared {
+        let listen = &settings.listen;
         Shared {
-            policy: policy::RelayPolicy::new(
-                listen.allow_networks.clone(),
-                settings.devices.clone(),
+            config: RwLock::new(Arc::new(ListenConfig::new(settings))),
+            max_connections: listen.max_connections,
+            throttle: crate::accounts::AuthThrottle::new(
+                listen.max_auth_failures,
+                listen.auth_lockout,
             ),
-            router: settings.routing.clone(),
-            throttle: policy::AuthThrottle::new(listen.max_auth_failures, listen.auth_lockout),
             limit: Arc::new(Semaphore::new(listen.max_connections)),
             outsiders: Mutex::default(),
-            settings: listen,
-            spool,
-            tls,
-            wake,
-            shutdown,
-            health,
+            spool: parts.spool,
+            starttls: parts.starttls,
+            implicit_tls: parts.implicit_tls,
+            wake: parts.wake,
+            shutdown: parts.shutdown,
+            health: parts.health,
+            hub: parts.hub,
+            devices: parts.devices,
         }
+    }
+
+    /// The configuration new connections get.
+    pub fn config(&self) -> Arc<ListenConfig> {
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// New connections run with `settings` from now on; open ones keep theirs.
+    pub fn reconfigure(&self, settings: &Settings) {
+        let new = Arc::new(ListenConfig::new(settings));
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = new;
+    }
+
+    /// Records a sighting of a client.
+    pub(crate) fn saw(&self, addr: std::net::IpAddr, what: Sighting) {
+        self.devices.saw(addr, headers::now_unix(), what);
     }
 }
 
@@ -166,7 +224,11 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
     let admission = match admission::admit(shared, peer) {
         Ok(admission) => admission,
         Err(reply) => {
-            let limit = shared.settings.command_timeout.min(Duration::from_secs(10));
+            let limit = shared
+                .config()
+                .settings
+                .command_timeout
+                .min(Duration::from_secs(10));
             let refusal = async move {
                 tracing::warn!(reply = reply.wire_lines().join(" "), "connection refused");
                 let _ = session::refuse(stream, &reply, limit).await;
@@ -197,10 +259,13 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
     peer: SocketAddr,
     admission: admission::Admission,
 ) -> std::io::Result<()> {
-    let handshake = shared.tls.accept(stream);
-    let deadline = admission.bounded(shared.settings.command_timeout);
+    let handshake = shared.implicit_tls.accept(stream);
+    let deadline = admission.bounded(admission.cfg.settings.command_timeout);
     match tokio::time::timeout_at(deadline, handshake).await {
-        Ok(Ok(tls)) => session::serve(shared, tls, peer, true, admission).await,
+        Ok(Ok(tls)) => {
+            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
+            session::serve(shared, tls, peer, true, admission).await
+        }
         Ok(Err(e)) => {
             tracing::info!(error = %e, "TLS handshake failed");
             Ok(())

@@ -25,13 +25,18 @@ use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 use super::admission::Admission;
 use super::fold::long_header_reply;
 use super::headers::{HeaderFixer, Trace, now_unix};
-use super::{Shared, auth_lockout_reply};
+use super::{ListenConfig, Shared, auth_lockout_reply};
+use crate::control::devices::Sighting;
+use crate::control::events::EventKind;
 use crate::dates::rfc5322_date;
 
 /// Bytes read from the socket at a time.
 const READ_BUF: usize = 16 * 1024;
 /// How long sessions may go on finishing their transaction after shutdown was asked for.
 pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// What a device locked out of AUTH sees as its last error.
+const LOCKED_OUT: &str = "refused: too many failed AUTH attempts";
 
 /// A byte stream a session can run over.
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -47,21 +52,19 @@ pub(crate) async fn serve<S: Stream>(
     tls_active: bool,
     admission: Admission,
 ) -> io::Result<()> {
+    let cfg = admission.cfg.clone();
     let mut driver = Driver::new(shared.clone(), peer, tls_active, admission);
+    shared.saw(peer.ip(), Sighting::Connected);
     if !driver.trusted && shared.throttle.is_locked(peer.ip()) {
         tracing::info!("refused: locked out after too many failed AUTH attempts");
-        return refuse(
-            stream,
-            &auth_lockout_reply(),
-            shared.settings.command_timeout,
-        )
-        .await;
+        shared.saw(peer.ip(), Sighting::Error(LOCKED_OUT.to_string()));
+        return refuse(stream, &auth_lockout_reply(), cfg.settings.command_timeout).await;
     }
     match driver.run(stream, true).await? {
         Next::Done => Ok(()),
         Next::StartTls(stream) => {
-            let limit = driver.admission.bounded(shared.settings.command_timeout);
-            let handshake = timeout_at(limit, shared.tls.accept(stream));
+            let limit = driver.admission.bounded(cfg.settings.command_timeout);
+            let handshake = timeout_at(limit, shared.starttls.accept(stream));
             let tls = match handshake.await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
@@ -77,6 +80,7 @@ pub(crate) async fn serve<S: Stream>(
                 return Ok(());
             }
             tracing::debug!("STARTTLS established");
+            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
             driver.run(tls, false).await.map(drop)
         }
     }
@@ -153,6 +157,8 @@ struct Txn {
 
 struct Driver {
     shared: Arc<Shared>,
+    /// The settings, relay policy and routes this connection runs with.
+    cfg: Arc<ListenConfig>,
     peer: SocketAddr,
     session: ServerSession,
     txn: Txn,
@@ -166,6 +172,8 @@ struct Driver {
     ends_at: Instant,
     /// The connection's slot, and its deadline to authenticate.
     admission: Admission,
+    /// `smtp` or `smtps`, for the events.
+    listener: &'static str,
 }
 
 impl Driver {
@@ -175,13 +183,14 @@ impl Driver {
         tls_active: bool,
         admission: Admission,
     ) -> Driver {
-        let s = &shared.settings;
+        let cfg = admission.cfg.clone();
+        let s = &cfg.settings;
         let mut config = ServerConfig::new(s.hostname.clone());
         config.max_message_size = s.max_message_size;
         config.max_recipients = s.max_recipients;
         config.starttls_available = !tls_active;
         config.allow_plaintext_auth = s.allow_plaintext_auth;
-        config.auth_mechanisms = if shared.policy.auth_enabled() {
+        config.auth_mechanisms = if cfg.policy.auth_enabled() {
             vec![Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]
         } else {
             Vec::new()
@@ -190,8 +199,9 @@ impl Driver {
         session.set_cram_seed(format!("{:016x}.{}", rand::random::<u64>(), now_unix()));
         Driver {
             shutdown: shared.shutdown.clone(),
-            trusted: shared.policy.allowed_network(peer.ip()),
+            trusted: cfg.policy.allowed_network(peer.ip()),
             ends_at: crate::time::after(s.max_session_time),
+            cfg,
             shared,
             peer,
             session,
@@ -199,6 +209,7 @@ impl Driver {
             grace_until: None,
             close_with: None,
             admission,
+            listener: if tls_active { "smtps" } else { "smtp" },
         }
     }
 
@@ -251,7 +262,7 @@ impl Driver {
     }
 
     fn hostname_reply(&self, f: fn(&str) -> Reply) -> String {
-        f(&self.shared.settings.hostname).to_string()
+        f(&self.cfg.settings.hostname).to_string()
     }
 
     async fn close<S: Stream>(&mut self, mut stream: S) -> io::Result<Next<S>> {
@@ -270,7 +281,7 @@ impl Driver {
             stream.write_all(out).await?;
             stream.flush().await
         };
-        let limit = self.admission.bounded(self.shared.settings.command_timeout);
+        let limit = self.admission.bounded(self.cfg.settings.command_timeout);
         match timeout_at(limit, write).await {
             Ok(result) => result?,
             Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
@@ -281,7 +292,7 @@ impl Driver {
 
     /// How long the next read may take: the data or command timeout.
     fn read_limit(&self) -> Duration {
-        let s = &self.shared.settings;
+        let s = &self.cfg.settings;
         if self.session.state_name() == "data" {
             s.data_timeout
         } else {
@@ -357,7 +368,7 @@ impl Driver {
     }
 
     /// Checks device credentials; a failure is answered late (growing delay), and too many
-    /// lock the client address out of AUTH (see [`super::policy::AuthThrottle`]). A client
+    /// lock the client address out of AUTH (see [`super::crate::accounts::AuthThrottle`]). A client
     /// outside `allow_networks` is then disconnected; an allow-listed one keeps its session (it
     /// may send without AUTH). Never logs the secret or a user name that is not a device's.
     async fn on_auth(&mut self, creds: ServerCredentials) {
@@ -370,17 +381,24 @@ impl Driver {
             }
             return self.verdict("auth", |s| s.auth_verdict(false));
         }
-        if let Some(user) = shared.policy.verify(&creds) {
+        let policy = &self.cfg.policy;
+        if let Some(user) = policy.verify(&creds) {
             tracing::info!(%mechanism, user, "AUTH succeeded");
+            let seen = Sighting::Auth {
+                mechanism: mechanism.to_string(),
+                user: user.to_string(),
+            };
+            shared.saw(ip, seen);
             shared.throttle.success(ip, user);
             self.admission.authenticated();
             return self.verdict("auth", |s| s.auth_verdict(true));
         }
         // Never the attempted user name: a device with its fields swapped sends the password
         // there. Only whether it names a configured device, and then that device's name.
-        let device = shared.policy.device_named(creds.user());
+        let device = policy.device_named(creds.user());
         drop(creds);
         let penalty = shared.throttle.failure(ip, device);
+        self.auth_failed(device);
         tracing::warn!(
             %mechanism, known_device = device.is_some(), device, locked = penalty.locked,
             "AUTH failed"
@@ -393,6 +411,10 @@ impl Driver {
     }
 
     fn on_mail(&mut self, address: String) {
+        if let Some(helo) = self.session.client_domain() {
+            self.shared
+                .saw(self.peer.ip(), Sighting::Helo(shown_helo(helo)));
+        }
         self.txn = Txn {
             mail_from: address,
             ..Txn::default()
@@ -419,14 +441,13 @@ impl Driver {
     /// network nor authenticated.
     fn on_rcpt(&mut self, address: String) {
         let authenticated = self.session.authenticated_user().is_some();
-        let verdict = self
-            .shared
-            .policy
-            .rcpt_verdict(self.peer.ip(), authenticated);
+        let verdict = self.cfg.policy.rcpt_verdict(self.peer.ip(), authenticated);
         match &verdict {
             Ok(()) => self.txn.rcpts.push(address),
             Err(reply) => {
                 tracing::warn!(rcpt = address.as_str(), code = reply.code, "relay refused");
+                let error = format!("relay refused: {}", reply.wire_lines().join(" "));
+                self.shared.saw(self.peer.ip(), Sighting::Error(error));
             }
         }
         self.verdict("rcpt", |s| s.rcpt_verdict(verdict));
@@ -512,6 +533,7 @@ impl Driver {
         match incoming.commit(envelope).await {
             Ok(id) => {
                 tracing::info!(%id, from = from.as_str(), rcpts, size, "queued");
+                self.accepted(id.as_ref(), size, rcpts);
                 (self.shared.wake)();
                 Ok(replies::queued(id.as_ref()))
             }
@@ -521,7 +543,7 @@ impl Driver {
 
     async fn on_too_large(&mut self) {
         tracing::info!(
-            limit = self.shared.settings.max_message_size,
+            limit = self.cfg.settings.max_message_size,
             "message too large"
         );
         self.txn.fixer = None;
@@ -559,7 +581,7 @@ impl Driver {
                 .to_string(),
             auth_user: self.session.authenticated_user().map(str::to_string),
             size,
-            route: self.shared.router.route(
+            route: self.cfg.router.route(
                 self.session.authenticated_user(),
                 self.peer.ip(),
                 &self.txn.mail_from,
@@ -570,15 +592,8 @@ impl Driver {
     /// The `Received:` field and the facts for added header fields.
     fn trace(&self, id: &str) -> Trace {
         let now = now_unix();
-        let hostname = self.shared.settings.hostname.clone();
-        let helo: String = self
-            .session
-            .client_domain()
-            .unwrap_or("unknown")
-            .chars()
-            .take(255)
-            .map(|c| if c.is_ascii_graphic() { c } else { '?' })
-            .collect();
+        let hostname = self.cfg.settings.hostname.clone();
+        let helo = shown_helo(self.session.client_domain().unwrap_or("unknown"));
         let mut with = String::from("ESMTP");
         if self.session.is_tls() {
             with.push('S');
@@ -619,4 +634,43 @@ impl Driver {
             tracing::error!(what, error = %e, "session refused a verdict");
         }
     }
+}
+
+impl Driver {
+    /// A failed AUTH: counted, and remembered as the client's last error.
+    fn auth_failed(&self, device: Option<&str>) {
+        let kind = EventKind::AuthFailed {
+            client: self.peer.ip(),
+            device: device.map(str::to_string),
+            listener: self.listener.to_string(),
+        };
+        self.shared.hub.emit(kind);
+        let error = match device {
+            Some(d) => format!("AUTH failed for device account {d}"),
+            None => "AUTH failed: not a device account".to_string(),
+        };
+        self.shared.saw(self.peer.ip(), Sighting::Error(error));
+    }
+
+    /// A message committed and answered `250`.
+    fn accepted(&self, id: &str, size: u64, rcpts: usize) {
+        let helo = self.session.client_domain().map(shown_helo);
+        self.shared.saw(self.peer.ip(), Sighting::Message);
+        self.shared.hub.emit(EventKind::Accepted {
+            id: id.to_string(),
+            client: self.peer.ip().to_canonical(),
+            helo: helo.unwrap_or_else(|| "unknown".to_string()),
+            auth_user: self.session.authenticated_user().map(str::to_string),
+            size,
+            rcpts,
+        });
+    }
+}
+
+/// A client's HELO name as shown to people: printable ASCII, at most 255 characters.
+fn shown_helo(helo: &str) -> String {
+    helo.chars()
+        .take(255)
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect()
 }

@@ -162,3 +162,17 @@ pub(crate) fn fingerprint(cert: &CertificateDer<'_>) -> String {
     }
     out
 }
+
+/// A TLS session as the devices page shows it: `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
+pub(crate) fn describe(conn: &rustls::ServerConnection) -> String {
+    let version = match conn.protocol_version() {
+        Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
+        Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
+        Some(v) => format!("{v:?}"),
+        None => "TLS".to_string(),
+    };
+    match conn.negotiated_cipher_suite() {
+        Some(suite) => format!("{version} {:?}", suite.suite()),
+        None => version,
+    }
+}

@@ -4,10 +4,12 @@
 //! for `scanrelay queue` (another process, over the spool's files) and for the running
 //! gateway's control plane and console.
 
+mod delete;
 mod retry;
 mod view;
 mod when;
 
+pub use delete::delete;
 pub use retry::{Retried, RetryReport, RetryTarget, retry};
 pub use view::{NextTry, Viewer, first_line, is_bounce, recipients, sender, shown};
 pub use when::{Clock, rfc3339};

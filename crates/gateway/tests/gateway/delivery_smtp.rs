@@ -21,7 +21,7 @@ use crate::delivery_support::{
 
 const ACCOUNT: &str = "office.scanner@gmail.com";
 
-fn upstream_settings(port: u16, account: Option<&str>) -> UpstreamSettings {
+pub(crate) fn upstream_settings(port: u16, account: Option<&str>) -> UpstreamSettings {
     UpstreamSettings {
         name: "default".to_string(),
         kind: scanrelay_gateway::settings::UpstreamKind::Smtp,

@@ -39,6 +39,7 @@ pub fn settings(data_dir: &Path) -> Settings {
             auth_lockout: Duration::from_secs(900),
             unauthenticated_timeout: Duration::from_secs(30),
             max_session_time: Duration::from_secs(1800),
+            web: Default::default(),
         },
         devices: Vec::new(),
         upstreams: Vec::new(),

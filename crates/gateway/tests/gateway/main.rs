@@ -6,6 +6,8 @@ mod config_errors;
 mod config_hardening;
 mod config_oauth;
 mod config_upstreams;
+mod config_web;
+mod control;
 mod delivery;
 mod delivery_disk_full;
 mod delivery_dsn;

@@ -1,15 +1,15 @@
 //! From what the SMTP client observed (a [`ClientError`] and the session's [`Facts`]) to one
-//! cause code. Server replies go through the rule table ([`classify_reply`]); connection-level
-//! failures (DNS, TCP, TLS, the TLS-mode probes) are mapped from the client's own typed
-//! observation. Used by `check` and by the gateway's delivery, so both diagnose alike.
+//! cause code of `scanrelay_diagnose`. Server replies go through the diagnosis's rule table
+//! ([`reply_cause`]); connection-level failures (DNS, TCP, TLS, the TLS-mode probes) are
+//! mapped from the client's own typed observation. Here rather than in `scanrelay_diagnose`,
+//! which is data and strings over the protocol types and does not depend on this crate (nor
+//! on tokio and rustls through it). Used by `check` and by the gateway's delivery, so both
+//! diagnose alike.
 
-use scanrelay_client::{ClientError, Facts, StepName, TlsFailure};
-use scanrelay_proto::Reply;
+use scanrelay_diagnose::{Cause, Provider, Stage, reply_cause, reply_facts, token_auth_cause};
 use scanrelay_proto::sasl::SaslError;
 
-use crate::causes::{Cause, ReplyFacts, Stage};
-use crate::providers::Provider;
-use crate::rules::classify_reply;
+use crate::{ClientError, Facts, StepName, TlsFailure};
 
 /// The stage a client step corresponds to, for the reply classifier.
 pub fn stage_of(step: StepName) -> Stage {
@@ -26,20 +26,6 @@ pub fn stage_of(step: StepName) -> Stage {
         StepName::Data => Stage::Data,
         StepName::Quit => Stage::Quit,
     }
-}
-
-/// The facts of a reply that the classifier reads.
-pub fn reply_facts(reply: &Reply) -> ReplyFacts {
-    ReplyFacts {
-        code: reply.code,
-        enhanced: reply.enhanced().map(|e| e.to_string()),
-        text: reply.text(),
-    }
-}
-
-/// Classifies a reply received at `stage`.
-pub fn reply_cause(stage: Stage, reply: &Reply, provider: Option<&Provider>) -> Cause {
-    classify_reply(Some(stage), &reply_facts(reply), provider)
 }
 
 /// The stage a client error happened at, when it says.
@@ -129,42 +115,6 @@ pub fn cause_of(
                 cause
             }
         }
-    }
-}
-
-/// The cause of a refused AUTH when the credential was an OAuth2 token: the password
-/// causes (`auth.bad_credentials`, `auth.app_password_required`,
-/// `auth.basic_auth_disabled`) cannot be the reason, so they become a token cause.
-/// Microsoft's `535 5.7.3` after XOAUTH2 (the token was read, but it is for another
-/// service or the app lacks the SMTP permission) is
-/// `auth.oauth_wrong_audience_or_permission`; anything else is `auth.oauth_token_rejected`.
-/// Causes that are not about the password (`auth.smtp_auth_disabled`, throttling, ...)
-/// stay as they are.
-///
-/// ```
-/// use scanrelay_diagnose::{Cause, ReplyFacts, token_auth_cause};
-///
-/// let ms = ReplyFacts::new(535, Some("5.7.3"), "Authentication unsuccessful");
-/// assert_eq!(token_auth_cause(Cause::AuthBadCredentials, &ms),
-///            Cause::AuthOauthWrongAudienceOrPermission);
-/// let gmail = ReplyFacts::new(535, Some("5.7.8"), "Username and Password not accepted");
-/// assert_eq!(token_auth_cause(Cause::AuthBadCredentials, &gmail), Cause::AuthOauthTokenRejected);
-/// let off = ReplyFacts::new(535, Some("5.7.139"), "SmtpClientAuthentication is disabled");
-/// assert_eq!(token_auth_cause(Cause::AuthSmtpAuthDisabled, &off), Cause::AuthSmtpAuthDisabled);
-/// ```
-pub fn token_auth_cause(cause: Cause, reply: &ReplyFacts) -> Cause {
-    match cause {
-        Cause::AuthBadCredentials
-        | Cause::AuthAppPasswordRequired
-        | Cause::AuthBasicAuthDisabled => {
-            let detail: Vec<&str> = reply.enhanced.as_deref().unwrap_or("").split('.').collect();
-            if reply.code == 535 && detail.get(1..) == Some(&["7", "3"][..]) {
-                Cause::AuthOauthWrongAudienceOrPermission
-            } else {
-                Cause::AuthOauthTokenRejected
-            }
-        }
-        other => other,
     }
 }
 
