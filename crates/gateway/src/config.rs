@@ -2,7 +2,8 @@
 //! and where the data directory lives.
 //!
 //! The text is injected ([`parse_str`]) so tests pass strings; [`load`] and [`load_or_init`]
-//! read the file. Every error names the file, the line and the key path, e.g.
+//! read the file. Validation does no I/O of its own: the files a config names and the host
+//! name come through [`ConfigFiles`] ([`parse_with`]). Every error names the file, the line and the key path, e.g.
 //! `scanrelay.toml: line 7: upstream.tls: unknown TLS mode `ssl3`: expected starttls, implicit
 //! or none`; a value of the wrong type says what is expected in words and with an example
 //! (`upstream.port: expected a port number 1-65535, e.g. 587; found "587" ...`). A file that
@@ -13,6 +14,7 @@
 
 pub mod edit;
 mod expect;
+mod files;
 mod locate;
 mod oauth;
 mod raw;
@@ -27,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use crate::settings::Settings;
 
+pub use files::{ConfigFiles, MemoryFiles, SystemFiles};
 pub use summary::summary;
 
 /// The default config written to `<data-dir>/scanrelay.toml` on first start: commented, with
@@ -129,12 +132,25 @@ pub struct ParseOptions {
 
 /// Parses and validates config `text`. `path` names the file in messages and is the base for
 /// relative paths in it (`password_file`, `tls_cert`, `spool.dir`); `data_dir` is where the
-/// spool and generated files go by default.
+/// spool and generated files go by default. Files named in the config are looked at on this
+/// machine ([`SystemFiles`]).
 pub fn parse_str(
     text: &str,
     path: &Path,
     data_dir: &Path,
     opts: &ParseOptions,
+) -> Result<Loaded, ConfigError> {
+    parse_with(text, path, data_dir, opts, &SystemFiles)
+}
+
+/// [`parse_str`] with the files the config names (and the host name) taken from `files`: the
+/// validation does no I/O of its own.
+pub fn parse_with(
+    text: &str,
+    path: &Path,
+    data_dir: &Path,
+    opts: &ParseOptions,
+    files: &dyn ConfigFiles,
 ) -> Result<Loaded, ConfigError> {
     let file = display_name(path);
     let loc = locate::Locator::new(text);
@@ -146,6 +162,7 @@ pub fn parse_str(
         base_dir,
         data_dir,
         opts,
+        files,
         warnings: Vec::new(),
     };
     validator.settings(raw)

@@ -231,7 +231,7 @@ impl Validator<'_> {
     /// The secret from its file (first line; trailing newline removed).
     fn client_secret(&self, key: &str, path: &std::path::Path) -> Result<Secret> {
         let full = self.base_dir.join(path);
-        let text = std::fs::read_to_string(&full).map_err(|e| {
+        let text = self.files.read_to_string(&full).map_err(|e| {
             self.invalid(
                 key,
                 format!("cannot read {}: {}", full.display(), super::io_reason(&e)),

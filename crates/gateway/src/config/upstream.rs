@@ -440,7 +440,7 @@ impl Validator<'_> {
             (Some(p), None) => Ok(Some(p.clone())),
             (None, Some(path)) => {
                 let full = self.resolve(path);
-                let text = std::fs::read_to_string(&full).map_err(|e| {
+                let text = self.files.read_to_string(&full).map_err(|e| {
                     self.err(
                         &c.k("password_file"),
                         format!("cannot read {}: {}", full.display(), super::io_reason(&e)),

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
+use super::files::ConfigFiles;
 use super::locate::Locator;
 use super::raw::{RawConfig, RawDelivery, RawDevice, RawListen};
 use super::units::Span;
@@ -31,6 +32,9 @@ pub(crate) struct Validator<'a> {
     pub base_dir: &'a Path,
     pub data_dir: &'a Path,
     pub opts: &'a ParseOptions,
+    /// Where file checks, secret files and the host name come from: validation does no I/O
+    /// of its own.
+    pub files: &'a dyn ConfigFiles,
     pub warnings: Vec<Problem>,
 }
 
@@ -283,7 +287,7 @@ impl Validator<'_> {
 
     pub(crate) fn existing_file(&self, key: &str, path: &Path) -> Result<PathBuf> {
         let full = self.resolve(path);
-        if full.is_file() {
+        if self.files.is_file(&full) {
             Ok(full)
         } else {
             Err(self.err(key, format!("no such file: {}", full.display())))
@@ -291,7 +295,7 @@ impl Validator<'_> {
     }
 
     pub(crate) fn hostname(&self, key: &str, raw: Option<String>) -> Result<String> {
-        let name = raw.unwrap_or_else(system_hostname);
+        let name = raw.unwrap_or_else(|| self.files.hostname());
         let ok = !name.is_empty()
             && name.chars().all(|c| {
                 c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '[' | ']' | ':')
@@ -460,16 +464,6 @@ pub(crate) fn looks_like_address(addr: &str) -> bool {
         }
         None => false,
     }
-}
-
-/// This machine's host name (for the greeting), or `localhost`.
-pub(crate) fn system_hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "localhost".to_string())
 }
 
 #[cfg(test)]

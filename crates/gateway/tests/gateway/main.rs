@@ -5,6 +5,7 @@ mod config;
 mod config_edit;
 mod config_edit_safety;
 mod config_errors;
+mod config_files;
 mod config_hardening;
 mod config_oauth;
 mod config_upstreams;
