@@ -20,7 +20,7 @@ pub fn run(args: &AdminArgs) -> Result<u8> {
                 None => prompt()?,
             };
             let file = password::store(&data_dir, &new)?;
-            println!(
+            outln!(
                 "admin password set: {} (an Argon2 hash, readable only by this user); a running \
                  gateway uses it from the next login",
                 file.display()

@@ -278,8 +278,8 @@ pub struct CheckArgs {
     /// SMTP server host name or IP address.
     #[arg(long, value_name = "HOST")]
     pub server: Option<String>,
-    /// SMTP server port.
-    #[arg(long, value_name = "N")]
+    /// SMTP server port (1-65535).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
     /// How the connection is secured.
     #[arg(long, value_enum, value_name = "MODE")]

@@ -21,7 +21,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
             let v = json!({"ok": false, "cause": null, "summary": format!("{e:#}"), "fix": "",
                            "transient": null, "code": null, "enhanced": null, "service": null,
                            "provider": null, "error": format!("{e:#}")});
-            println!("{}", serde_json::to_string_pretty(&v)?);
+            outln!("{}", serde_json::to_string_pretty(&v)?);
             eprintln!("scanrelay: error: {e:#}");
             Ok(2)
         }
@@ -73,7 +73,7 @@ fn print_json(found: &Explanation, advice: &Advice) -> Result<()> {
         "service": found.service,
         "provider": found.provider.map(|p| p.id),
     });
-    println!("{}", serde_json::to_string_pretty(&v)?);
+    outln!("{}", serde_json::to_string_pretty(&v)?);
     Ok(())
 }
 
@@ -81,22 +81,22 @@ fn print_text(found: &Explanation, advice: &Advice, lang: Lang) {
     match (&found.facts, &found.service) {
         (Some(f), _) => {
             let enhanced = f.enhanced.as_deref().unwrap_or("-");
-            println!("{} {enhanced}  [{}]", f.code, found.cause);
+            outln!("{} {enhanced}  [{}]", f.code, found.cause);
         }
-        (None, Some(s)) => println!("{}  [{}]", service_line(s), found.cause),
-        (None, None) => println!("[{}]", found.cause),
+        (None, Some(s)) => outln!("{}  [{}]", service_line(s), found.cause),
+        (None, None) => outln!("[{}]", found.cause),
     }
     if let Some(p) = found.provider {
-        println!("{}", p.name);
+        outln!("{}", p.name);
     }
-    println!("{}", advice.summary);
+    outln!("{}", advice.summary);
     if found.cause != Cause::Ok {
         let label = if lang == Lang::Ko {
             "해결 방법"
         } else {
             "Fix"
         };
-        println!("{label}: {}", advice.fix);
+        outln!("{label}: {}", advice.fix);
     }
 }
 

@@ -2,6 +2,9 @@
 //! library crates (`scanrelay-client`, `scanrelay-diagnose`, ...).
 #![forbid(unsafe_code)]
 
+#[macro_use]
+mod out;
+
 mod admin;
 mod args;
 mod check;

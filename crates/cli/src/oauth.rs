@@ -101,7 +101,7 @@ pub fn run(args: &OauthArgs) -> Result<u8> {
 }
 
 fn say(text: &str) {
-    println!("{text}");
+    outln!("{text}");
     let _ = std::io::stdout().flush();
 }
 
@@ -269,7 +269,7 @@ fn status(accounts: &Accounts, json: bool) -> u8 {
         .collect();
     if json {
         let v = json!({"accounts": list.iter().map(status_json).collect::<Vec<Value>>()});
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else if list.is_empty() {
         say(&format!(
             "{} has no [[oauth]] accounts",
@@ -302,7 +302,7 @@ fn status_json(s: &AccountStatus) -> Value {
 }
 
 fn print_status(s: &AccountStatus) {
-    println!(
+    outln!(
         "{} ({}, {}): {}",
         s.name,
         s.provider,
@@ -310,22 +310,22 @@ fn print_status(s: &AccountStatus) {
         s.state.as_str()
     );
     if let Some(reason) = &s.reason {
-        println!("  why: {reason}");
+        outln!("  why: {reason}");
     }
     let time = |t: Option<SystemTime>, none: &str| t.map_or_else(|| none.to_string(), rfc3339);
     if s.login_at.is_some() || s.access_expires.is_some() {
-        println!("  signed in: {}", time(s.login_at, "unknown"));
-        println!(
+        outln!("  signed in: {}", time(s.login_at, "unknown"));
+        outln!(
             "  access token valid until: {}",
             time(s.access_expires, "none stored")
         );
-        println!("  last refresh: {}", time(s.last_refresh, "never"));
+        outln!("  last refresh: {}", time(s.last_refresh, "never"));
     }
     for w in &s.warnings {
-        println!("  warning: {w}");
+        outln!("  warning: {w}");
     }
     if let Some(f) = fix(s) {
-        println!("  fix: {f}");
+        outln!("  fix: {f}");
     }
 }
 

@@ -185,19 +185,23 @@ async fn list(spool: &Spool, v: &Viewer, json: bool) -> Result<u8> {
     let entries = spool.list().await?;
     if json {
         let all: Vec<serde_json::Value> = entries.iter().map(|e| v.json(e)).collect();
-        println!("{}", serde_json::to_string_pretty(&all)?);
+        outln!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(0);
     }
     if entries.is_empty() {
-        println!("the queue is empty");
+        outln!("the queue is empty");
         return Ok(0);
     }
-    println!(
+    outln!(
         "{:<33} {:<9} {:>4} {:<9} {:>10}  FROM -> TO",
-        "ID", "STATE", "TRY", "NEXT", "SIZE"
+        "ID",
+        "STATE",
+        "TRY",
+        "NEXT",
+        "SIZE"
     );
     for e in &entries {
-        println!(
+        outln!(
             "{:<33} {:<9} {:>4} {:<9} {:>10}  {} -> {}",
             e.id.as_str(),
             e.delivery.state.as_str(),
@@ -208,7 +212,7 @@ async fn list(spool: &Spool, v: &Viewer, json: bool) -> Result<u8> {
             shown(&e.envelope.rcpt_to.join(", "))
         );
         if let Some(note) = v.list_note(e) {
-            println!("{:<33} {note}", "");
+            outln!("{:<33} {note}", "");
         }
     }
     Ok(0)
@@ -217,9 +221,9 @@ async fn list(spool: &Spool, v: &Viewer, json: bool) -> Result<u8> {
 async fn show(spool: &Spool, v: &Viewer, id: &str, json: bool) -> Result<u8> {
     let entry = spool.load(&parse_id(id)?).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&v.json(&entry))?);
+        outln!("{}", serde_json::to_string_pretty(&v.json(&entry))?);
     } else {
-        print!("{}", show::render(&entry, v));
+        out!("{}", show::render(&entry, v));
     }
     Ok(0)
 }
@@ -227,6 +231,6 @@ async fn show(spool: &Spool, v: &Viewer, id: &str, json: bool) -> Result<u8> {
 async fn delete(spool: &Spool, id: &str) -> Result<u8> {
     let id = parse_id(id)?;
     scanrelay_gateway::queue::delete(spool, &id).await?;
-    println!("{id}: deleted");
+    outln!("{id}: deleted");
     Ok(0)
 }

@@ -30,10 +30,10 @@ fn check_config(data_dir: &Path, config: Option<&Path>) -> Result<u8> {
         anyhow::bail!("the config file `{}` does not exist", path.display());
     }
     let loaded = if present {
-        println!("config: {}", path.display());
+        outln!("config: {}", path.display());
         load(path, data_dir)?
     } else {
-        println!(
+        outln!(
             "config: {} does not exist: checking the embedded defaults, which `scanrelay serve` \
              writes there on its first start",
             path.display()
@@ -41,10 +41,10 @@ fn check_config(data_dir: &Path, config: Option<&Path>) -> Result<u8> {
         parse_str(DEFAULT_CONFIG, path, data_dir, &ParseOptions::default())?
     };
     for warning in &loaded.warnings {
-        println!("warning: {warning}");
+        outln!("warning: {warning}");
     }
-    print!("{}", summary(&loaded.settings));
-    println!("config OK");
+    out!("{}", summary(&loaded.settings));
+    outln!("config OK");
     Ok(0)
 }
 
@@ -61,7 +61,7 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
         .clone()
         .unwrap_or_else(|| data_dir.join(scanrelay_gateway::config::CONFIG_FILE_NAME));
     if let Some(path) = &written {
-        println!(
+        outln!(
             "wrote a default config to {} (edit it to add an upstream)",
             path.display()
         );
@@ -80,7 +80,7 @@ pub fn run(args: &ServeArgs) -> Result<u8> {
         let handle = gateway.handle();
         let reload = move || reload(handle.clone(), config_path.clone(), data_dir.clone());
         wait_for_stop(reload).await;
-        println!("shutting down: finishing open transactions");
+        outln!("shutting down: finishing open transactions");
         if let Some(console) = console {
             console.shutdown().await;
         }

@@ -35,6 +35,12 @@ impl Shape {
 
     /// The error object.
     pub fn error(self, error: &str, fix: &str) -> Value {
+        // No fix known (a runtime error): null, not an empty string a script would print.
+        let fix = if fix.is_empty() {
+            Value::Null
+        } else {
+            Value::from(fix)
+        };
         match self {
             Shape::Check => json!({"ok": false, "cause": null, "summary": error, "fix": fix,
                                    "error": error, "steps": []}),
@@ -49,7 +55,7 @@ impl Shape {
 /// Prints `error` as the one JSON object on stdout (and as text on stderr); returns 2.
 pub fn print_json_error(shape: Shape, error: &str, fix: &str) -> u8 {
     let v = shape.error(error, fix);
-    println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     eprintln!("scanrelay: error: {error}");
     2
 }

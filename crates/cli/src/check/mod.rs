@@ -4,8 +4,6 @@
 
 pub mod plan;
 
-use std::io::Write as _;
-
 use anyhow::Result;
 use scanrelay_check::{Plan, render_human, render_json, run};
 
@@ -33,7 +31,7 @@ pub fn main(args: &CheckArgs) -> Result<u8> {
     } else {
         render_human(&plan, &outcome)
     };
-    std::io::stdout().write_all(text.as_bytes())?;
+    crate::out::write_all(text.as_bytes())?;
     Ok(outcome.exit_status())
 }
 

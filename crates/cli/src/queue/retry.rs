@@ -32,14 +32,14 @@ pub async fn retry(spool: &Spool, req: &Request<'_>) -> Result<u8> {
     if let RetryTarget::One(id) = &target
         && report.already_delivered
     {
-        println!("{id}: already delivered; nothing to retry");
+        outln!("{id}: already delivered; nothing to retry");
         return Ok(0);
     }
     for r in &report.retried {
         announce(&r.id, r.reopened, req);
     }
     if report.retried.is_empty() {
-        println!("nothing to retry");
+        outln!("nothing to retry");
     }
     report_left_out(&report);
     Ok(0)
@@ -53,9 +53,9 @@ fn announce(id: &MessageId, reopened: usize, req: &Request<'_>) {
     };
     match &req.held {
         Some(config) => {
-            println!("{id}: queued again{again}, but held: no upstream is configured in {config}")
+            outln!("{id}: queued again{again}, but held: no upstream is configured in {config}")
         }
-        None => println!("{id}: will be retried now{again}"),
+        None => outln!("{id}: will be retried now{again}"),
     }
 }
 
@@ -76,14 +76,14 @@ fn report_left_out(report: &RetryReport) {
         ));
     }
     if !parts.is_empty() {
-        println!(
+        outln!(
             "left out {}: `scanrelay queue retry --all --include-failed` retries those too \
              (a failure notice is sent again only if the new attempt fails for good)",
             parts.join(" and ")
         );
     }
     if report.left_sending > 0 {
-        println!(
+        outln!(
             "left alone {}: an attempt is in progress",
             count(
                 report.left_sending,

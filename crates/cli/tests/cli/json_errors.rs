@@ -33,6 +33,11 @@ async fn usage_errors_with_json_are_one_json_object() {
             "99999",
         ),
         (
+            &["check", "--server", "x", "--port", "0", "--json"],
+            &CHECK_KEYS,
+            "0",
+        ),
+        (
             &["explain", "--json", "--stage"],
             &["ok", "cause", "summary", "fix", "error"],
             "--stage",
@@ -64,6 +69,8 @@ async fn usage_errors_with_json_are_one_json_object() {
         assert_eq!(v["ok"], false, "{args:?}");
         let error = v["error"].as_str().unwrap_or_default();
         assert!(error.contains(mention), "{args:?}: {error}");
+        // A fix is a text worth printing, or null when none is known.
+        assert_ne!(v.get("fix"), Some(&serde_json::json!("")), "{args:?}: {v}");
     }
     assert!(!dir.path().join("nowhere").exists());
 }

@@ -7,6 +7,7 @@ mod check_korean;
 mod check_peers;
 mod check_scripted;
 mod check_verdicts;
+mod closed_pipe;
 mod explain;
 mod gateway_e2e;
 mod gateway_oauth;

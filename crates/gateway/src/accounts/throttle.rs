@@ -120,6 +120,17 @@ impl AuthThrottle {
             .is_some_and(|until| until > now)
     }
 
+    /// How long AUTH from `ip` stays locked, when it is locked now.
+    pub fn locked_for(&self, ip: IpAddr) -> Option<Duration> {
+        let now = Instant::now();
+        self.table()
+            .map
+            .get(&client_key(ip))
+            .and_then(|f| f.locked_until)
+            .filter(|until| *until > now)
+            .map(|until| until - now)
+    }
+
     /// Records a failed attempt naming `account` (a configured device, or `None`): 1 s delay
     /// after the address's first failure, growing by 1 s per failure up to 5 s; at
     /// `max_failures` from the address (all accounts together) AUTH from it is locked and its

@@ -374,12 +374,14 @@ impl Driver {
     async fn on_auth(&mut self, creds: ServerCredentials) {
         let ip = self.peer.ip();
         let (shared, mechanism) = (self.shared.clone(), creds.mechanism());
-        if shared.throttle.is_locked(ip) {
+        if let Some(left) = shared.throttle.locked_for(ip) {
             tracing::info!(%mechanism, "AUTH refused: locked out after too many failures");
             if !self.trusted {
                 self.close_with = Some(auth_lockout_reply());
+                return self.verdict("auth", |s| s.auth_verdict(false));
             }
-            return self.verdict("auth", |s| s.auth_verdict(false));
+            let minutes = left.as_secs().div_ceil(60).max(1);
+            return self.verdict("auth", |s| s.auth_refused(replies::auth_locked(minutes)));
         }
         let policy = &self.cfg.policy;
         if let Some(user) = policy.verify(&creds) {

@@ -161,6 +161,17 @@ pub fn auth_failed() -> Reply {
     Reply::new(535, "5.7.8 Authentication credentials invalid")
 }
 
+/// `454 4.7.0 ...`: AUTH from this address is locked for `minutes` after too many failed
+/// attempts; the credentials were not checked.
+pub fn auth_locked(minutes: u64) -> Reply {
+    Reply::new(
+        454,
+        format!(
+            "4.7.0 Too many failed AUTH attempts from this address; AUTH is locked for {minutes} more minute(s), credentials not checked"
+        ),
+    )
+}
+
 /// `501 5.0.0 Authentication cancelled` (the client answered a 334 with `*`).
 pub fn auth_cancelled() -> Reply {
     Reply::new(501, "5.0.0 Authentication cancelled")

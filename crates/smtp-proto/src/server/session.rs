@@ -234,6 +234,19 @@ impl ServerSession {
         }
     }
 
+    /// The driver's answer to [`Event::Auth`] when it will not check the credentials at all
+    /// (e.g. the client address is locked out of AUTH for a while): `reply` (a 4xx or 5xx)
+    /// instead of `535`, so a device with the right password is not told it is wrong.
+    pub fn auth_refused(&mut self, reply: Reply) -> Result<(), UnexpectedCall> {
+        match std::mem::replace(&mut self.phase, Phase::Command) {
+            Phase::AwaitAuth { .. } => {
+                self.fail(reply);
+                Ok(())
+            }
+            other => Err(self.unexpected(other, "auth_refused")),
+        }
+    }
+
     /// The driver's answer to [`Event::MailFrom`]: `Ok` opens the transaction (`250 2.1.0`),
     /// `Err(reply)` sends that reply instead.
     pub fn mail_verdict(&mut self, verdict: Result<(), Reply>) -> Result<(), UnexpectedCall> {
