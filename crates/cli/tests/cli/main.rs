@@ -7,6 +7,8 @@ mod check_korean;
 mod check_peers;
 mod check_scripted;
 mod check_verdicts;
+mod console_browser;
+mod console_e2e;
 mod explain;
 mod gateway_e2e;
 mod gateway_oauth;
