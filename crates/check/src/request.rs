@@ -180,11 +180,7 @@ impl CheckRequest {
             .clone()
             .or_else(|| provider.map(|p| p.host.to_string()))
             .ok_or(PlanError::NoServer)?;
-        let tls = self.tls.unwrap_or_else(|| tls_for(provider, self.port));
-        let port = self
-            .port
-            .or_else(|| provider.filter(|p| p.tls == tls).map(|p| p.port))
-            .unwrap_or(default_port(tls));
+        let (port, tls) = scanrelay_diagnose::port_and_tls(provider, self.port, self.tls);
         if let Some(ca) = &self.ca_file {
             check_ca_file(ca)?;
         }
@@ -291,27 +287,6 @@ fn provider_names() -> String {
         .join(", ")
 }
 
-/// The TLS mode when none is given: the provider's mode for the port (its main or an
-/// alternative port), else the port's usual mode. Port 25 means STARTTLS too: a password never
-/// goes out in clear unless the request says `TlsMode::None`.
-fn tls_for(provider: Option<&Provider>, port: Option<u16>) -> TlsMode {
-    if let Some(p) = provider {
-        match port {
-            None => return p.tls,
-            Some(n) if n == p.port => return p.tls,
-            Some(n) => {
-                if let Some((_, mode)) = p.alt_ports.iter().find(|(alt, _)| *alt == n) {
-                    return *mode;
-                }
-            }
-        }
-    }
-    match port {
-        Some(465) => TlsMode::Implicit,
-        _ => TlsMode::StartTls,
-    }
-}
-
 /// Refuses an unreadable CA file before anything is tried (it is the user's file, not the
 /// server's certificate, that is wrong).
 fn check_ca_file(path: &std::path::Path) -> Result<(), PlanError> {
@@ -325,14 +300,6 @@ fn check_ca_file(path: &std::path::Path) -> Result<(), PlanError> {
         });
     }
     Ok(())
-}
-
-fn default_port(tls: TlsMode) -> u16 {
-    match tls {
-        TlsMode::Implicit => 465,
-        TlsMode::StartTls => 587,
-        TlsMode::None => 25,
-    }
 }
 
 /// This machine's name for EHLO (from `/proc/sys/kernel/hostname`, else `localhost`).
@@ -363,7 +330,8 @@ mod tests {
             (naver, None, TlsMode::Implicit),
         ];
         for (p, port, want) in table {
-            assert_eq!(tls_for(*p, *port), *want, "{:?} {port:?}", p.map(|p| p.id));
+            let (_, tls) = scanrelay_diagnose::port_and_tls(*p, *port, None);
+            assert_eq!(tls, *want, "{:?} {port:?}", p.map(|p| p.id));
         }
     }
 }

@@ -142,9 +142,11 @@ pub struct ServeArgs {
     #[arg(long)]
     pub check_config: bool,
     /// Log format on standard error: text (coloured only on a terminal; NO_COLOR is honoured)
-    /// or json (one object per line, for log collectors). Times are RFC 3339, UTC.
-    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
-    pub log_format: LogFormat,
+    /// or json (one object per line, for log collectors). Times are RFC 3339, UTC. Default:
+    /// text, or, when standard error is the systemd journal (as under the packaged unit),
+    /// journal entries with the event's fields and a PRIORITY from its level.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
 }
 
 /// `--log-format` values.

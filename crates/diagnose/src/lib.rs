@@ -51,6 +51,7 @@ mod advice_oauth_en;
 mod advice_oauth_ko;
 mod advice_provider;
 mod causes;
+mod endpoint;
 mod explain;
 mod graph_errors;
 mod lang;
@@ -65,6 +66,7 @@ mod service_paste;
 
 pub use advice::{Advice, Situation, advise, advise_in, generic_advice, settings_line};
 pub use causes::{Cause, ReplyFacts, Stage};
+pub use endpoint::{default_port, port_and_tls};
 pub use explain::{Explanation, explain};
 pub use graph_errors::{graph_draft_error_cause, graph_error_cause};
 pub use lang::Lang;

@@ -11,6 +11,7 @@
 //! no port 0) are checked here, before anything listens. Passwords never appear in errors,
 //! warnings or the [`summary`].
 
+pub mod edit;
 mod expect;
 mod locate;
 mod oauth;

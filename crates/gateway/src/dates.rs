@@ -4,11 +4,13 @@
 
 use jiff::Timestamp;
 
+/// `unix` as a timestamp, if it is one jiff can represent.
+pub(crate) fn checked(unix: u64) -> Option<Timestamp> {
+    Timestamp::from_second(i64::try_from(unix).ok()?).ok()
+}
+
 fn timestamp(unix: u64) -> Timestamp {
-    i64::try_from(unix)
-        .ok()
-        .and_then(|s| Timestamp::from_second(s).ok())
-        .unwrap_or(Timestamp::MAX)
+    checked(unix).unwrap_or(Timestamp::MAX)
 }
 
 /// `Tue, 02 Jan 2024 15:04:05 +0000` (RFC 5322 §3.3), in UTC.

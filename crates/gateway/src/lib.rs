@@ -8,6 +8,7 @@ pub mod config;
 pub mod control;
 mod dates;
 pub mod delivery;
+mod header;
 pub mod listener;
 pub mod queue;
 pub mod routing;

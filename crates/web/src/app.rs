@@ -71,6 +71,8 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::queue::routes())
         .merge(pages::devices::routes())
         .merge(pages::events::routes())
+        .merge(pages::settings::routes())
+        .merge(pages::wizard::routes())
         .layer(middleware::from_fn(security::headers))
         .with_state(state)
 }

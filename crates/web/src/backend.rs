@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use scanrelay_gateway::GatewayHandle;
-use scanrelay_gateway::control::{DeviceSeen, GatewayEvent, Status};
+use scanrelay_gateway::control::{DeviceSeen, GatewayEvent, ReloadReport, Status};
 use scanrelay_gateway::queue::{RetryReport, RetryTarget};
 use scanrelay_gateway::settings::Settings;
 use scanrelay_spool::{Entry, MessageId, SpoolError};
@@ -38,6 +38,16 @@ pub trait ConsoleBackend: Send + Sync + 'static {
     fn recent_events(&self) -> Vec<GatewayEvent>;
     /// The metrics in Prometheus text format.
     fn metrics_text(&self) -> BoxFuture<'_, String>;
+    /// The config file `serve` read, which the settings page edits; `None`: not editable.
+    fn config_path(&self) -> Option<std::path::PathBuf> {
+        None
+    }
+    /// Applies new settings as SIGHUP does, without dropping connections; the error says why
+    /// the running settings stay.
+    fn reload(&self, settings: Settings) -> BoxFuture<'_, Result<ReloadReport, String>> {
+        drop(settings);
+        Box::pin(async { Err("this console cannot reload the gateway".to_string()) })
+    }
 }
 
 impl ConsoleBackend for GatewayHandle {
@@ -70,6 +80,16 @@ impl ConsoleBackend for GatewayHandle {
     }
     fn metrics_text(&self) -> BoxFuture<'_, String> {
         Box::pin(GatewayHandle::metrics_text(self))
+    }
+    fn config_path(&self) -> Option<std::path::PathBuf> {
+        Some(GatewayHandle::config_path(self))
+    }
+    fn reload(&self, settings: Settings) -> BoxFuture<'_, Result<ReloadReport, String>> {
+        Box::pin(async move {
+            GatewayHandle::reload(self, settings)
+                .await
+                .map_err(|e| e.to_string())
+        })
     }
 }
 

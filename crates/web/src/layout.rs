@@ -21,6 +21,10 @@ pub mod nav {
     pub const DEVICES: &str = "devices";
     /// Events.
     pub const EVENTS: &str = "events";
+    /// Settings.
+    pub const SETTINGS: &str = "settings";
+    /// The setup wizard.
+    pub const WIZARD: &str = "wizard";
     /// None (login, setup, errors).
     pub const NONE: &str = "";
 }

@@ -22,6 +22,7 @@ mod readme;
 mod serve_logs;
 mod serve_reload;
 mod spool_durability;
+mod wizard_claims;
 
 use std::process::Stdio;
 

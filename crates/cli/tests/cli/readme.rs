@@ -1,7 +1,8 @@
 //! README.md and the test command stay true of what a newcomer does first (issue 6, item 10):
 //! how to put `scanrelay` on the PATH comes before any example that calls it bare, the Tests
-//! section names everything the test command installs, and the test command removes its
-//! temporary peers directory (it holds a CA private key).
+//! section names everything the test command installs, the test command removes its
+//! temporary peers directory (it holds a CA private key), and the Debian install section
+//! agrees with the packaged unit.
 
 use std::path::PathBuf;
 
@@ -72,11 +73,13 @@ fn tests_section_lists_everything_the_test_command_installs() {
     let tests = &readme[readme.find("## Tests").expect("a Tests section")..];
     let packages = peer_packages();
     assert!(packages.len() > 5, "parsed {packages:?}");
-    for pkg in packages
-        .iter()
-        .map(String::as_str)
-        .chain(["cargo-fuzz", "vmail"])
-    {
+    for pkg in packages.iter().map(String::as_str).chain([
+        "cargo-fuzz",
+        "vmail",
+        "cargo-deb",
+        "systemd",
+        "adduser",
+    ]) {
         assert!(
             tests.contains(&format!("`{pkg}`")),
             "README's Tests section does not name `{pkg}`, which the test command installs"
@@ -86,6 +89,73 @@ fn tests_section_lists_everything_the_test_command_installs() {
     assert!(
         script.contains("cargo install cargo-fuzz"),
         "the test command still installs cargo-fuzz"
+    );
+    for needed in [
+        "cargo install cargo-deb",
+        "apt-get install -y -qq --no-install-recommends systemd adduser",
+        "scripts/deb-test",
+    ] {
+        assert!(
+            script.contains(needed),
+            "the test command no longer has `{needed}`: update README's Tests section"
+        );
+    }
+}
+
+/// The "Install on Debian/Ubuntu" section (issue 8, item 7) says what the package really
+/// does: the unit's command line, and where the config and the data are.
+#[test]
+fn debian_section_matches_the_unit() {
+    let readme = repo_file("README.md");
+    let start = readme
+        .find("## Install on Debian/Ubuntu")
+        .expect("an Install on Debian/Ubuntu section");
+    let section = &readme[start..];
+    let section = &section[..section[3..].find("\n## ").map_or(section.len(), |n| n + 3)];
+    let unit = repo_file("packaging/debian/scanrelay.service");
+    let exec_start = unit
+        .lines()
+        .find_map(|l| l.strip_prefix("ExecStart="))
+        .expect("ExecStart in the unit");
+    let said = exec_start.trim_start_matches("/usr/bin/");
+    assert!(
+        section
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .contains(said),
+        "README's Debian section does not show the unit's command line `{said}`"
+    );
+    for claim in [
+        "/etc/scanrelay/scanrelay.toml",
+        "/var/lib/scanrelay",
+        "cargo deb -p scanrelay",
+        "dpkg -i",
+        "systemctl enable --now scanrelay",
+        "systemctl reload scanrelay",
+        "journalctl -u scanrelay",
+    ] {
+        assert!(
+            section.contains(claim),
+            "README's Debian section lacks `{claim}`"
+        );
+    }
+    for key in [
+        "User=scanrelay",
+        "ReadWritePaths=/var/lib/scanrelay",
+        "ExecReload=",
+    ] {
+        assert!(
+            unit.lines().any(|l| l.starts_with(key)),
+            "the unit lacks {key}"
+        );
+    }
+    let manifest = repo_file("crates/cli/Cargo.toml");
+    assert!(
+        manifest.contains(
+            r#"["../gateway/src/default-config.toml", "etc/scanrelay/scanrelay.toml", "640"]"#
+        ),
+        "the package's config is the gateway's commented default, mode 0640"
     );
 }
 

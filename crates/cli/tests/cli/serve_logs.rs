@@ -1,5 +1,7 @@
 //! The gateway's log fits where it goes (issue 6, item 8): no ANSI colour when standard
-//! error is not a terminal, RFC 3339 times, and `--log-format json` for collectors.
+//! error is not a terminal, RFC 3339 times, and `--log-format json` for collectors. Under
+//! systemd (issue 8, item 7) it goes to journald natively, and stays text where journald is
+//! not running.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -9,6 +11,13 @@ use crate::gateway_support::free_port;
 /// Starts `serve` with stderr to a file (not a terminal; `NO_COLOR` unset), waits until it
 /// listens, stops it, and returns what it logged.
 async fn serve_log(extra: &[&str]) -> String {
+    serve_log_with(extra, false).await
+}
+
+/// [`serve_log`], with `JOURNAL_STREAM` naming the stderr file as systemd names the journal's
+/// stream when `journal_stream` is true.
+async fn serve_log_with(extra: &[&str], journal_stream: bool) -> String {
+    use std::os::unix::fs::MetadataExt as _;
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let config = dir.path().join("scanrelay.toml");
@@ -18,7 +27,15 @@ async fn serve_log(extra: &[&str]) -> String {
     )
     .unwrap();
     let log = dir.path().join("stderr.log");
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_scanrelay"))
+    let stderr = std::fs::File::create(&log).unwrap();
+    let meta = stderr.metadata().unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_scanrelay"));
+    if journal_stream {
+        command.env("JOURNAL_STREAM", format!("{}:{}", meta.dev(), meta.ino()));
+    } else {
+        command.env_remove("JOURNAL_STREAM");
+    }
+    let mut child = command
         .args(["serve", "--config"])
         .arg(&config)
         .arg("--data-dir")
@@ -28,11 +45,16 @@ async fn serve_log(extra: &[&str]) -> String {
         .env_remove("SCANRELAY_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
         .expect("spawn scanrelay serve");
-    for _ in 0..200 {
+    let tries = if journal_stream && journald_running() {
+        40
+    } else {
+        200
+    };
+    for _ in 0..tries {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         if text.contains(&format!("127.0.0.1:{port}")) {
             break;
@@ -79,4 +101,40 @@ async fn json_logs_are_one_object_per_line() {
     }
     assert!(lines > 0, "{log}");
     assert!(!log.contains('\u{1b}'));
+}
+
+/// Whether journald listens on this machine (then journal entries do not reach stderr).
+fn journald_running() -> bool {
+    std::path::Path::new("/run/systemd/journal/socket").exists()
+}
+
+#[tokio::test]
+async fn journal_stream_without_journald_falls_back_to_plain_text() {
+    let log = serve_log_with(&[], true).await;
+    if journald_running() {
+        // The entries went to journald, not to the stream systemd would have connected.
+        assert!(
+            !log.contains(" INFO "),
+            "text logged although journald runs: {log}"
+        );
+        return;
+    }
+    assert!(log.contains(" INFO "), "no text log: {log:?}");
+    assert!(!log.contains('\u{1b}'), "ANSI escapes in a file: {log:?}");
+    for line in log.lines().filter(|l| !l.is_empty()) {
+        let time = line.split(' ').next().unwrap();
+        assert!(is_rfc3339_utc(time), "{line}");
+    }
+}
+
+#[tokio::test]
+async fn explicit_log_format_wins_over_the_journal_stream() {
+    let log = serve_log_with(&["--log-format", "json"], true).await;
+    let first = log
+        .lines()
+        .next()
+        .unwrap_or_else(|| panic!("no log: {log:?}"));
+    let v: serde_json::Value =
+        serde_json::from_str(first).unwrap_or_else(|e| panic!("{e}: {first}"));
+    assert!(v["message"].is_string(), "{first}");
 }

@@ -603,55 +603,14 @@ fn url_host(url: &str) -> String {
     rest.split(['/', ':']).next().unwrap_or(rest).to_string()
 }
 
-/// Port and TLS mode from what was written, the preset, and the usual pairings
-/// (465 implicit, 587 STARTTLS, 25 STARTTLS).
+/// Port and TLS mode from what was written and the preset (the rule `check` uses too:
+/// [`scanrelay_diagnose::port_and_tls`]).
 pub(crate) fn upstream_endpoint(
     port: Option<u16>,
     tls: Option<TlsMode>,
     preset: Option<&Provider>,
 ) -> (u16, TlsMode) {
-    let pairs = |p: &Provider| {
-        std::iter::once((p.port, p.tls))
-            .chain(p.alt_ports.iter().copied())
-            .collect::<Vec<_>>()
-    };
-    let preset_tls = |port: u16| {
-        preset.and_then(|p| {
-            pairs(p)
-                .into_iter()
-                .find(|&(pp, _)| pp == port)
-                .map(|(_, t)| t)
-        })
-    };
-    let preset_port = |tls: TlsMode| {
-        preset.and_then(|p| {
-            pairs(p)
-                .into_iter()
-                .find(|&(_, t)| t == tls)
-                .map(|(pp, _)| pp)
-        })
-    };
-    match (port, tls) {
-        (Some(port), Some(tls)) => (port, tls),
-        (Some(port), None) => {
-            let guess = if port == 465 {
-                TlsMode::Implicit
-            } else {
-                TlsMode::StartTls
-            };
-            (port, preset_tls(port).unwrap_or(guess))
-        }
-        (None, Some(tls)) => (preset_port(tls).unwrap_or(default_port(tls)), tls),
-        (None, None) => preset.map_or((587, TlsMode::StartTls), |p| (p.port, p.tls)),
-    }
-}
-
-fn default_port(tls: TlsMode) -> u16 {
-    match tls {
-        TlsMode::Implicit => 465,
-        TlsMode::StartTls => 587,
-        TlsMode::None => 25,
-    }
+    scanrelay_diagnose::port_and_tls(preset, port, tls)
 }
 
 fn is_loopback_host(host: &str) -> bool {

@@ -16,6 +16,7 @@
 use std::fmt::Write as _;
 
 use crate::delivery::response::Response;
+use crate::header::strip_blank_line;
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 use mail_builder::headers::content_type::ContentType;
@@ -148,13 +149,6 @@ fn headers_part(original: &[u8]) -> MimePart<'static> {
     } else {
         part
     }
-}
-
-fn strip_blank_line(head: &[u8]) -> &[u8] {
-    head.strip_suffix(b"\r\n\r\n")
-        .map(|h| &head[..h.len() + 2])
-        .or_else(|| head.strip_suffix(b"\n\n").map(|h| &head[..h.len() + 1]))
-        .unwrap_or(head)
 }
 
 /// The RFC 3463 status for a failed recipient: the reply's own 5.x.x code, 5.4.7 (delivery

@@ -17,6 +17,9 @@ use std::io;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+pub use crate::header::header_end;
+use crate::header::{split_fields, unfold};
+
 /// The longest header block the rewrite reads (256 KiB). Real scan mails have a few hundred
 /// bytes of headers; anything longer is refused rather than held in memory.
 pub const MAX_HEADER_BLOCK: usize = 256 * 1024;
@@ -71,84 +74,6 @@ pub async fn read_header_block<R: AsyncRead + Unpin>(
         }
         buf.extend_from_slice(&chunk[..n]);
     }
-}
-
-/// The length of the header block including its terminating blank line, if `buf` has one.
-pub fn header_end(buf: &[u8]) -> Option<usize> {
-    if buf.starts_with(b"\r\n") {
-        return Some(2);
-    }
-    if buf.starts_with(b"\n") {
-        return Some(1);
-    }
-    let mut i = 0;
-    while let Some(pos) = buf[i..].iter().position(|&b| b == b'\n') {
-        let after = i + pos + 1;
-        match &buf[after..] {
-            [b'\r', b'\n', ..] => return Some(after + 2),
-            [b'\n', ..] => return Some(after + 1),
-            _ => i = after,
-        }
-    }
-    None
-}
-
-/// One header field: its raw bytes (continuation lines included) and its name.
-struct Field<'a> {
-    raw: &'a [u8],
-    name: Option<&'a [u8]>,
-}
-
-impl Field<'_> {
-    fn is(&self, name: &str) -> bool {
-        self.name
-            .is_some_and(|n| n.eq_ignore_ascii_case(name.as_bytes()))
-    }
-
-    /// The raw value after the colon (leading blank and final line ending included).
-    fn raw_value(&self) -> &[u8] {
-        let colon = self.raw.iter().position(|&b| b == b':').unwrap_or(0);
-        &self.raw[colon + 1..]
-    }
-}
-
-/// Splits a header block into fields and the trailing blank line.
-fn split_fields(head: &[u8]) -> (Vec<Field<'_>>, &[u8]) {
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut start = 0;
-    let mut trailer = head.len();
-    while start < head.len() {
-        let end = head[start..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(head.len(), |p| start + p + 1);
-        let line = &head[start..end];
-        if line == b"\r\n" || line == b"\n" {
-            trailer = start;
-            break;
-        }
-        match spans.last_mut() {
-            Some(last) if matches!(line.first(), Some(b' ' | b'\t')) => last.1 = end,
-            _ => spans.push((start, end)),
-        }
-        start = end;
-    }
-    let fields = spans
-        .into_iter()
-        .map(|(start, end)| Field {
-            raw: &head[start..end],
-            name: field_name(&head[start..end]),
-        })
-        .collect();
-    (fields, &head[trailer..])
-}
-
-fn field_name(field: &[u8]) -> Option<&[u8]> {
-    let line = field.split(|&b| b == b'\n').next().unwrap_or(field);
-    let colon = line.iter().position(|&b| b == b':')?;
-    let name = line[..colon].trim_ascii_end();
-    let ok = !name.is_empty() && name.iter().all(|&b| b.is_ascii_graphic());
-    ok.then_some(name)
 }
 
 /// Rewrites a header block for `from_policy = rewrite`: `From` becomes `account` with the
@@ -210,16 +135,6 @@ fn push_from(out: &mut Vec<u8>, display: Option<&[u8]>, account: &str, eol: &[u8
     out.extend_from_slice(account.as_bytes());
     out.push(b'>');
     out.extend_from_slice(eol);
-}
-
-/// RFC 5322 unfolding: line breaks removed, the whitespace after them kept; then trimmed.
-fn unfold(value: &[u8]) -> Vec<u8> {
-    let kept: Vec<u8> = value
-        .iter()
-        .copied()
-        .filter(|&b| b != b'\r' && b != b'\n')
-        .collect();
-    kept.trim_ascii().to_vec()
 }
 
 /// The parts of the first mailbox of an address list that the rewrite needs.

@@ -11,6 +11,7 @@
 
 use super::fold::{MAX_LINE, fold_into, fold_point};
 use crate::dates::rfc5322_date;
+use crate::header::{field_name, find_crlf};
 
 /// The most header bytes held while looking for missing fields.
 pub(crate) const HEADER_CAP: usize = 64 * 1024;
@@ -246,10 +247,6 @@ impl HeaderFixer {
     }
 }
 
-fn find_crlf(bytes: &[u8]) -> Option<usize> {
-    bytes.windows(2).position(|w| w == b"\r\n")
-}
-
 fn classify(line: &[u8], first: bool) -> LineKind {
     match line.first() {
         None => LineKind::Blank,
@@ -257,16 +254,6 @@ fn classify(line: &[u8], first: bool) -> LineKind {
         Some(_) if field_name(line).is_some() => LineKind::Field,
         Some(_) => LineKind::NotHeader,
     }
-}
-
-/// The name of a header field line: printable ASCII up to the colon, where blanks before the
-/// colon are allowed and not part of the name (`From : a@b`, RFC 5322 §4.5 obsolete syntax, as
-/// the delivery side's `From` rewrite also reads it). `None` if the line is not a field.
-fn field_name(line: &[u8]) -> Option<&[u8]> {
-    let colon = line.iter().position(|&b| b == b':')?;
-    let name = line[..colon].trim_ascii_end();
-    let ok = !name.is_empty() && name.iter().all(|&b| (33..=126).contains(&b));
-    ok.then_some(name)
 }
 
 fn note_field(line: &[u8], seen: &mut Seen) {

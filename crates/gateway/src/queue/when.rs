@@ -67,13 +67,13 @@ impl Clock {
     }
 }
 
-/// RFC 3339 in UTC, e.g. `2026-12-04T16:06:18Z`, for JSON.
+/// RFC 3339 in UTC, e.g. `2026-12-04T16:06:18Z`, for JSON; `None` for a time out of range.
 pub fn rfc3339(unix: u64) -> Option<String> {
-    timestamp(unix).map(|ts| ts.to_string())
+    crate::dates::checked(unix).map(|_| crate::dates::rfc3339(unix))
 }
 
 fn timestamp(unix: u64) -> Option<Timestamp> {
-    Timestamp::from_second(i64::try_from(unix).ok()?).ok()
+    crate::dates::checked(unix)
 }
 
 /// `45s`, `4m`, `2h05m`, `3d04h`: the two largest units, rounded down.

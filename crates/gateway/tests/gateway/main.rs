@@ -2,6 +2,8 @@
 //! gateway`), servers on 127.0.0.1 port 0, real device-like clients as child processes.
 
 mod config;
+mod config_edit;
+mod config_edit_safety;
 mod config_errors;
 mod config_hardening;
 mod config_oauth;

@@ -10,6 +10,8 @@ pub const EN: Texts = Texts {
     nav_queue: "Queue",
     nav_devices: "Devices",
     nav_events: "Events",
+    nav_wizard: "Setup wizard",
+    nav_settings: "Settings",
     logout: "Log out",
     switch_to_lang: "ko",
     switch_to_label: "한국어",

@@ -10,6 +10,8 @@ pub const KO: Texts = Texts {
     nav_queue: "대기열",
     nav_devices: "장치",
     nav_events: "이벤트",
+    nav_wizard: "설정 마법사",
+    nav_settings: "설정",
     logout: "로그아웃",
     switch_to_lang: "en",
     switch_to_label: "English",

@@ -9,6 +9,7 @@
 
 mod en;
 mod ko;
+mod setup;
 mod texts;
 
 use axum::extract::FromRequestParts;
@@ -18,6 +19,7 @@ pub use scanrelay_diagnose::Lang;
 
 pub use en::EN;
 pub use ko::KO;
+pub use setup::{SetupTexts, setup_texts};
 pub use texts::Texts;
 
 /// The name of the cookie that keeps the chosen language.

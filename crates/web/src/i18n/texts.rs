@@ -27,6 +27,8 @@ texts! {
     nav_queue,
     nav_devices,
     nav_events,
+    nav_wizard,
+    nav_settings,
     logout,
     switch_to_lang,
     switch_to_label,

@@ -8,4 +8,7 @@ pub mod lang;
 pub mod login;
 pub mod metrics;
 pub mod queue;
+pub mod settings;
 pub mod setup;
+pub mod wizard;
+pub mod wizard_check;

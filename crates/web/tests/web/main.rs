@@ -4,6 +4,7 @@
 //! over a real started gateway.
 
 mod auth;
+mod editable;
 mod gateway;
 mod i18n;
 mod metrics;
@@ -11,4 +12,6 @@ mod pages;
 mod queue;
 mod secrets;
 mod security;
+mod settings;
 mod support;
+mod wizard;
