@@ -28,6 +28,30 @@ pub const HEIGHT: u32 = 900;
 /// How long one browser command may take (a page load, a reload loop).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// Debian's Chromium and its WebDriver.
+const CHROMIUM: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromedriver"];
+
+/// Whether the browser, its driver and Debian's Selenium are installed; else what is missing.
+pub fn available() -> Result<(), String> {
+    let mut missing: Vec<String> = CHROMIUM
+        .iter()
+        .filter(|p| !Path::new(p).exists())
+        .map(|p| p.to_string())
+        .collect();
+    let selenium = std::process::Command::new(SYSTEM_PYTHON)
+        .args(["-c", "import selenium"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !selenium.is_ok_and(|s| s.success()) {
+        missing.push(format!("Selenium for {SYSTEM_PYTHON} (python3-selenium)"));
+    }
+    match missing.is_empty() {
+        true => Ok(()),
+        false => Err(format!("no {}", missing.join(", "))),
+    }
+}
+
 /// A headless Chromium with one tab, on the console at `base`.
 pub struct Browser {
     child: Child,
@@ -156,6 +180,29 @@ impl Browser {
     pub async fn css_value(&mut self, css: &str, property: &str) -> String {
         let cmd = json!({"op": "css_value", "css": css, "property": property});
         Self::string(self.call(cmd).await)
+    }
+
+    /// For every match of `css` (table rows), the text of each of its cells.
+    pub async fn cells(&mut self, css: &str) -> Vec<Vec<String>> {
+        let v = self.call(json!({"op": "cells", "css": css})).await;
+        serde_json::from_value(v).expect("rows of cells")
+    }
+
+    /// The current value of the input `css`.
+    pub async fn value(&mut self, css: &str) -> String {
+        Self::string(self.call(json!({"op": "value", "css": css})).await)
+    }
+
+    /// The page's HTML as the browser has it now.
+    pub async fn source(&mut self) -> String {
+        Self::string(self.call(json!({"op": "source"})).await)
+    }
+
+    /// Waits until an element matches `css` (fails after `secs`): for what the page's own
+    /// script brings.
+    pub async fn wait(&mut self, css: &str, secs: u64) {
+        self.call(json!({"op": "wait", "css": css, "secs": secs}))
+            .await;
     }
 
     /// Reloads the page until the text of `css` holds `needle` (fails after `secs`).

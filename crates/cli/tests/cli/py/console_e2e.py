@@ -5,16 +5,23 @@ stdout, so every assertion stays in the Rust test. Commands ({"op": ..., ...}):
 
   get URL                         open a page
   fill CSS TEXT                   clear an input and type into it
-  click CSS [NAVIGATES]           click the first match; unless NAVIGATES is false (a
-                                  button handled by the page's script), wait for the page
-                                  it loads
+  click CSS                       click the first match and wait for the page it loads
   text CSS                        innerText of the first match
   texts CSS                       innerText of every match (a list)
+  cells CSS                       for every match (a table row), the innerText of its
+                                  th and td cells (a list of lists)
+  value CSS                       the current value of the input CSS
   css_value CSS PROPERTY          the computed style PROPERTY of the first match
   url                             the current address
+  source                          the page's HTML as the browser has it now
+  wait CSS SECS                   wait until an element matches CSS (a page's script
+                                  loads the page that has it)
   wait_text CSS NEEDLE SECS       reload until the first match's text holds NEEDLE
   screenshot PATH [FULL]          the viewport as a PNG (FULL: the whole page, same width)
   quit                            close the browser and exit
+
+Every wait is WebDriver's explicit wait for a condition, with a deadline: nothing sleeps a
+fixed time to let the page catch up.
 
 Answers are {"ok": true, "value": ...} or {"ok": false, "error": "..."}. The first line,
 before any command, says {"ok": true, "value": {"chromedriver_pid": N, "browser": "..."}}.
@@ -30,17 +37,15 @@ import json
 import os
 import signal
 import sys
-import time
 
 os.environ["SE_OFFLINE"] = "true"
 
 from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import (  # noqa: E402
-    StaleElementReferenceException,
-    WebDriverException,
-)
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -73,7 +78,6 @@ def start(profile, width, height):
     # every screenshot is exactly WIDTH x HEIGHT.
     viewport(driver, width, height)
     driver.set_page_load_timeout(30)
-    driver.implicitly_wait(5)
     return driver
 
 
@@ -82,37 +86,51 @@ def first(driver, css):
 
 
 def wait_text(driver, css, needle, secs):
-    deadline = time.monotonic() + secs
-    last = ""
-    while True:
+    """Reloads (every half second, up to SECS) until the first match's text holds NEEDLE:
+    for pages without a live view of what the test waits for."""
+    seen = {"text": ""}
+
+    def holds(d):
+        d.refresh()
         try:
-            last = first(driver, css).text
-            if needle in last:
-                return last
+            seen["text"] = d.find_element(By.CSS_SELECTOR, css).text
         except WebDriverException:
-            pass
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no {needle!r} in {css} after {secs} s; last text: {last!r}")
-        time.sleep(0.5)
-        driver.refresh()
+            return False
+        return needle in seen["text"] and seen["text"]
+
+    try:
+        return WebDriverWait(driver, secs, poll_frequency=0.5).until(holds)
+    except WebDriverException as e:
+        raise TimeoutError(
+            f"no {needle!r} in {css} after {secs} s; last text: {seen['text']!r}"
+        ) from e
 
 
-def click(driver, css, navigates):
-    """Clicks; when the click loads a page (a link, a form), waits until that page is there."""
+def wait_for(driver, css, secs):
+    """Waits until an element matches CSS (e.g. a page's script reloads the page with it)."""
+    try:
+        WebDriverWait(driver, secs).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
+    except WebDriverException as e:
+        raise TimeoutError(f"no {css} after {secs} s on {driver.current_url}") from e
+
+
+def click(driver, css):
+    """Clicks, then waits until the page the click loads (a link, a form) is there."""
     old = driver.find_element(By.TAG_NAME, "html")
     first(driver, css).click()
-    if not navigates:
-        return
-    deadline = time.monotonic() + NAVIGATION_SECS
-    while True:
-        try:
-            old.tag_name  # raises once the old page is gone
-        except StaleElementReferenceException:
-            if driver.execute_script("return document.readyState") == "complete":
-                return
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"clicking {css} loaded no page in {NAVIGATION_SECS} s")
-        time.sleep(0.05)
+    wait = WebDriverWait(driver, NAVIGATION_SECS)
+    try:
+        wait.until(EC.staleness_of(old))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    except WebDriverException as e:
+        raise TimeoutError(f"clicking {css} loaded no page in {NAVIGATION_SECS} s") from e
+
+
+def cells(driver, css):
+    return [
+        [c.text for c in row.find_elements(By.CSS_SELECTOR, "th, td")]
+        for row in driver.find_elements(By.CSS_SELECTOR, css)
+    ]
 
 
 def viewport(driver, width, height):
@@ -148,12 +166,20 @@ def run(driver, cmd):
         el.send_keys(cmd["text"])
         return None
     if op == "click":
-        click(driver, cmd["css"], cmd.get("navigates", True))
+        click(driver, cmd["css"])
         return None
     if op == "text":
         return first(driver, cmd["css"]).text
     if op == "texts":
         return [e.text for e in driver.find_elements(By.CSS_SELECTOR, cmd["css"])]
+    if op == "cells":
+        return cells(driver, cmd["css"])
+    if op == "value":
+        return first(driver, cmd["css"]).get_property("value")
+    if op == "source":
+        return driver.page_source
+    if op == "wait":
+        return wait_for(driver, cmd["css"], float(cmd["secs"]))
     if op == "css_value":
         return first(driver, cmd["css"]).value_of_css_property(cmd["property"])
     if op == "url":
