@@ -224,6 +224,14 @@ fn row(s: &StepEvent) -> StepRow {
     }
 }
 
+/// The check `id` of this session, or the page that says it is not there.
+fn found(id: &str, session: &Session, page: &Layout) -> Result<Arc<Mutex<Job>>, Response> {
+    job(id, session).ok_or_else(|| {
+        let message = crate::i18n::texts(page.lang).not_found.to_string();
+        error_page(StatusCode::NOT_FOUND, page.clone(), message)
+    })
+}
+
 async fn page(
     AuthSession(session): AuthSession,
     UiLang(lang): UiLang,
@@ -231,12 +239,9 @@ async fn page(
     Path(id): Path<String>,
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
-    let Some(job) = job(&id, &session) else {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            page,
-            crate::i18n::texts(lang).not_found.to_string(),
-        );
+    let job = match found(&id, &session, &page) {
+        Ok(job) => job,
+        Err(not_found) => return not_found,
     };
     let job = job.lock().expect("job lock");
     let body = CheckPage {
@@ -259,12 +264,9 @@ async fn form_again(
     Path(id): Path<String>,
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
-    let Some(job) = job(&id, &session) else {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            page,
-            crate::i18n::texts(lang).not_found.to_string(),
-        );
+    let job = match found(&id, &session, &page) {
+        Ok(job) => job,
+        Err(not_found) => return not_found,
     };
     let (slug, method, values) = {
         let job = job.lock().expect("job lock");
@@ -324,12 +326,9 @@ async fn save(
     AuthForm(session, posted): AuthForm<Fields>,
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
-    let Some(job) = job(&id, &session) else {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            page,
-            crate::i18n::texts(lang).not_found.to_string(),
-        );
+    let job = match found(&id, &session, &page) {
+        Ok(job) => job,
+        Err(not_found) => return not_found,
     };
     let (slug, method, mut form) = {
         let job = job.lock().expect("job lock");
