@@ -224,12 +224,10 @@ fn row(s: &StepEvent) -> StepRow {
     }
 }
 
-/// The check `id` of this session, or the page that says it is not there.
-fn found(id: &str, session: &Session, page: &Layout) -> Result<Arc<Mutex<Job>>, Response> {
-    job(id, session).ok_or_else(|| {
-        let message = crate::i18n::texts(page.lang).not_found.to_string();
-        error_page(StatusCode::NOT_FOUND, page.clone(), message)
-    })
+/// The page for a check that is not there (or is another session's).
+fn not_found(page: Layout) -> Response {
+    let message = crate::i18n::texts(page.lang).not_found.to_string();
+    error_page(StatusCode::NOT_FOUND, page, message)
 }
 
 async fn page(
@@ -239,9 +237,8 @@ async fn page(
     Path(id): Path<String>,
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
-    let job = match found(&id, &session, &page) {
-        Ok(job) => job,
-        Err(not_found) => return not_found,
+    let Some(job) = job(&id, &session) else {
+        return not_found(page);
     };
     let job = job.lock().expect("job lock");
     let body = CheckPage {
@@ -264,9 +261,8 @@ async fn form_again(
     Path(id): Path<String>,
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
-    let job = match found(&id, &session, &page) {
-        Ok(job) => job,
-        Err(not_found) => return not_found,
+    let Some(job) = job(&id, &session) else {
+        return not_found(page);
     };
     let (slug, method, values) = {
         let job = job.lock().expect("job lock");
@@ -326,9 +322,8 @@ async fn save(
     AuthForm(session, posted): AuthForm<Fields>,
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
-    let job = match found(&id, &session, &page) {
-        Ok(job) => job,
-        Err(not_found) => return not_found,
+    let Some(job) = job(&id, &session) else {
+        return not_found(page);
     };
     let (slug, method, mut form) = {
         let job = job.lock().expect("job lock");
