@@ -18,6 +18,8 @@ pub struct Gateway {
     pub dir: tempfile::TempDir,
     /// Config file.
     pub config: PathBuf,
+    /// Environment variables set for `scanrelay serve` (kept across restarts).
+    pub env: Vec<(String, String)>,
 }
 
 /// A free loopback port (bound then released).
@@ -80,16 +82,29 @@ impl Gateway {
 
     /// Starts `scanrelay serve` with the config `make(port, data_dir)` returns.
     pub async fn start_raw(make: impl FnOnce(u16, &Path) -> String) -> Gateway {
+        Gateway::start_with_env(make, &[]).await
+    }
+
+    /// [`Gateway::start_raw`] with these environment variables set for `scanrelay serve`.
+    pub async fn start_with_env(
+        make: impl FnOnce(u16, &Path) -> String,
+        env: &[(&str, &str)],
+    ) -> Gateway {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let config = dir.path().join("scanrelay.toml");
         std::fs::write(&config, make(port, dir.path())).expect("write config");
-        let child = spawn(&config, dir.path()).await;
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let child = spawn(&config, dir.path(), &env).await;
         let mut gw = Gateway {
             child,
             port,
             dir,
             config,
+            env,
         };
         gw.wait_listening().await;
         gw
@@ -97,7 +112,7 @@ impl Gateway {
 
     /// Starts the gateway again on the same config and data (after a crash).
     pub async fn restart(&mut self) {
-        self.child = spawn(&self.config, self.dir.path()).await;
+        self.child = spawn(&self.config, self.dir.path(), &self.env).await;
         self.wait_listening().await;
     }
 
@@ -148,7 +163,7 @@ impl Drop for Gateway {
 
 /// Starts `scanrelay serve` logging at debug level to `<dir>/serve.log` (appended across
 /// restarts), so tests can check what the logs say and that they hold no secret.
-async fn spawn(config: &Path, dir: &Path) -> Child {
+async fn spawn(config: &Path, dir: &Path, env: &[(String, String)]) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -162,6 +177,7 @@ async fn spawn(config: &Path, dir: &Path) -> Child {
         .arg(dir)
         .env("SCANRELAY_LOG", "debug")
         .env("NO_COLOR", "1")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::from(log))
         .stderr(Stdio::from(err))

@@ -8,6 +8,8 @@ mod check_peers;
 mod check_scripted;
 mod check_verdicts;
 mod closed_pipe;
+mod console_browser;
+mod console_e2e;
 mod explain;
 mod gateway_e2e;
 mod gateway_oauth;

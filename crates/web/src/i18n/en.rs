@@ -83,6 +83,8 @@ pub const EN: Texts = Texts {
     filter_all: "all",
     filter_apply: "Filter",
     queue_empty: "No messages.",
+    queue_delivered: "Recently delivered",
+    col_took: "Upstream took (s)",
     col_id: "ID",
     col_attempts: "Tries",
     col_next: "Next try",

@@ -83,6 +83,8 @@ pub const KO: Texts = Texts {
     filter_all: "전체",
     filter_apply: "거르기",
     queue_empty: "메시지가 없습니다.",
+    queue_delivered: "최근 전송 완료",
+    col_took: "업스트림 소요 시간(초)",
     col_id: "ID",
     col_attempts: "시도",
     col_next: "다음 시도",

@@ -107,6 +107,8 @@ texts! {
     filter_all,
     filter_apply,
     queue_empty,
+    queue_delivered,
+    col_took,
     col_id,
     col_attempts,
     col_next,

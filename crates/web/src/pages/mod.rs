@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod dashboard;
+pub mod delivered;
 pub mod devices;
 pub mod events;
 pub mod lang;

@@ -1,7 +1,8 @@
 //! The queue: `GET /queue` (filter by state and by device address), `GET /queue/{id}` (a
 //! message as `scanrelay queue show` describes it: envelope, size, attempts, the cause with its
 //! summary and fix, each recipient's exact last reply, the next try), `POST /queue/{id}/retry`,
-//! and delete with a confirmation page (`GET` then `POST /queue/{id}/delete`).
+//! and delete with a confirmation page (`GET` then `POST /queue/{id}/delete`). Under the list,
+//! the messages delivered recently ([`super::delivered`]), which have left the spool.
 
 use std::collections::BTreeSet;
 
@@ -56,6 +57,7 @@ struct QueuePage {
     state: String,
     device: String,
     deleted: Option<String>,
+    delivered: Vec<super::delivered::Delivered>,
 }
 
 #[derive(Deserialize, Default)]
@@ -101,6 +103,13 @@ async fn list(
         .filter(|e| device.is_empty() || client_ip(&e.envelope.client_addr) == device)
         .map(|e| row(e, &viewer(&state, lang, Some(e)), page.t))
         .collect();
+    let delivered = match wanted {
+        None | Some(MsgState::Delivered) => {
+            let events = state.backend.recent_events();
+            super::delivered::recent(&events, &device, &Clock::system())
+        }
+        Some(_) => Vec::new(),
+    };
     let t = page.t;
     let body = QueuePage {
         rows,
@@ -114,6 +123,7 @@ async fn list(
         deleted: filter
             .deleted
             .map(|id| fill(t.deleted, &[("id", &shown(&id))])),
+        delivered,
         page,
     };
     render(StatusCode::OK, &body)

@@ -433,7 +433,7 @@ pub(crate) async fn save_wizard(
 }
 
 /// The submitted values to show again: never the password.
-fn keep(form: &Fields) -> Fields {
+pub(crate) fn keep(form: &Fields) -> Fields {
     let mut values = form.clone();
     values.retain(|k, _| k != "password" && k != "csrf");
     values

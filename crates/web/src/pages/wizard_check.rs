@@ -6,7 +6,9 @@
 //!
 //! A check belongs to the session that started it. It keeps the submitted form, password
 //! included, in memory only, so "Save" on the result page needs no retyping and the password
-//! never goes into a page; the last [`KEPT`] checks are kept.
+//! never goes into a page; "Back" (`/wizard/check/{id}/form`) shows the form again as it was
+//! submitted, without the password, so a failed check is fixed by changing one field; the
+//! last [`KEPT`] checks are kept.
 
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
@@ -23,7 +25,7 @@ use scanrelay_setup::{Method, ProviderChoice, choice};
 use serde::Serialize;
 
 use super::settings::{Fields, field};
-use super::wizard::{method_slug, save_wizard, show_form};
+use super::wizard::{keep, save_wizard, show_form};
 use crate::app::AppState;
 use crate::auth::{AuthForm, AuthSession, Session};
 use crate::i18n::{Lang, SetupTexts, UiLang, setup_texts};
@@ -56,11 +58,13 @@ struct Job {
 
 static JOBS: LazyLock<Mutex<Vec<Arc<Mutex<Job>>>>> = LazyLock::new(Mutex::default);
 
-/// `/wizard/check/{id}`, `/wizard/check/{id}/steps`, `/wizard/check/{id}/save`.
+/// `/wizard/check/{id}`, `/wizard/check/{id}/steps`, `/wizard/check/{id}/form`,
+/// `/wizard/check/{id}/save`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/wizard/check/{id}", get(page))
         .route("/wizard/check/{id}/steps", get(steps_json))
+        .route("/wizard/check/{id}/form", get(form_again))
         .route("/wizard/check/{id}/save", post(save))
 }
 
@@ -208,7 +212,6 @@ struct CheckPage {
     id: String,
     steps: Vec<StepRow>,
     done: Option<Done>,
-    back: String,
 }
 
 fn row(s: &StepEvent) -> StepRow {
@@ -221,6 +224,12 @@ fn row(s: &StepEvent) -> StepRow {
     }
 }
 
+/// The page for a check that is not there (or is another session's).
+fn not_found(page: Layout) -> Response {
+    let message = crate::i18n::texts(page.lang).not_found.to_string();
+    error_page(StatusCode::NOT_FOUND, page, message)
+}
+
 async fn page(
     AuthSession(session): AuthSession,
     UiLang(lang): UiLang,
@@ -229,28 +238,38 @@ async fn page(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some(job) = job(&id, &session) else {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            page,
-            crate::i18n::texts(lang).not_found.to_string(),
-        );
+        return not_found(page);
     };
     let job = job.lock().expect("job lock");
-    let back = format!(
-        "/wizard/{}/{}?address={}",
-        job.slug,
-        method_slug(job.method),
-        field(&job.form, "address")
-    );
     let body = CheckPage {
         st: setup_texts(lang),
         id: job.id.clone(),
         steps: job.steps.iter().map(row).collect(),
         done: job.done.clone(),
-        back,
         page,
     };
     render(StatusCode::OK, &body)
+}
+
+/// "Back": the wizard's form with the values the check was started with, the password
+/// excepted (never put back into a page).
+async fn form_again(
+    State(state): State<AppState>,
+    AuthSession(session): AuthSession,
+    UiLang(lang): UiLang,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
+    let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
+    let Some(job) = job(&id, &session) else {
+        return not_found(page);
+    };
+    let (slug, method, values) = {
+        let job = job.lock().expect("job lock");
+        (job.slug, job.method, keep(&job.form))
+    };
+    let c = choice(slug).expect("a job's choice exists");
+    show_form(&state, page, c, method, &values, Vec::new(), Vec::new()).await
 }
 
 #[derive(Serialize)]
@@ -304,11 +323,7 @@ async fn save(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some(job) = job(&id, &session) else {
-        return error_page(
-            StatusCode::NOT_FOUND,
-            page,
-            crate::i18n::texts(lang).not_found.to_string(),
-        );
+        return not_found(page);
     };
     let (slug, method, mut form) = {
         let job = job.lock().expect("job lock");

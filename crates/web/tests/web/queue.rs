@@ -3,6 +3,7 @@
 
 use axum::http::StatusCode;
 use scanrelay_diagnose::{Cause, Lang, advise, provider};
+use scanrelay_gateway::control::{EventKind, GatewayEvent};
 use scanrelay_spool::State;
 use scanrelay_web::i18n::{EN, KO};
 
@@ -144,4 +145,71 @@ async fn unknown_and_malformed_ids_are_not_found() {
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}");
         assert!(res.body.contains(EN.not_found), "{path}");
     }
+}
+
+/// A device's `Accepted` event then its `Delivered` event, `at` seconds ago.
+fn delivered_events(id: &str, client: &str, account: Option<&str>, ago: u64) -> Vec<GatewayEvent> {
+    let at = crate::support::now() - ago;
+    vec![
+        GatewayEvent {
+            at,
+            kind: EventKind::Accepted {
+                id: id.into(),
+                client: client.parse().unwrap(),
+                helo: "<b>MFP</b>".into(),
+                auth_user: account.map(str::to_string),
+                size: 28,
+                rcpts: 1,
+            },
+        },
+        GatewayEvent {
+            at: at + 1,
+            kind: EventKind::Delivered {
+                id: id.into(),
+                upstream: "office".into(),
+                latency_ms: 1234,
+            },
+        },
+    ]
+}
+
+#[tokio::test]
+async fn the_queue_lists_what_was_delivered_recently_with_its_device() {
+    let h = Harness::with_password().await;
+    let waiting = h.spool_message("192.0.2.9:40000", "c@example.com").await;
+    let (a, b) = ("20261205-a1b2c3", "20261205-d4e5f6");
+    let mut events = delivered_events(a, "192.0.2.7", Some("mfp-3f"), 60);
+    events.extend(delivered_events(b, "192.0.2.8", None, 30));
+    *h.backend.events.lock().unwrap() = events;
+    let mut c = h.admin().await;
+    let all = c.get("/queue").await.body;
+    let table = &all[all.find("<table class=\"delivered\">").expect(&all)..];
+    assert!(
+        all.contains(&format!("/queue/{waiting}")),
+        "the queue is listed too"
+    );
+    assert!(all.contains(&format!("<h2>{}</h2>", EN.queue_delivered)));
+    let (at_a, at_b) = (table.find(a).unwrap(), table.find(b).unwrap());
+    assert!(at_b < at_a, "newest first: {table}");
+    assert!(
+        table.contains("192.0.2.7 (mfp-3f)"),
+        "the device account: {table}"
+    );
+    assert!(
+        table.contains(&format!("192.0.2.8 ({})", esc("<b>MFP</b>"))),
+        "else the HELO name, escaped: {table}"
+    );
+    assert!(table.contains("office") && table.contains("1.2"), "{table}");
+    let only = c.get("/queue?state=delivered").await.body;
+    assert!(only.contains(a) && only.contains(b) && !only.contains(&format!("/queue/{waiting}")));
+    let failed = c.get("/queue?state=failed").await.body;
+    assert!(!failed.contains(a) && !failed.contains(EN.queue_delivered));
+    let device = c.get("/queue?device=192.0.2.7").await.body;
+    assert!(device.contains(a) && !device.contains(b), "{device}");
+    c.accept_language = Some("ko".into());
+    let ko = c.get("/queue").await.body;
+    assert!(
+        ko.contains(KO.queue_delivered) && ko.contains(KO.col_took),
+        "{ko}"
+    );
 }

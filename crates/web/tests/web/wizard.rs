@@ -157,12 +157,45 @@ async fn the_check_shows_its_steps_and_the_diagnosis_then_saves_without_retyping
         !result.body.contains("wrong-password-1"),
         "the password is not on the page"
     );
+    back_keeps_the_form(&mut c, &page, &result.body, &port).await;
     let before = c.text();
     let saved = c.admin.submit(&page, &format!("{page}/save"), &[]).await;
     assert_eq!(saved.status, 200, "{}", saved.body);
     assert!(c.text().contains("password = \"wrong-password-1\""));
     assert_ne!(c.text(), before);
     let _ = server.finish().await;
+}
+
+/// "Back" on a check's result page shows the form as it was submitted (server, port, user,
+/// the device's label), so only the password needs typing again; the password is not put back.
+async fn back_keeps_the_form(c: &mut Console, page: &str, result: &str, port: &str) {
+    let back = format!("{page}/form");
+    assert!(
+        result.contains(&format!("class=\"back\" href=\"{back}\"")),
+        "{result}"
+    );
+    let form = c.admin.get(&back).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    for (id, value) in [
+        ("w-name", "office"),
+        ("w-server", "127.0.0.1"),
+        ("w-port", port),
+        ("w-tls", "none"),
+        ("w-username", "scans@office.test"),
+        ("w-device_label", "1F"),
+    ] {
+        let input = format!("id=\"{id}\" name=\"{}\" value=\"{value}\"", &id[2..]);
+        assert!(form.body.contains(&input), "{input} in {}", form.body);
+    }
+    assert!(
+        form.body
+            .contains("id=\"w-password\" name=\"password\" type=\"password\""),
+        "{}",
+        form.body
+    );
+    assert!(!form.body.contains("wrong-password-1"), "{}", form.body);
+    let other = c.admin.get("/wizard/check/0000/form").await;
+    assert_eq!(other.status, 404);
 }
 
 #[tokio::test]
