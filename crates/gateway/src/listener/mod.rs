@@ -27,6 +27,8 @@
 //!   only refused AUTH and may still send without it.
 //! * Shutdown (a `watch` flag) stops the accept loops; idle sessions get `421 4.3.2` at once,
 //!   sessions inside a transaction may finish it within a grace period.
+//! * The POP3 listeners (`pop3`, `pop3s`: device mailboxes and POP-before-SMTP) are in `pop3`;
+//!   they share the connection slots, the accounts and the failed-login lockout.
 //! * Relay policy, AUTH checks and failure throttling are in `policy`; header fix-up while the
 //!   message streams into the spool in `headers`; the certificate in `tls`; the TLS each
 //!   listener speaks with devices in `device_tls`.
@@ -40,6 +42,7 @@ mod device_tls;
 mod fold;
 mod headers;
 mod policy;
+mod pop3;
 mod session;
 pub(crate) mod tls;
 
@@ -111,6 +114,10 @@ pub(crate) struct Shared {
     pub hub: Arc<EventHub>,
     /// The clients seen.
     pub devices: Arc<DeviceBook>,
+    /// The device mailboxes (`mailbox_address`).
+    pub mailboxes: Arc<crate::mailbox::Mailboxes>,
+    /// The open POP-before-SMTP windows.
+    pub pop_grants: crate::accounts::PopGrants,
 }
 
 /// What [`Shared::new`] takes besides the settings.
@@ -123,6 +130,7 @@ pub(crate) struct SharedParts {
     pub health: Arc<crate::supervise::Health>,
     pub hub: Arc<EventHub>,
     pub devices: Arc<DeviceBook>,
+    pub mailboxes: Arc<crate::mailbox::Mailboxes>,
 }
 
 impl Shared {
@@ -145,6 +153,8 @@ impl Shared {
             health: parts.health,
             hub: parts.hub,
             devices: parts.devices,
+            mailboxes: parts.mailboxes,
+            pop_grants: crate::accounts::PopGrants::default(),
         }
     }
 
@@ -175,6 +185,10 @@ pub(crate) enum Kind {
     Smtp,
     /// TLS from the first byte.
     Smtps,
+    /// Plain POP3 with STLS offered.
+    Pop3,
+    /// POP3 in TLS from the first byte.
+    Pop3s,
 }
 
 /// `421 4.7.0 Too many authentication failures, try again later`.
@@ -220,6 +234,9 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
     peer: SocketAddr,
     kind: Kind,
 ) {
+    if matches!(kind, Kind::Pop3 | Kind::Pop3s) {
+        return pop3::spawn_connection(shared, stream, peer, kind);
+    }
     let span = tracing::info_span!("smtp", client = %peer);
     let admission = match admission::admit(shared, peer) {
         Ok(admission) => admission,
@@ -242,7 +259,7 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
         tracing::debug!(?kind, "connected");
         let result = match kind {
             Kind::Smtp => session::serve(shared, stream, peer, false, admission).await,
-            Kind::Smtps => serve_implicit_tls(shared, stream, peer, admission).await,
+            _ => serve_implicit_tls(shared, stream, peer, admission).await,
         };
         if let Err(e) = result {
             tracing::debug!(error = %e, "connection ended with an error");
