@@ -437,6 +437,20 @@ impl RunningGateway {
         client
     }
 
+    /// Test seam: [`RunningGateway::connect_in_memory`] for the POP3 listeners (`pop3s`
+    /// when `implicit_tls`).
+    #[doc(hidden)]
+    pub fn connect_pop3_in_memory(
+        &self,
+        peer: SocketAddr,
+        implicit_tls: bool,
+    ) -> tokio::io::DuplexStream {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        let kind = if implicit_tls { Kind::Pop3s } else { Kind::Pop3 };
+        listener::spawn_connection(&self.shared, server, peer, kind);
+        client
+    }
+
     /// Stops accepting, gives open sessions up to 30 s to finish their transaction (idle ones
     /// are closed with `421 4.3.2` at once), then stops delivery and waits for it: deliveries
     /// in flight get [`DRAIN_GRACE`] (30 s) to finish. One still running then (a large message
