@@ -10,6 +10,7 @@ mod check_verdicts;
 mod explain;
 mod gateway_e2e;
 mod gateway_oauth;
+mod gateway_pop3;
 mod gateway_support;
 mod json_errors;
 mod oauth;
