@@ -173,10 +173,15 @@ impl Gateway {
         let smtps = spawn(smtps, Kind::Smtps, "listen.smtps", l.smtps)?;
         let pop3 = spawn(pop3, Kind::Pop3, "listen.pop3", l.pop3)?;
         let pop3s = spawn(pop3s, Kind::Pop3s, "listen.pop3s", l.pop3s)?;
-        let listening = [("smtp", smtp), ("smtps", smtps), ("pop3", pop3), ("pop3s", pop3s)]
-            .into_iter()
-            .filter_map(|(name, addr)| Some((name.to_string(), addr?)))
-            .collect();
+        let listening = [
+            ("smtp", smtp),
+            ("smtps", smtps),
+            ("pop3", pop3),
+            ("pop3s", pop3s),
+        ]
+        .into_iter()
+        .filter_map(|(name, addr)| Some((name.to_string(), addr?)))
+        .collect();
         let handle = GatewayHandle::new(crate::control::Inner {
             spool: spool.clone(),
             settings: watch::channel(Arc::new(settings.clone())).0,
@@ -366,10 +371,14 @@ impl RunningGateway {
             push(format!("listening on {a} (SMTPS, implicit TLS)"));
         }
         if let Some(a) = self.pop3 {
-            push(format!("listening on {a} (POP3 for device accounts, STLS offered)"));
+            push(format!(
+                "listening on {a} (POP3 for device accounts, STLS offered)"
+            ));
         }
         if let Some(a) = self.pop3s {
-            push(format!("listening on {a} (POP3S for device accounts, implicit TLS)"));
+            push(format!(
+                "listening on {a} (POP3S for device accounts, implicit TLS)"
+            ));
         }
         if let Some(window) = self.settings.listen.pop_before_smtp {
             push(format!(
@@ -446,7 +455,11 @@ impl RunningGateway {
         implicit_tls: bool,
     ) -> tokio::io::DuplexStream {
         let (client, server) = tokio::io::duplex(64 * 1024);
-        let kind = if implicit_tls { Kind::Pop3s } else { Kind::Pop3 };
+        let kind = if implicit_tls {
+            Kind::Pop3s
+        } else {
+            Kind::Pop3
+        };
         listener::spawn_connection(&self.shared, server, peer, kind);
         client
     }

@@ -49,5 +49,8 @@ async fn mailbox_mail_answered_250_survives_kill_9_and_is_served_after_restart()
         assert_eq!(line, format!("Message-ID: <fax-{i}@office.test> 200 True"));
     }
     let queue = gw.queue_json().await;
-    assert!(queue.is_empty(), "mailbox mail is not in the delivery queue: {queue:?}");
+    assert!(
+        queue.is_empty(),
+        "mailbox mail is not in the delivery queue: {queue:?}"
+    );
 }

@@ -145,7 +145,10 @@ mod tests {
         assert_eq!(accounts.named("mfp-5f"), Some("mfp-5f"));
         assert_eq!(accounts.named("secret-5f"), None);
         assert!(!DeviceAccounts::default().any());
-        assert_eq!(accounts.mailbox_owner("scan-3f@OFFICE.test"), Some("mfp-3f"));
+        assert_eq!(
+            accounts.mailbox_owner("scan-3f@OFFICE.test"),
+            Some("mfp-3f")
+        );
         assert_eq!(accounts.mailbox_owner("scan-5f@office.test"), None);
         assert_eq!(accounts.mailbox_of("mfp-3f"), Some("Scan-3F@office.test"));
         assert_eq!(accounts.mailbox_of("mfp-5f"), None);

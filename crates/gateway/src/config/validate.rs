@@ -219,7 +219,11 @@ impl Validator<'_> {
         let pop = listen.pop3.is_some() || listen.pop3s.is_some();
         if pop && devices.is_empty() {
             self.warn(
-                if listen.pop3.is_some() { "listen.pop3" } else { "listen.pop3s" },
+                if listen.pop3.is_some() {
+                    "listen.pop3"
+                } else {
+                    "listen.pop3s"
+                },
                 "no [[device]] accounts: nobody can log in to POP3",
             );
         }
@@ -410,7 +414,8 @@ impl Validator<'_> {
                     );
                 }
             }
-            let mailbox_address = self.mailbox_address(&key("mailbox_address"), &out, dev.mailbox_address)?;
+            let mailbox_address =
+                self.mailbox_address(&key("mailbox_address"), &out, dev.mailbox_address)?;
             out.push(DeviceAccount {
                 username: dev.username,
                 password: dev.password,
@@ -438,7 +443,10 @@ impl Validator<'_> {
                 .is_some_and(|a| a.eq_ignore_ascii_case(&addr))
         });
         if let Some(other) = taken {
-            let msg = format!("\"{addr}\" is already the mailbox of device \"{}\"", other.username);
+            let msg = format!(
+                "\"{addr}\" is already the mailbox of device \"{}\"",
+                other.username
+            );
             return Err(self.err(key, msg));
         }
         Ok(Some(addr))

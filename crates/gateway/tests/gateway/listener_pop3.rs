@@ -98,13 +98,19 @@ async fn pop_before_smtp_lets_that_address_send_without_auth_and_no_other() {
     .await;
     let subject = format!("pop-before-smtp-{}", t.smtp().port());
     let before = py(&t, &send_from("127.0.0.1", &p.user2, "early")).await;
-    assert!(before.starts_with("REFUSED") && before.contains("530"), "{before}");
+    assert!(
+        before.starts_with("REFUSED") && before.contains("530"),
+        "{before}"
+    );
     let logged_in = py(&t, &login(false, PASSWORD)).await;
     assert!(logged_in.starts_with("+OK"), "{logged_in}");
     let sent = py(&t, &send_from("127.0.0.1", &p.user2, &subject)).await;
     assert_eq!(sent.trim(), "SENT");
     let other = py(&t, &send_from("127.0.0.2", &p.user2, "other")).await;
-    assert!(other.starts_with("REFUSED") && other.contains("530"), "{other}");
+    assert!(
+        other.starts_with("REFUSED") && other.contains("530"),
+        "{other}"
+    );
     let delivered = p
         .wait_for_message(
             &p.user2,
@@ -114,7 +120,10 @@ async fn pop_before_smtp_lets_that_address_send_without_auth_and_no_other() {
         .await;
     assert!(delivered.is_some(), "delivered to the Postfix peer");
     let devices = t.gw.handle().devices();
-    let seen = devices.iter().find(|d| d.addr.to_string() == "127.0.0.1").unwrap();
+    let seen = devices
+        .iter()
+        .find(|d| d.addr.to_string() == "127.0.0.1")
+        .unwrap();
     assert_eq!(seen.auth_user.as_deref(), Some(DEVICE));
     assert_eq!(seen.auth_mechanism.as_deref(), Some("POP-before-SMTP"));
 }
@@ -133,7 +142,11 @@ async fn the_pop_before_smtp_window_closes_after_its_time() {
     let mut pop = Raw::new(t.gw.connect_pop3_in_memory(device, false));
     assert!(pop.reply().await.starts_with("+OK"));
     assert!(pop.cmd(&format!("USER {DEVICE}")).await.starts_with("+OK"));
-    assert!(pop.cmd(&format!("PASS {PASSWORD}")).await.starts_with("+OK"));
+    assert!(
+        pop.cmd(&format!("PASS {PASSWORD}"))
+            .await
+            .starts_with("+OK")
+    );
     assert!(pop.cmd("QUIT").await.starts_with("+OK"));
     // (client, seconds later, RCPT reply)
     let cases = [
@@ -147,7 +160,11 @@ async fn the_pop_before_smtp_window_closes_after_its_time() {
         let mut smtp = Raw::new(t.gw.connect_in_memory(client, false));
         assert!(smtp.reply().await.starts_with("220"));
         assert!(smtp.cmd("EHLO mfp").await.starts_with("250"));
-        assert!(smtp.cmd("MAIL FROM:<mfp@office.test>").await.starts_with("250"));
+        assert!(
+            smtp.cmd("MAIL FROM:<mfp@office.test>")
+                .await
+                .starts_with("250")
+        );
         expect_code(&smtp.cmd("RCPT TO:<someone@example.com>").await, code);
     }
 }
@@ -166,16 +183,17 @@ async fn failed_pop3_logins_lock_out_smtp_auth() {
     }
     let mut smtp = Raw::connect(t.smtp()).await;
     expect_code(&smtp.reply().await, "421");
-    let failures: Vec<_> = t
-        .gw
-        .handle()
-        .recent_events()
-        .into_iter()
-        .filter_map(|e| match e.kind {
-            EventKind::AuthFailed { listener, device, .. } => Some((listener, device)),
-            _ => None,
-        })
-        .collect();
+    let failures: Vec<_> =
+        t.gw.handle()
+            .recent_events()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EventKind::AuthFailed {
+                    listener, device, ..
+                } => Some((listener, device)),
+                _ => None,
+            })
+            .collect();
     let pop3 = ("pop3".to_string(), Some(DEVICE.to_string()));
     assert_eq!(failures, vec![pop3.clone(), pop3]);
     // And POP3 itself refuses the address now, the right password included.
@@ -214,8 +232,14 @@ async fn plaintext_login_is_refused_before_stls_and_accepted_after_and_over_pop3
                   print(q.stat()); q.quit()\n";
     let out = py(&t, script).await;
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].contains("'STLS'") && !lines[0].contains("'USER'"), "{out}");
-    assert!(!lines[1].contains("'STLS'") && lines[1].contains("'USER'"), "{out}");
+    assert!(
+        lines[0].contains("'STLS'") && !lines[0].contains("'USER'"),
+        "{out}"
+    );
+    assert!(
+        !lines[1].contains("'STLS'") && lines[1].contains("'USER'"),
+        "{out}"
+    );
     assert!(lines[2].starts_with("TLSv1."), "{out}");
     assert!(lines[3].starts_with("+OK"), "{out}");
     assert_eq!(lines[4], "(0, 0)", "the device's mailbox is empty");
@@ -235,12 +259,21 @@ async fn the_device_mailbox_serves_uidl_top_retr_and_deletes_only_after_quit() {
          s.quit()\n"
     );
     let out = py(&t, &script).await;
-    assert!(out.contains("'x@example.com': (452"), "the other recipient goes separately: {out}");
-    assert!(t.messages().await.is_empty(), "the queue holds no mailbox mail");
+    assert!(
+        out.contains("'x@example.com': (452"),
+        "the other recipient goes separately: {out}"
+    );
+    assert!(
+        t.messages().await.is_empty(),
+        "the queue holds no mailbox mail"
+    );
     let stored = mailbox_files(&t);
     assert_eq!(stored.len(), 2, "two messages kept");
     let first = std::fs::read(&stored[0]).unwrap();
-    assert!(first.ends_with(MESSAGE.as_bytes()), "stored as sent, with a Received: line");
+    assert!(
+        first.ends_with(MESSAGE.as_bytes()),
+        "stored as sent, with a Received: line"
+    );
     let session = "p = poplib.POP3('127.0.0.1', POP3)\np.stls(ctx)\n\
                    p.user('mfp-3f'); p.pass_('pw-3f-secret')\n";
     // A dropped connection after DELE deletes nothing.
@@ -258,10 +291,16 @@ async fn the_device_mailbox_serves_uidl_top_retr_and_deletes_only_after_quit() {
     let size = first.len();
     let id1 = file_id(&stored[0]);
     assert!(out.starts_with(&format!("(2, {})", size * 2)), "{out}");
-    assert!(out.contains(&format!("[b'1 {size}', b'2 {size}']")), "{out}");
+    assert!(
+        out.contains(&format!("[b'1 {size}', b'2 {size}']")),
+        "{out}"
+    );
     assert!(out.contains(&format!("b'1 {id1}'")), "{out}");
     let top_end = "Subject: I-Fax page 1\r\n\r\nline 1\n";
-    assert!(out.contains(top_end), "TOP 1 1 gives the header and one line: {out}");
+    assert!(
+        out.contains(top_end),
+        "TOP 1 1 gives the header and one line: {out}"
+    );
     // poplib strips the stuffing dots and the line ends: RETR joined is the file.
     let retr = String::from_utf8_lossy(&first).into_owned();
     assert!(out.contains(&retr), "RETR byte-exact: {out}");
@@ -269,9 +308,16 @@ async fn the_device_mailbox_serves_uidl_top_retr_and_deletes_only_after_quit() {
     let after = mailbox_files(&t);
     assert_eq!(after.len(), 1, "DELE then QUIT removed it");
     assert_ne!(file_id(&after[0]), id1);
-    let out = py(&t, &format!("{session}print(p.stat()); print(p.uidl()[1])\n")).await;
+    let out = py(
+        &t,
+        &format!("{session}print(p.stat()); print(p.uidl()[1])\n"),
+    )
+    .await;
     assert!(out.starts_with(&format!("(1, {size})")), "{out}");
-    assert!(!out.contains(&id1), "a second session does not see it: {out}");
+    assert!(
+        !out.contains(&id1),
+        "a second session does not see it: {out}"
+    );
 }
 
 /// `<spool>/mailbox/msg/*.eml`, sorted (acceptance order).
@@ -313,5 +359,8 @@ async fn a_reload_applies_pop_before_smtp_and_mailboxes_and_reports_the_pop3_add
     let running = handle.settings();
     assert_eq!(running.listen.pop3, t.gw.settings().listen.pop3);
     assert_eq!(running.listen.pop3s, t.gw.settings().listen.pop3s);
-    assert_eq!(running.listen.pop_before_smtp, Some(Duration::from_secs(300)));
+    assert_eq!(
+        running.listen.pop_before_smtp,
+        Some(Duration::from_secs(300))
+    );
 }

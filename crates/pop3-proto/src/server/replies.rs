@@ -266,5 +266,8 @@ pub fn too_many_connections() -> Response {
 /// `-ERR [SYS/TEMP]`: for the driver, when the session reached its time limit; then close
 /// without UPDATE.
 pub fn session_too_long() -> Response {
-    err_with(RespCode::SysTemp, "Session time limit reached, closing connection")
+    err_with(
+        RespCode::SysTemp,
+        "Session time limit reached, closing connection",
+    )
 }

@@ -65,7 +65,9 @@ pub(super) async fn serve<S: Stream>(
     let Some(stream) = driver.run(stream, true).await? else {
         return Ok(());
     };
-    let limit = driver.admission.bounded(driver.cfg.settings.command_timeout);
+    let limit = driver
+        .admission
+        .bounded(driver.cfg.settings.command_timeout);
     let tls = match timeout_at(limit, shared.starttls.accept(stream)).await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
@@ -118,7 +120,12 @@ struct Driver {
 }
 
 impl Driver {
-    fn new(shared: Arc<Shared>, peer: SocketAddr, tls_active: bool, admission: Admission) -> Driver {
+    fn new(
+        shared: Arc<Shared>,
+        peer: SocketAddr,
+        tls_active: bool,
+        admission: Admission,
+    ) -> Driver {
         let cfg = admission.cfg.clone();
         let s = &cfg.settings;
         let mut config = ServerConfig::new(s.hostname.clone());
@@ -267,10 +274,21 @@ impl Driver {
         shared.throttle.success(ip, &user);
         self.admission.authenticated();
         let mechanism = format!("POP3 {method}");
-        shared.saw(ip, Sighting::Auth { mechanism, user: user.clone() });
+        shared.saw(
+            ip,
+            Sighting::Auth {
+                mechanism,
+                user: user.clone(),
+            },
+        );
         if let Some(window) = self.cfg.settings.pop_before_smtp {
             shared.pop_grants.grant(ip, &user, window);
-            tracing::info!(method, user, window_secs = window.as_secs(), "login; POP-before-SMTP open");
+            tracing::info!(
+                method,
+                user,
+                window_secs = window.as_secs(),
+                "login; POP-before-SMTP open"
+            );
         } else {
             tracing::info!(method, user, "login");
         }
@@ -294,8 +312,12 @@ impl Driver {
         };
         self.shared.saw(ip, Sighting::Error(error));
         tracing::warn!(
-            method, known_device = device.is_some(), device, locked = penalty.locked,
-            listener = self.listener, "login failed"
+            method,
+            known_device = device.is_some(),
+            device,
+            locked = penalty.locked,
+            listener = self.listener,
+            "login failed"
         );
         tokio::time::sleep(penalty.delay).await;
         self.close_after = penalty.locked;
@@ -304,8 +326,17 @@ impl Driver {
 
     /// The device's maildrop, locked for this session: empty when it has no mailbox.
     async fn open_mailbox(&mut self, user: &str) -> AuthVerdict {
-        let Some(address) = self.cfg.policy.accounts().mailbox_of(user).map(str::to_string) else {
-            self.opened = Some(Opened { _lock: None, ids: Vec::new() });
+        let Some(address) = self
+            .cfg
+            .policy
+            .accounts()
+            .mailbox_of(user)
+            .map(str::to_string)
+        else {
+            self.opened = Some(Opened {
+                _lock: None,
+                ids: Vec::new(),
+            });
             return AuthVerdict::Accept(Maildrop::default());
         };
         let Some(lock) = self.shared.mailboxes.lock(&address) else {
@@ -314,7 +345,10 @@ impl Driver {
         };
         match self.shared.mailboxes.listing(&address).await {
             Ok(listing) => {
-                self.opened = Some(Opened { _lock: Some(lock), ids: listing.ids });
+                self.opened = Some(Opened {
+                    _lock: Some(lock),
+                    ids: listing.ids,
+                });
                 AuthVerdict::Accept(listing.maildrop)
             }
             Err(e) => {
