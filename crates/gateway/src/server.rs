@@ -436,14 +436,12 @@ impl RunningGateway {
         peer: SocketAddr,
         implicit_tls: bool,
     ) -> tokio::io::DuplexStream {
-        let (client, server) = tokio::io::duplex(64 * 1024);
         let kind = if implicit_tls {
             Kind::Smtps
         } else {
             Kind::Smtp
         };
-        listener::spawn_connection(&self.shared, server, peer, kind);
-        client
+        self.connect_kind_in_memory(peer, kind)
     }
 
     /// Test seam: [`RunningGateway::connect_in_memory`] for the POP3 listeners (`pop3s`
@@ -454,12 +452,16 @@ impl RunningGateway {
         peer: SocketAddr,
         implicit_tls: bool,
     ) -> tokio::io::DuplexStream {
-        let (client, server) = tokio::io::duplex(64 * 1024);
         let kind = if implicit_tls {
             Kind::Pop3s
         } else {
             Kind::Pop3
         };
+        self.connect_kind_in_memory(peer, kind)
+    }
+
+    fn connect_kind_in_memory(&self, peer: SocketAddr, kind: Kind) -> tokio::io::DuplexStream {
+        let (client, server) = tokio::io::duplex(64 * 1024);
         listener::spawn_connection(&self.shared, server, peer, kind);
         client
     }

@@ -276,20 +276,36 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
     peer: SocketAddr,
     admission: admission::Admission,
 ) -> std::io::Result<()> {
-    let handshake = shared.implicit_tls.accept(stream);
     let deadline = admission.bounded(admission.cfg.settings.command_timeout);
-    match tokio::time::timeout_at(deadline, handshake).await {
+    match handshake(&shared, &shared.implicit_tls, stream, peer, deadline, "TLS").await {
+        Some(tls) => session::serve(shared, tls, peer, true, admission).await,
+        None => Ok(()),
+    }
+}
+
+/// Runs the server side of a TLS handshake with `tls` by `deadline`, for every listener
+/// (`what`: `TLS` for implicit TLS, `STARTTLS`, `STLS`). A failure or timeout is logged and
+/// gives `None`; a session is recorded for the devices page.
+pub(crate) async fn handshake<S: session::Stream>(
+    shared: &Shared,
+    tls: &DeviceTls,
+    stream: S,
+    peer: SocketAddr,
+    deadline: tokio::time::Instant,
+    what: &str,
+) -> Option<device_tls::DeviceTlsStream<S>> {
+    match tokio::time::timeout_at(deadline, tls.accept(stream)).await {
         Ok(Ok(tls)) => {
             shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
-            session::serve(shared, tls, peer, true, admission).await
+            Some(tls)
         }
         Ok(Err(e)) => {
-            tracing::info!(error = %e, "TLS handshake failed");
-            Ok(())
+            tracing::info!(error = %e, "{what} handshake failed");
+            None
         }
         Err(_) => {
-            tracing::info!("TLS handshake timed out");
-            Ok(())
+            tracing::info!("{what} handshake timed out");
+            None
         }
     }
 }

@@ -68,23 +68,14 @@ pub(crate) async fn serve<S: Stream>(
         Next::Done => Ok(()),
         Next::StartTls(stream) => {
             let limit = driver.admission.bounded(cfg.settings.command_timeout);
-            let handshake = timeout_at(limit, shared.starttls.accept(stream));
-            let tls = match handshake.await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    tracing::info!(error = %e, "STARTTLS handshake failed");
-                    return Ok(());
-                }
-                Err(_) => {
-                    tracing::info!("STARTTLS handshake timed out");
-                    return Ok(());
-                }
+            let tls = super::handshake(&shared, &shared.starttls, stream, peer, limit, "STARTTLS");
+            let Some(tls) = tls.await else {
+                return Ok(());
             };
             if driver.session.tls_established().is_err() {
                 return Ok(());
             }
             tracing::debug!("STARTTLS established");
-            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
             driver.run(tls, false).await.map(drop)
         }
     }
@@ -118,6 +109,27 @@ pub(crate) async fn refuse<S: Stream>(
         stream.shutdown().await
     };
     timeout(limit, write).await.unwrap_or(Ok(()))
+}
+
+/// Writes and flushes `out` (then empties it) by `deadline`; past it, a `TimedOut` error.
+pub(crate) async fn write_out<S: Stream>(
+    stream: &mut S,
+    out: &mut Vec<u8>,
+    deadline: Instant,
+) -> io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    let write = async {
+        stream.write_all(out).await?;
+        stream.flush().await
+    };
+    match timeout_at(deadline, write).await {
+        Ok(result) => result?,
+        Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+    }
+    out.clear();
+    Ok(())
 }
 
 /// What `run` ended with.
@@ -283,20 +295,8 @@ impl Driver {
     }
 
     async fn flush<S: Stream>(&self, stream: &mut S, out: &mut Vec<u8>) -> io::Result<()> {
-        if out.is_empty() {
-            return Ok(());
-        }
-        let write = async {
-            stream.write_all(out).await?;
-            stream.flush().await
-        };
         let limit = self.admission.bounded(self.cfg.settings.command_timeout);
-        match timeout_at(limit, write).await {
-            Ok(result) => result?,
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
-        }
-        out.clear();
-        Ok(())
+        write_out(stream, out, limit).await
     }
 
     /// How long the next read may take: the data or command timeout.

@@ -17,10 +17,10 @@ use scanrelay_pop3::server::{
 use scanrelay_pop3::{Response, UidlEntry};
 use scanrelay_spool::MessageId;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::time::{Instant, sleep_until, timeout, timeout_at};
+use tokio::time::{Instant, sleep_until, timeout};
 
 use super::super::admission::Admission;
-use super::super::session::Stream;
+use super::super::session::{Stream, write_out};
 use super::super::{ListenConfig, Shared};
 use crate::accounts::LoginAttempt;
 use crate::control::devices::Sighting;
@@ -68,22 +68,14 @@ pub(super) async fn serve<S: Stream>(
     let limit = driver
         .admission
         .bounded(driver.cfg.settings.command_timeout);
-    let tls = match timeout_at(limit, shared.starttls.accept(stream)).await {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(e)) => {
-            tracing::info!(error = %e, "STLS handshake failed");
-            return Ok(());
-        }
-        Err(_) => {
-            tracing::info!("STLS handshake timed out");
-            return Ok(());
-        }
+    let tls = super::super::handshake(&shared, &shared.starttls, stream, peer, limit, "STLS");
+    let Some(tls) = tls.await else {
+        return Ok(());
     };
     if driver.session.tls_established().is_err() {
         return Ok(());
     }
     tracing::debug!("STLS established");
-    shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
     driver.run(tls, false).await.map(drop)
 }
 
@@ -189,20 +181,8 @@ impl Driver {
     }
 
     async fn flush<S: Stream>(&self, stream: &mut S, out: &mut Vec<u8>) -> io::Result<()> {
-        if out.is_empty() {
-            return Ok(());
-        }
-        let write = async {
-            stream.write_all(out).await?;
-            stream.flush().await
-        };
         let limit = self.admission.bounded(self.cfg.settings.command_timeout);
-        match timeout_at(limit, write).await {
-            Ok(result) => result?,
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
-        }
-        out.clear();
-        Ok(())
+        write_out(stream, out, limit).await
     }
 
     /// Waits for input: `Ok(bytes read)`, or `Err(the closing response)` on the idle timeout,

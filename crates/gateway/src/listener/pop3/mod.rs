@@ -24,7 +24,6 @@ use tracing::Instrument as _;
 
 use super::session::Stream;
 use super::{Kind, Shared, admission};
-use crate::control::devices::Sighting;
 
 /// Serves a POP3 connection from `peer` in a task of its own (admitted, or refused with
 /// `-ERR [SYS/TEMP]`).
@@ -83,20 +82,9 @@ async fn serve_implicit_tls<S: Stream + 'static>(
     peer: SocketAddr,
     admission: admission::Admission,
 ) -> std::io::Result<()> {
-    let handshake = shared.implicit_tls.accept(stream);
     let deadline = admission.bounded(admission.cfg.settings.command_timeout);
-    match tokio::time::timeout_at(deadline, handshake).await {
-        Ok(Ok(tls)) => {
-            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
-            driver::serve(shared, tls, peer, true, admission).await
-        }
-        Ok(Err(e)) => {
-            tracing::info!(error = %e, "TLS handshake failed");
-            Ok(())
-        }
-        Err(_) => {
-            tracing::info!("TLS handshake timed out");
-            Ok(())
-        }
+    match super::handshake(&shared, &shared.implicit_tls, stream, peer, deadline, "TLS").await {
+        Some(tls) => driver::serve(shared, tls, peer, true, admission).await,
+        None => Ok(()),
     }
 }
