@@ -364,3 +364,24 @@ async fn a_reload_applies_pop_before_smtp_and_mailboxes_and_reports_the_pop3_add
         Some(Duration::from_secs(300))
     );
 }
+
+/// Shutdown closes POP3 sessions at once (without UPDATE), and a client outside
+/// `allow_networks` that does not log in in time is closed: tokio's clock, paused.
+#[tokio::test(start_paused = true)]
+async fn pop3_sessions_end_at_the_login_deadline_and_at_shutdown() {
+    let t = TestGateway::start(|s| pop_settings(s, false)).await;
+    let outsider: SocketAddr = "198.51.100.7:40000".parse().unwrap();
+    let mut late = Raw::new(t.gw.connect_pop3_in_memory(outsider, false));
+    assert!(late.reply().await.starts_with("+OK"));
+    tokio::time::advance(Duration::from_secs(31)).await;
+    let closing = late.reply().await;
+    assert!(closing.starts_with("-ERR [SYS/TEMP]"), "{closing}");
+    assert_eq!(late.reply().await, "", "closed");
+    let mut idle = Raw::new(t.gw.connect_pop3_in_memory(outsider, false));
+    assert!(idle.reply().await.starts_with("+OK"));
+    let TestGateway { gw, dir: _dir } = t;
+    let stop = tokio::spawn(gw.shutdown());
+    let closing = idle.reply().await;
+    assert!(closing.contains("shutting down"), "{closing}");
+    stop.await.unwrap();
+}
