@@ -10,6 +10,7 @@ mod dates;
 pub mod delivery;
 mod header;
 pub mod listener;
+mod mailbox;
 pub mod queue;
 pub mod routing;
 pub mod server;

@@ -32,7 +32,7 @@ pub enum GatewayError {
     /// A listening socket could not be bound (address in use, no permission, ...).
     #[error("failed to listen on {addr} ({key}): {source}")]
     Bind {
-        /// The config key, `listen.smtp` or `listen.smtps`.
+        /// The config key, `listen.smtp`, `listen.smtps`, `listen.pop3` or `listen.pop3s`.
         key: &'static str,
         /// The address.
         addr: SocketAddr,
@@ -85,6 +85,8 @@ pub struct RunningGateway {
     settings: Settings,
     smtp: Option<SocketAddr>,
     smtps: Option<SocketAddr>,
+    pop3: Option<SocketAddr>,
+    pop3s: Option<SocketAddr>,
     cert: CertInfo,
     spool: Spool,
     shared: Arc<Shared>,
@@ -131,8 +133,11 @@ impl Gateway {
             listener::tls::load_or_generate(configured, &settings.data_dir, &l.hostname)?;
         let spool = Spool::open(settings.spool_dir.clone()).await?;
         spool.keep_reserve(SPOOL_RESERVE).await?;
+        let mailboxes = Arc::new(crate::mailbox::Mailboxes::open(&settings.spool_dir).await?);
         let smtp = bind("listen.smtp", l.smtp).await?;
         let smtps = bind("listen.smtps", l.smtps).await?;
+        let pop3 = bind("listen.pop3", l.pop3).await?;
+        let pop3s = bind("listen.pop3s", l.pop3s).await?;
         let (stop, stop_rx) = watch::channel(false);
         let config_path = options
             .config_path
@@ -156,6 +161,7 @@ impl Gateway {
             health: health.clone(),
             hub,
             devices: Arc::default(),
+            mailboxes,
         };
         let shared = Arc::new(Shared::new(&settings, parts));
         let mut listeners = Vec::new();
@@ -165,10 +171,17 @@ impl Gateway {
         };
         let smtp = spawn(smtp, Kind::Smtp, "listen.smtp", l.smtp)?;
         let smtps = spawn(smtps, Kind::Smtps, "listen.smtps", l.smtps)?;
-        let listening = [("smtp", smtp), ("smtps", smtps)]
-            .into_iter()
-            .filter_map(|(name, addr)| Some((name.to_string(), addr?)))
-            .collect();
+        let pop3 = spawn(pop3, Kind::Pop3, "listen.pop3", l.pop3)?;
+        let pop3s = spawn(pop3s, Kind::Pop3s, "listen.pop3s", l.pop3s)?;
+        let listening = [
+            ("smtp", smtp),
+            ("smtps", smtps),
+            ("pop3", pop3),
+            ("pop3s", pop3s),
+        ]
+        .into_iter()
+        .filter_map(|(name, addr)| Some((name.to_string(), addr?)))
+        .collect();
         let handle = GatewayHandle::new(crate::control::Inner {
             spool: spool.clone(),
             settings: watch::channel(Arc::new(settings.clone())).0,
@@ -188,6 +201,8 @@ impl Gateway {
             settings,
             smtp,
             smtps,
+            pop3,
+            pop3s,
             cert: identity.info,
             spool,
             shared,
@@ -311,6 +326,16 @@ impl RunningGateway {
         self.smtps
     }
 
+    /// The bound POP3 (STLS) address.
+    pub fn pop3_addr(&self) -> Option<SocketAddr> {
+        self.pop3
+    }
+
+    /// The bound implicit-TLS POP3 address.
+    pub fn pop3s_addr(&self) -> Option<SocketAddr> {
+        self.pop3s
+    }
+
     /// The certificate served, with its SHA-256 fingerprint.
     pub fn cert(&self) -> &CertInfo {
         &self.cert
@@ -344,6 +369,22 @@ impl RunningGateway {
         }
         if let Some(a) = self.smtps {
             push(format!("listening on {a} (SMTPS, implicit TLS)"));
+        }
+        if let Some(a) = self.pop3 {
+            push(format!(
+                "listening on {a} (POP3 for device accounts, STLS offered)"
+            ));
+        }
+        if let Some(a) = self.pop3s {
+            push(format!(
+                "listening on {a} (POP3S for device accounts, implicit TLS)"
+            ));
+        }
+        if let Some(window) = self.settings.listen.pop_before_smtp {
+            push(format!(
+                "POP-before-SMTP: a POP3 login lets that address send without AUTH for {}s",
+                window.as_secs()
+            ));
         }
         push(format!("data dir: {}", self.settings.data_dir.display()));
         push(format!("spool: {}", self.settings.spool_dir.display()));
@@ -395,12 +436,32 @@ impl RunningGateway {
         peer: SocketAddr,
         implicit_tls: bool,
     ) -> tokio::io::DuplexStream {
-        let (client, server) = tokio::io::duplex(64 * 1024);
         let kind = if implicit_tls {
             Kind::Smtps
         } else {
             Kind::Smtp
         };
+        self.connect_kind_in_memory(peer, kind)
+    }
+
+    /// Test seam: [`RunningGateway::connect_in_memory`] for the POP3 listeners (`pop3s`
+    /// when `implicit_tls`).
+    #[doc(hidden)]
+    pub fn connect_pop3_in_memory(
+        &self,
+        peer: SocketAddr,
+        implicit_tls: bool,
+    ) -> tokio::io::DuplexStream {
+        let kind = if implicit_tls {
+            Kind::Pop3s
+        } else {
+            Kind::Pop3
+        };
+        self.connect_kind_in_memory(peer, kind)
+    }
+
+    fn connect_kind_in_memory(&self, peer: SocketAddr, kind: Kind) -> tokio::io::DuplexStream {
+        let (client, server) = tokio::io::duplex(64 * 1024);
         listener::spawn_connection(&self.shared, server, peer, kind);
         client
     }

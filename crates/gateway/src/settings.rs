@@ -15,14 +15,17 @@ pub struct DeviceAccount {
     pub username: String,
     /// Its password.
     pub password: String,
+    /// `mailbox_address`: mail to this address is kept in the device's mailbox (served over
+    /// POP3) instead of being relayed upstream.
+    pub mailbox_address: Option<String>,
 }
 
 impl std::fmt::Debug for DeviceAccount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "DeviceAccount {{ username: {:?}, password: <redacted> }}",
-            self.username
+            "DeviceAccount {{ username: {:?}, password: <redacted>, mailbox_address: {:?} }}",
+            self.username, self.mailbox_address
         )
     }
 }
@@ -34,6 +37,13 @@ pub struct ListenSettings {
     pub smtp: Option<SocketAddr>,
     /// Implicit-TLS listener.
     pub smtps: Option<SocketAddr>,
+    /// POP3 listener for device accounts (STLS offered).
+    pub pop3: Option<SocketAddr>,
+    /// Implicit-TLS POP3 listener.
+    pub pop3s: Option<SocketAddr>,
+    /// POP-before-SMTP: how long a successful POP3 login lets that client address send
+    /// without SMTP AUTH, as that device; `None`: off.
+    pub pop_before_smtp: Option<Duration>,
     /// Clients in these networks may relay without AUTH.
     pub allow_networks: Vec<IpNet>,
     /// Largest message accepted, in bytes.

@@ -13,6 +13,7 @@ mod console_e2e;
 mod explain;
 mod gateway_e2e;
 mod gateway_oauth;
+mod gateway_pop3;
 mod gateway_support;
 mod json_errors;
 mod oauth;

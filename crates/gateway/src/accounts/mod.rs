@@ -1,13 +1,16 @@
-//! Device accounts and the login check, independent of the protocol: SMTP AUTH and (next)
-//! POP3 both present a [`LoginAttempt`] and share the accounts and the failure counting
-//! ([`AuthThrottle`]), so a device has one password and a guesser one lockout.
+//! Device accounts and the login check, independent of the protocol: SMTP AUTH and POP3 both
+//! present a [`LoginAttempt`] and share the accounts and the failure counting
+//! ([`AuthThrottle`]), so a device has one password and a guesser one lockout. A POP3 login
+//! may also open a POP-before-SMTP window ([`PopGrants`]).
 
+mod grants;
 mod throttle;
 
 use std::net::{IpAddr, Ipv6Addr};
 
 use crate::settings::DeviceAccount;
 
+pub(crate) use grants::PopGrants;
 pub(crate) use throttle::AuthThrottle;
 
 /// What a client presented to log in, whatever the protocol: a user name, and a check of a
@@ -47,6 +50,27 @@ impl DeviceAccounts {
             .iter()
             .find(|d| d.username == user)
             .map(|d| d.username.as_str())
+    }
+
+    /// The device whose `mailbox_address` is `address` (compared without regard to case), if
+    /// any.
+    pub fn mailbox_owner(&self, address: &str) -> Option<&str> {
+        self.devices
+            .iter()
+            .find(|d| {
+                d.mailbox_address
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(address))
+            })
+            .map(|d| d.username.as_str())
+    }
+
+    /// The `mailbox_address` of device `user`, if it has one.
+    pub fn mailbox_of(&self, user: &str) -> Option<&str> {
+        self.devices
+            .iter()
+            .find(|d| d.username == user)
+            .and_then(|d| d.mailbox_address.as_deref())
     }
 
     /// The device the attempt proves, if any. Every account is checked, so the time taken
@@ -101,10 +125,12 @@ mod tests {
             DeviceAccount {
                 username: "mfp-3f".into(),
                 password: "secret-3f".into(),
+                mailbox_address: Some("Scan-3F@office.test".into()),
             },
             DeviceAccount {
                 username: "mfp-5f".into(),
                 password: "secret-5f".into(),
+                mailbox_address: None,
             },
         ]);
         let cases = [
@@ -119,5 +145,12 @@ mod tests {
         assert_eq!(accounts.named("mfp-5f"), Some("mfp-5f"));
         assert_eq!(accounts.named("secret-5f"), None);
         assert!(!DeviceAccounts::default().any());
+        assert_eq!(
+            accounts.mailbox_owner("scan-3f@OFFICE.test"),
+            Some("mfp-3f")
+        );
+        assert_eq!(accounts.mailbox_owner("scan-5f@office.test"), None);
+        assert_eq!(accounts.mailbox_of("mfp-3f"), Some("Scan-3F@office.test"));
+        assert_eq!(accounts.mailbox_of("mfp-5f"), None);
     }
 }

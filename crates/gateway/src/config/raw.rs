@@ -35,6 +35,9 @@ pub(crate) struct RawConfig {
 pub(crate) struct RawListen {
     pub smtp: Option<String>,
     pub smtps: Option<String>,
+    pub pop3: Option<String>,
+    pub pop3s: Option<String>,
+    pub pop_before_smtp: Option<Span>,
     pub allow_networks: Option<Vec<String>>,
     pub max_message_size: Option<ByteSize>,
     pub allow_plaintext_auth: Option<bool>,
@@ -62,6 +65,7 @@ pub(crate) struct RawDevice {
     pub username: String,
     pub password: String,
     pub upstream: Option<String>,
+    pub mailbox_address: Option<String>,
 }
 
 /// One `[[route]]`: mail from these networks and/or senders leaves through `upstream`.

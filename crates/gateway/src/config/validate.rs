@@ -20,6 +20,10 @@ pub(crate) const DEVICE_CREDENTIAL_LIMIT: usize = 20;
 pub(crate) const DEFAULT_SMTP: &str = "127.0.0.1:2525";
 /// Default port for `smtps` given without one.
 const DEFAULT_SMTPS_PORT: u16 = 2465;
+/// Default port for `pop3` given without one.
+const DEFAULT_POP3_PORT: u16 = 2110;
+/// Default port for `pop3s` given without one.
+const DEFAULT_POP3S_PORT: u16 = 2995;
 /// Default admin console listener.
 pub(crate) const DEFAULT_WEB: &str = "127.0.0.1:8025";
 /// Default port for `web` given without one.
@@ -66,6 +70,7 @@ impl Validator<'_> {
         let device_upstreams: Vec<Option<String>> =
             raw.device.iter().map(|d| d.upstream.clone()).collect();
         let devices = self.devices(raw.device)?;
+        self.check_pop(&listen, &devices);
         let delivery = self.delivery(raw.delivery)?;
         let oauth = self.oauth_accounts(raw.oauth)?;
         let upstreams = self.upstreams(raw.upstream, &listen.hostname, &oauth)?;
@@ -118,10 +123,14 @@ impl Validator<'_> {
         self.refuse_open_relay(smtp, smtps, &allow_networks)?;
         let (max_connections_per_ip, unauthenticated_timeout, max_session_time) =
             self.client_limits(&raw)?;
+        let (pop3, pop3s, pop_before_smtp) = self.pop(&raw)?;
         let (tls_cert, tls_key) = self.cert_pair(raw.tls_cert, raw.tls_key)?;
         Ok(ListenSettings {
             smtp,
             smtps,
+            pop3,
+            pop3s,
+            pop_before_smtp,
             allow_networks,
             max_message_size: self.positive(
                 "listen.max_message_size",
@@ -180,6 +189,58 @@ impl Validator<'_> {
             metrics_allow,
             tls: raw.web_tls.unwrap_or(false),
         })
+    }
+
+    /// `pop3`, `pop3s` (both off unless set) and `pop_before_smtp` (off unless set; needs one
+    /// of them: the login that opens the window is a POP3 login).
+    fn pop(
+        &self,
+        raw: &RawListen,
+    ) -> Result<(Option<SocketAddr>, Option<SocketAddr>, Option<Duration>)> {
+        let pop3 = match raw.pop3.as_deref() {
+            None => None,
+            Some(text) => self.socket("listen.pop3", text, DEFAULT_POP3_PORT)?,
+        };
+        let pop3s = match raw.pop3s.as_deref() {
+            None => None,
+            Some(text) => self.socket("listen.pop3s", text, DEFAULT_POP3S_PORT)?,
+        };
+        let window = match raw.pop_before_smtp {
+            None => None,
+            Some(span) => Some(self.duration("listen.pop_before_smtp", Some(span), 0)?),
+        };
+        if window.is_some() && pop3.is_none() && pop3s.is_none() {
+            return Err(self.err(
+                "listen.pop_before_smtp",
+                "POP-before-SMTP needs a POP3 listener: set pop3 or pop3s too",
+            ));
+        }
+        Ok((pop3, pop3s, window))
+    }
+
+    /// Warnings for POP3 settings that cannot do anything.
+    fn check_pop(&mut self, listen: &ListenSettings, devices: &[DeviceAccount]) {
+        let pop = listen.pop3.is_some() || listen.pop3s.is_some();
+        if pop && devices.is_empty() {
+            self.warn(
+                if listen.pop3.is_some() {
+                    "listen.pop3"
+                } else {
+                    "listen.pop3s"
+                },
+                "no [[device]] accounts: nobody can log in to POP3",
+            );
+        }
+        if pop {
+            return;
+        }
+        if let Some(i) = devices.iter().position(|d| d.mailbox_address.is_some()) {
+            self.warn(
+                &format!("device[{i}].mailbox_address"),
+                "no POP3 listener (pop3 or pop3s): mail for this mailbox is kept but cannot be \
+                 read until one is set",
+            );
+        }
     }
 
     /// The limits against one client hogging the listener: connections per address outside
@@ -357,12 +418,42 @@ impl Validator<'_> {
                     );
                 }
             }
+            let mailbox_address =
+                self.mailbox_address(&key("mailbox_address"), &out, dev.mailbox_address)?;
             out.push(DeviceAccount {
                 username: dev.username,
                 password: dev.password,
+                mailbox_address,
             });
         }
         Ok(out)
+    }
+
+    /// A device's `mailbox_address`: a mail address no other device's mailbox has.
+    fn mailbox_address(
+        &self,
+        key: &str,
+        earlier: &[DeviceAccount],
+        raw: Option<String>,
+    ) -> Result<Option<String>> {
+        let Some(addr) = raw else { return Ok(None) };
+        let addr = addr.trim().to_string();
+        if !looks_like_address(&addr) {
+            return Err(self.err(key, format!("\"{addr}\" is not a mail address")));
+        }
+        let taken = earlier.iter().find(|d| {
+            d.mailbox_address
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&addr))
+        });
+        if let Some(other) = taken {
+            let msg = format!(
+                "\"{addr}\" is already the mailbox of device \"{}\"",
+                other.username
+            );
+            return Err(self.err(key, msg));
+        }
+        Ok(Some(addr))
     }
 
     fn delivery(&self, raw: RawDelivery) -> Result<DeliverySettings> {

@@ -87,14 +87,14 @@ pub enum EventKind {
         /// The diagnosis.
         cause: String,
     },
-    /// A device's AUTH failed.
+    /// A device's login failed (SMTP AUTH, or POP3 on the `pop3`/`pop3s` listeners).
     AuthFailed {
         /// Its address.
         client: IpAddr,
         /// The device account named, when it is one (never an unknown user name: devices with
         /// swapped fields send the password there).
         device: Option<String>,
-        /// `smtp` or `smtps`.
+        /// `smtp`, `smtps`, `pop3` or `pop3s`.
         listener: String,
     },
     /// The settings were reloaded.

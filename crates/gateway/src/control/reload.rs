@@ -7,8 +7,10 @@
 //! for delivery, the upstreams (rebuilt only when they or their OAuth2 accounts changed, so an
 //! unrelated change keeps the pooled upstream sessions) and the retry settings. Open sessions
 //! finish with the settings they started with; attempts in flight finish on their upstream.
-//! Not applied, and reported as needing a restart: the listening addresses (the console's
-//! too, and whether it uses TLS), the certificate files, the connection cap, the AUTH lockout rule and the directories (the running values
+//! `pop_before_smtp` and the device mailboxes apply at once too (a window already opened keeps
+//! the length it was opened with).
+//! Not applied, and reported as needing a restart: the listening addresses (`pop3` and
+//! `pop3s` included; the console's too, and whether it uses TLS), the certificate files, the connection cap, the AUTH lockout rule and the directories (the running values
 //! stay in [`GatewayHandle::settings`]).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -77,7 +79,8 @@ fn compare(old: &Settings, new: &Settings) -> ReloadReport {
             allow_plaintext_auth,
             hostname,
             unauthenticated_timeout,
-            max_session_time
+            max_session_time,
+            pop_before_smtp
         ]
     );
     changed!(
@@ -88,6 +91,8 @@ fn compare(old: &Settings, new: &Settings) -> ReloadReport {
         [
             smtp,
             smtps,
+            pop3,
+            pop3s,
             tls_cert,
             tls_key,
             max_connections,
@@ -125,7 +130,7 @@ fn compare(old: &Settings, new: &Settings) -> ReloadReport {
 fn devices_fingerprint(s: &Settings) -> u64 {
     let mut h = DefaultHasher::new();
     for d in &s.devices {
-        (&d.username, &d.password).hash(&mut h);
+        (&d.username, &d.password, &d.mailbox_address).hash(&mut h);
     }
     h.finish()
 }
@@ -150,6 +155,8 @@ fn keep_running_values(old: &Settings, mut new: Settings) -> Settings {
     let (o, n) = (&old.listen, &mut new.listen);
     n.smtp = o.smtp;
     n.smtps = o.smtps;
+    n.pop3 = o.pop3;
+    n.pop3s = o.pop3s;
     n.tls_cert.clone_from(&o.tls_cert);
     n.tls_key.clone_from(&o.tls_key);
     n.max_connections = o.max_connections;

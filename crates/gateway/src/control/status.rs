@@ -21,7 +21,7 @@ pub struct Status {
     pub delivery_running: bool,
     /// Messages refused because delivery had stopped.
     pub refused_delivery_stopped: u64,
-    /// The listening sockets: (`smtp` or `smtps`, address).
+    /// The listening sockets: (`smtp`, `smtps`, `pop3` or `pop3s`, address).
     pub listeners: Vec<(String, SocketAddr)>,
     /// The spool.
     pub queue: QueueCounts,

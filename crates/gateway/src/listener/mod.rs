@@ -27,6 +27,8 @@
 //!   only refused AUTH and may still send without it.
 //! * Shutdown (a `watch` flag) stops the accept loops; idle sessions get `421 4.3.2` at once,
 //!   sessions inside a transaction may finish it within a grace period.
+//! * The POP3 listeners (`pop3`, `pop3s`: device mailboxes and POP-before-SMTP) are in `pop3`;
+//!   they share the connection slots, the accounts and the failed-login lockout.
 //! * Relay policy, AUTH checks and failure throttling are in `policy`; header fix-up while the
 //!   message streams into the spool in `headers`; the certificate in `tls`; the TLS each
 //!   listener speaks with devices in `device_tls`.
@@ -40,6 +42,7 @@ mod device_tls;
 mod fold;
 mod headers;
 mod policy;
+mod pop3;
 mod session;
 pub(crate) mod tls;
 
@@ -111,6 +114,10 @@ pub(crate) struct Shared {
     pub hub: Arc<EventHub>,
     /// The clients seen.
     pub devices: Arc<DeviceBook>,
+    /// The device mailboxes (`mailbox_address`).
+    pub mailboxes: Arc<crate::mailbox::Mailboxes>,
+    /// The open POP-before-SMTP windows.
+    pub pop_grants: crate::accounts::PopGrants,
 }
 
 /// What [`Shared::new`] takes besides the settings.
@@ -123,6 +130,7 @@ pub(crate) struct SharedParts {
     pub health: Arc<crate::supervise::Health>,
     pub hub: Arc<EventHub>,
     pub devices: Arc<DeviceBook>,
+    pub mailboxes: Arc<crate::mailbox::Mailboxes>,
 }
 
 impl Shared {
@@ -145,6 +153,8 @@ impl Shared {
             health: parts.health,
             hub: parts.hub,
             devices: parts.devices,
+            mailboxes: parts.mailboxes,
+            pop_grants: crate::accounts::PopGrants::default(),
         }
     }
 
@@ -175,6 +185,10 @@ pub(crate) enum Kind {
     Smtp,
     /// TLS from the first byte.
     Smtps,
+    /// Plain POP3 with STLS offered.
+    Pop3,
+    /// POP3 in TLS from the first byte.
+    Pop3s,
 }
 
 /// `421 4.7.0 Too many authentication failures, try again later`.
@@ -220,6 +234,9 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
     peer: SocketAddr,
     kind: Kind,
 ) {
+    if matches!(kind, Kind::Pop3 | Kind::Pop3s) {
+        return pop3::spawn_connection(shared, stream, peer, kind);
+    }
     let span = tracing::info_span!("smtp", client = %peer);
     let admission = match admission::admit(shared, peer) {
         Ok(admission) => admission,
@@ -242,7 +259,7 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
         tracing::debug!(?kind, "connected");
         let result = match kind {
             Kind::Smtp => session::serve(shared, stream, peer, false, admission).await,
-            Kind::Smtps => serve_implicit_tls(shared, stream, peer, admission).await,
+            _ => serve_implicit_tls(shared, stream, peer, admission).await,
         };
         if let Err(e) = result {
             tracing::debug!(error = %e, "connection ended with an error");
@@ -259,20 +276,36 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
     peer: SocketAddr,
     admission: admission::Admission,
 ) -> std::io::Result<()> {
-    let handshake = shared.implicit_tls.accept(stream);
     let deadline = admission.bounded(admission.cfg.settings.command_timeout);
-    match tokio::time::timeout_at(deadline, handshake).await {
+    match handshake(&shared, &shared.implicit_tls, stream, peer, deadline, "TLS").await {
+        Some(tls) => session::serve(shared, tls, peer, true, admission).await,
+        None => Ok(()),
+    }
+}
+
+/// Runs the server side of a TLS handshake with `tls` by `deadline`, for every listener
+/// (`what`: `TLS` for implicit TLS, `STARTTLS`, `STLS`). A failure or timeout is logged and
+/// gives `None`; a session is recorded for the devices page.
+pub(crate) async fn handshake<S: session::Stream>(
+    shared: &Shared,
+    tls: &DeviceTls,
+    stream: S,
+    peer: SocketAddr,
+    deadline: tokio::time::Instant,
+    what: &str,
+) -> Option<device_tls::DeviceTlsStream<S>> {
+    match tokio::time::timeout_at(deadline, tls.accept(stream)).await {
         Ok(Ok(tls)) => {
             shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
-            session::serve(shared, tls, peer, true, admission).await
+            Some(tls)
         }
         Ok(Err(e)) => {
-            tracing::info!(error = %e, "TLS handshake failed");
-            Ok(())
+            tracing::info!(error = %e, "{what} handshake failed");
+            None
         }
         Err(_) => {
-            tracing::info!("TLS handshake timed out");
-            Ok(())
+            tracing::info!("{what} handshake timed out");
+            None
         }
     }
 }

@@ -59,8 +59,40 @@ impl RelayPolicy {
     }
 
     /// The device the credentials prove, if any (see `DeviceAccounts::verify`).
-    pub fn verify(&self, creds: &ServerCredentials) -> Option<&str> {
+    pub fn verify(&self, creds: &dyn LoginAttempt) -> Option<&str> {
         self.accounts.verify(creds)
+    }
+
+    /// The device accounts (mailboxes).
+    pub fn accounts(&self) -> &DeviceAccounts {
+        &self.accounts
+    }
+}
+
+/// Whether a recipient may join the open transaction: mail for a device mailbox is kept
+/// (not relayed), so it goes in a transaction of its own, with that one mailbox as its only
+/// recipient; otherwise `452 4.5.3`, which RFC 5321 §4.5.3.1.10 has clients send again in a
+/// separate transaction. `kept_for`: the mailbox the transaction already holds, if any;
+/// `relayed`: whether it already has recipients to relay; `mailbox`: whether this recipient
+/// is a mailbox address.
+pub(crate) fn recipient_fits(
+    kept_for: Option<&str>,
+    relayed: bool,
+    rcpt: &str,
+    mailbox: bool,
+) -> Result<(), Reply> {
+    let fits = match kept_for {
+        Some(kept) => mailbox && kept.eq_ignore_ascii_case(rcpt),
+        None => !(mailbox && relayed),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(Reply::new(
+            452,
+            "4.5.3 Too many recipients: mail for a device mailbox goes in a message of its own, \
+             send the rest separately",
+        ))
     }
 }
 
@@ -89,6 +121,7 @@ mod tests {
             .map(|(u, p)| DeviceAccount {
                 username: u.to_string(),
                 password: p.to_string(),
+                mailbox_address: None,
             })
             .collect();
         RelayPolicy::new(vec!["10.0.0.0/8".parse().unwrap()], devices)
@@ -109,6 +142,28 @@ mod tests {
             530
         );
         assert!(with_auth.rcpt_verdict(outside, true).is_ok());
+    }
+
+    #[test]
+    fn a_mailbox_recipient_gets_a_transaction_of_its_own() {
+        let mb = "scan@office.test";
+        // (mailbox held, relay recipients held, recipient, is a mailbox, fits)
+        let cases = [
+            (None, false, mb, true, true),
+            (None, false, "x@example.com", false, true),
+            (None, true, "y@example.com", false, true),
+            (None, true, mb, true, false),
+            (Some(mb), false, "SCAN@office.test", true, true),
+            (Some(mb), false, "other@office.test", true, false),
+            (Some(mb), false, "x@example.com", false, false),
+        ];
+        for (kept, relayed, rcpt, mailbox, fits) in cases {
+            let verdict = recipient_fits(kept, relayed, rcpt, mailbox);
+            assert_eq!(verdict.is_ok(), fits, "{kept:?} {relayed} {rcpt}");
+            if let Err(reply) = verdict {
+                assert_eq!(reply.code, 452);
+            }
+        }
     }
 
     #[test]

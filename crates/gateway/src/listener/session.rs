@@ -25,7 +25,7 @@ use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 use super::admission::Admission;
 use super::fold::long_header_reply;
 use super::headers::{HeaderFixer, Trace, now_unix};
-use super::{ListenConfig, Shared, auth_lockout_reply};
+use super::{ListenConfig, Shared, auth_lockout_reply, policy};
 use crate::control::devices::Sighting;
 use crate::control::events::EventKind;
 use crate::dates::rfc5322_date;
@@ -60,27 +60,22 @@ pub(crate) async fn serve<S: Stream>(
         shared.saw(peer.ip(), Sighting::Error(LOCKED_OUT.to_string()));
         return refuse(stream, &auth_lockout_reply(), cfg.settings.command_timeout).await;
     }
+    if !driver.trusted && driver.pop_device().is_some() {
+        // POP-before-SMTP: as good as an AUTH for the connection limits.
+        driver.admission.authenticated();
+    }
     match driver.run(stream, true).await? {
         Next::Done => Ok(()),
         Next::StartTls(stream) => {
             let limit = driver.admission.bounded(cfg.settings.command_timeout);
-            let handshake = timeout_at(limit, shared.starttls.accept(stream));
-            let tls = match handshake.await {
-                Ok(Ok(tls)) => tls,
-                Ok(Err(e)) => {
-                    tracing::info!(error = %e, "STARTTLS handshake failed");
-                    return Ok(());
-                }
-                Err(_) => {
-                    tracing::info!("STARTTLS handshake timed out");
-                    return Ok(());
-                }
+            let tls = super::handshake(&shared, &shared.starttls, stream, peer, limit, "STARTTLS");
+            let Some(tls) = tls.await else {
+                return Ok(());
             };
             if driver.session.tls_established().is_err() {
                 return Ok(());
             }
             tracing::debug!("STARTTLS established");
-            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
             driver.run(tls, false).await.map(drop)
         }
     }
@@ -114,6 +109,27 @@ pub(crate) async fn refuse<S: Stream>(
         stream.shutdown().await
     };
     timeout(limit, write).await.unwrap_or(Ok(()))
+}
+
+/// Writes and flushes `out` (then empties it) by `deadline`; past it, a `TimedOut` error.
+pub(crate) async fn write_out<S: Stream>(
+    stream: &mut S,
+    out: &mut Vec<u8>,
+    deadline: Instant,
+) -> io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    let write = async {
+        stream.write_all(out).await?;
+        stream.flush().await
+    };
+    match timeout_at(deadline, write).await {
+        Ok(result) => result?,
+        Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
+    }
+    out.clear();
+    Ok(())
 }
 
 /// What `run` ended with.
@@ -152,6 +168,11 @@ struct Txn {
     fixer: Option<HeaderFixer>,
     /// The reply to give at the end of data because the spool failed earlier.
     failure: Option<Reply>,
+    /// The device the mail is sent as: the SMTP AUTH user, or the device whose
+    /// POP-before-SMTP window is open for the client's address.
+    device: Option<String>,
+    /// The device mailbox the message is kept for (its only recipient), instead of relaying.
+    mailbox: Option<String>,
     scratch: Vec<u8>,
 }
 
@@ -274,20 +295,8 @@ impl Driver {
     }
 
     async fn flush<S: Stream>(&self, stream: &mut S, out: &mut Vec<u8>) -> io::Result<()> {
-        if out.is_empty() {
-            return Ok(());
-        }
-        let write = async {
-            stream.write_all(out).await?;
-            stream.flush().await
-        };
         let limit = self.admission.bounded(self.cfg.settings.command_timeout);
-        match timeout_at(limit, write).await {
-            Ok(result) => result?,
-            Err(_) => return Err(io::Error::new(io::ErrorKind::TimedOut, "write timed out")),
-        }
-        out.clear();
-        Ok(())
+        write_out(stream, out, limit).await
     }
 
     /// How long the next read may take: the data or command timeout.
@@ -442,10 +451,27 @@ impl Driver {
     /// The relay decision: nothing is accepted for a client that is neither in an allowed
     /// network nor authenticated.
     fn on_rcpt(&mut self, address: String) {
-        let authenticated = self.session.authenticated_user().is_some();
-        let verdict = self.cfg.policy.rcpt_verdict(self.peer.ip(), authenticated);
+        let device = self.sending_device();
+        let policy = &self.cfg.policy;
+        let mailbox = policy.accounts().mailbox_owner(&address).is_some();
+        let relayed = !self.txn.rcpts.is_empty() && self.txn.mailbox.is_none();
+        let verdict = policy
+            .rcpt_verdict(self.peer.ip(), device.is_some())
+            .and_then(|()| {
+                policy::recipient_fits(self.txn.mailbox.as_deref(), relayed, &address, mailbox)
+            });
         match &verdict {
-            Ok(()) => self.txn.rcpts.push(address),
+            Ok(()) if mailbox => {
+                if self.txn.mailbox.is_none() {
+                    self.txn.mailbox = Some(address.clone());
+                    self.txn.rcpts.push(address);
+                }
+                self.txn.device = device;
+            }
+            Ok(()) => {
+                self.txn.rcpts.push(address);
+                self.txn.device = device;
+            }
             Err(reply) => {
                 tracing::warn!(rcpt = address.as_str(), code = reply.code, "relay refused");
                 let error = format!("relay refused: {}", reply.wire_lines().join(" "));
@@ -455,8 +481,35 @@ impl Driver {
         self.verdict("rcpt", |s| s.rcpt_verdict(verdict));
     }
 
+    /// The device this client sends as, if any: its SMTP AUTH user, else the device whose
+    /// POP-before-SMTP window is open for its address (while `pop_before_smtp` is on).
+    fn sending_device(&self) -> Option<String> {
+        if let Some(user) = self.session.authenticated_user() {
+            return Some(user.to_string());
+        }
+        let device = self.pop_device()?;
+        tracing::debug!(device, "sending as a device by POP-before-SMTP");
+        let seen = Sighting::Auth {
+            mechanism: "POP-before-SMTP".to_string(),
+            user: device.clone(),
+        };
+        self.shared.saw(self.peer.ip(), seen);
+        Some(device)
+    }
+
+    /// The device whose POP-before-SMTP window is open for the client's address.
+    fn pop_device(&self) -> Option<String> {
+        self.cfg.settings.pop_before_smtp?;
+        self.shared.pop_grants.device_for(self.peer.ip())
+    }
+
     async fn on_data_start(&mut self) {
-        match self.shared.spool.begin().await {
+        let begun = if self.txn.mailbox.is_some() {
+            self.shared.mailboxes.begin().await
+        } else {
+            self.shared.spool.begin().await
+        };
+        match begun {
             Ok(incoming) => {
                 let trace = self.trace(incoming.id().as_ref());
                 self.txn.fixer = Some(HeaderFixer::new(trace));
@@ -534,9 +587,13 @@ impl Driver {
         );
         match incoming.commit(envelope).await {
             Ok(id) => {
-                tracing::info!(%id, from = from.as_str(), rcpts, size, "queued");
+                if let Some(mailbox) = &self.txn.mailbox {
+                    tracing::info!(%id, from = from.as_str(), mailbox, size, "kept for a device mailbox");
+                } else {
+                    tracing::info!(%id, from = from.as_str(), rcpts, size, "queued");
+                    (self.shared.wake)();
+                }
                 self.accepted(id.as_ref(), size, rcpts);
-                (self.shared.wake)();
                 Ok(replies::queued(id.as_ref()))
             }
             Err(e) => Err(self.spool_error_reply("commit", &e)),
@@ -581,13 +638,16 @@ impl Driver {
                 .client_domain()
                 .unwrap_or("unknown")
                 .to_string(),
-            auth_user: self.session.authenticated_user().map(str::to_string),
+            auth_user: self.txn.device.clone(),
             size,
-            route: self.cfg.router.route(
-                self.session.authenticated_user(),
-                self.peer.ip(),
-                &self.txn.mail_from,
-            ),
+            route: match self.txn.mailbox {
+                Some(_) => None,
+                None => self.cfg.router.route(
+                    self.txn.device.as_deref(),
+                    self.peer.ip(),
+                    &self.txn.mail_from,
+                ),
+            },
         }
     }
 
@@ -662,7 +722,7 @@ impl Driver {
             id: id.to_string(),
             client: self.peer.ip().to_canonical(),
             helo: helo.unwrap_or_else(|| "unknown".to_string()),
-            auth_user: self.session.authenticated_user().map(str::to_string),
+            auth_user: self.txn.device.clone(),
             size,
             rcpts,
         });

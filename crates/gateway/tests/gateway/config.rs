@@ -278,4 +278,43 @@ fn default_config_commented_examples_parse_when_uncommented() {
     let s = parse(&enabled).unwrap().settings;
     assert_eq!(s.listen.smtps, Some("127.0.0.1:2465".parse().unwrap()));
     assert_eq!(s.listen.hostname, "scanrelay.office.example");
+    assert_eq!(s.listen.pop3, Some("127.0.0.1:2110".parse().unwrap()));
+    assert_eq!(s.listen.pop3s, Some("127.0.0.1:2995".parse().unwrap()));
+    assert_eq!(s.listen.pop_before_smtp, Some(Duration::from_secs(600)));
+}
+
+#[test]
+fn pop3_keys_parse_and_useless_ones_are_warned_about() {
+    let text = "[listen]\npop3 = \"0.0.0.0\"\npop3s = \"[::1]\"\npop_before_smtp = \"90s\"\n\n\
+                [[device]]\nusername = \"mfp\"\npassword = \"pw\"\nmailbox_address = \" box@gw.test \"\n";
+    let loaded = parse(text).unwrap();
+    let s = &loaded.settings;
+    assert_eq!(s.listen.pop3, Some("0.0.0.0:2110".parse().unwrap()));
+    assert_eq!(s.listen.pop3s, Some("[::1]:2995".parse().unwrap()));
+    assert_eq!(s.listen.pop_before_smtp, Some(Duration::from_secs(90)));
+    assert_eq!(s.devices[0].mailbox_address.as_deref(), Some("box@gw.test"));
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    // (config, key warned about, line, fragment)
+    let cases = [
+        (
+            "[listen]\npop3 = \"127.0.0.1:2110\"\n",
+            "listen.pop3",
+            2,
+            "nobody can log in",
+        ),
+        (
+            "[[device]]\nusername = \"mfp\"\npassword = \"pw\"\nmailbox_address = \"b@gw.test\"\n",
+            "device[0].mailbox_address",
+            4,
+            "no POP3 listener",
+        ),
+    ];
+    for (text, key, line, fragment) in cases {
+        let loaded = parse(text).unwrap();
+        assert_eq!(loaded.warnings.len(), 1, "{text}: {:?}", loaded.warnings);
+        let w = &loaded.warnings[0];
+        assert_eq!(w.key.as_deref(), Some(key));
+        assert_eq!(w.line, Some(line));
+        assert!(w.message.contains(fragment), "{}", w.message);
+    }
 }

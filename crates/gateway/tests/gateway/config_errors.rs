@@ -188,6 +188,44 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "delivery.max_age",
         "longer than 0",
     ),
+    // POP3 and device mailboxes.
+    (
+        "[listen]\nsmtp = \"127.0.0.1:2525\"\npop3 = \"nowhere:110\"\n",
+        3,
+        "listen.pop3",
+        "is not an address",
+    ),
+    (
+        "[listen]\npop3s = \"127.0.0.1:0\"\n",
+        2,
+        "listen.pop3s",
+        "port 0 is not allowed",
+    ),
+    (
+        "[listen]\nsmtp = \"127.0.0.1:2525\"\npop_before_smtp = \"10m\"\n",
+        3,
+        "listen.pop_before_smtp",
+        "needs a POP3 listener",
+    ),
+    (
+        "[listen]\npop3 = \"127.0.0.1:2110\"\npop_before_smtp = \"0s\"\n",
+        3,
+        "listen.pop_before_smtp",
+        "longer than 0",
+    ),
+    (
+        "[[device]]\nusername = \"a\"\npassword = \"b\"\nmailbox_address = \"scan-box\"\n",
+        4,
+        "device[0].mailbox_address",
+        "not a mail address",
+    ),
+    (
+        "[[device]]\nusername = \"a\"\npassword = \"b\"\nmailbox_address = \"box@gw.test\"\n\n\
+         [[device]]\nusername = \"c\"\npassword = \"d\"\nmailbox_address = \"BOX@gw.test\"\n",
+        9,
+        "device[1].mailbox_address",
+        "already the mailbox of device \"a\"",
+    ),
     // Not TOML at all.
     ("[listen\nsmtp = 1\n", 1, "", ""),
 ];

@@ -24,6 +24,9 @@ pub fn settings(data_dir: &Path) -> Settings {
         listen: ListenSettings {
             smtp: Some("127.0.0.1:0".parse().unwrap()),
             smtps: Some("127.0.0.1:0".parse().unwrap()),
+            pop3: None,
+            pop3s: None,
+            pop_before_smtp: None,
             allow_networks: vec!["127.0.0.0/8".parse().unwrap()],
             max_message_size: 1_000_000,
             max_recipients: 100,
@@ -56,6 +59,7 @@ pub fn device(user: &str, password: &str) -> DeviceAccount {
     DeviceAccount {
         username: user.to_string(),
         password: password.to_string(),
+        mailbox_address: None,
     }
 }
 

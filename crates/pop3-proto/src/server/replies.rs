@@ -247,3 +247,27 @@ pub fn idle_timeout() -> Response {
 pub fn shutting_down() -> Response {
     err_with(RespCode::SysTemp, "Server shutting down, try again later")
 }
+
+/// `-ERR [AUTH]`: for the driver, when the client's address is locked out after too many
+/// failed logins; then close.
+pub fn locked_out() -> Response {
+    err_with(
+        RespCode::Auth,
+        "Too many failed logins from your address, try again later",
+    )
+}
+
+/// `-ERR [SYS/TEMP]`: for the driver, instead of the greeting when the connection limit is
+/// reached; then close.
+pub fn too_many_connections() -> Response {
+    err_with(RespCode::SysTemp, "Too many connections, try again later")
+}
+
+/// `-ERR [SYS/TEMP]`: for the driver, when the session reached its time limit; then close
+/// without UPDATE.
+pub fn session_too_long() -> Response {
+    err_with(
+        RespCode::SysTemp,
+        "Session time limit reached, closing connection",
+    )
+}
