@@ -1,0 +1,140 @@
+//! Header blocks: the message's (mail-builder writes the values) and each attachment part's.
+
+use mail_builder::headers::Header;
+use mail_builder::headers::address::Address;
+use mail_builder::headers::content_type::ContentType;
+use mail_builder::headers::date::Date;
+use mail_builder::headers::message_id::MessageId;
+use mail_builder::headers::text::Text;
+
+use crate::attachment::Attachment;
+use crate::error::ComposeError;
+use crate::params::{is_plain, quoted, rfc2231};
+
+/// An address as given: `addr@example.com` or `Display Name <addr@example.com>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Mailbox {
+    pub name: Option<String>,
+    pub address: String,
+}
+
+impl Mailbox {
+    /// Parses `text`; refuses line breaks and brackets inside the address.
+    pub fn parse(text: &str) -> Result<Mailbox, ComposeError> {
+        let bad = || ComposeError::InvalidAddress(text.to_string());
+        if text.contains(['\r', '\n']) {
+            return Err(bad());
+        }
+        let text = text.trim();
+        let (name, address) = match (text.rfind('<'), text.ends_with('>')) {
+            (Some(open), true) => {
+                let name = text[..open].trim().trim_matches('"').trim();
+                let name = (!name.is_empty()).then(|| name.to_string());
+                (name, text[open + 1..text.len() - 1].trim())
+            }
+            _ => (None, text),
+        };
+        if address.is_empty() || address.contains(['<', '>', ' ', ',']) || !address.contains('@') {
+            return Err(bad());
+        }
+        Ok(Mailbox {
+            name,
+            address: address.to_string(),
+        })
+    }
+
+    fn header_value(&self) -> Address<'_> {
+        Address::new_address(self.name.as_deref(), self.address.as_str())
+    }
+}
+
+fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    // Writing into a Vec cannot fail.
+    let _ = value.write_header(&mut *out, name.len() + 2);
+}
+
+fn address_list(list: &[Mailbox]) -> Address<'_> {
+    Address::new_list(list.iter().map(Mailbox::header_value).collect())
+}
+
+/// The message's header block, the blank line included.
+pub(crate) struct TopHeaders<'a> {
+    pub from: &'a Mailbox,
+    pub to: &'a [Mailbox],
+    pub cc: &'a [Mailbox],
+    pub subject: &'a str,
+    pub date: i64,
+    pub message_id: &'a str,
+    pub boundary: &'a str,
+}
+
+impl TopHeaders<'_> {
+    pub fn write(&self, out: &mut Vec<u8>) {
+        write_header(out, "From", &self.from.header_value());
+        if !self.to.is_empty() {
+            write_header(out, "To", &address_list(self.to));
+        }
+        if !self.cc.is_empty() {
+            write_header(out, "Cc", &address_list(self.cc));
+        }
+        if !self.subject.is_empty() {
+            write_header(out, "Subject", &Text::new(self.subject));
+        }
+        write_header(out, "Date", &Date::new(self.date));
+        write_header(out, "Message-ID", &MessageId::new(self.message_id));
+        out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+        let content_type = ContentType::new("multipart/mixed").attribute("boundary", self.boundary);
+        write_header(out, "Content-Type", &content_type);
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// The headers of an attachment part, the blank line included: Content-Type with the RFC
+/// 2047 `name=` (what Outlook reads), Content-Disposition with the RFC 2231 `filename*`
+/// (what Gmail, Naver and every RFC-reading client prefer), and base64.
+pub(crate) fn attachment_headers(att: &Attachment, out: &mut Vec<u8>) {
+    let content_type =
+        ContentType::new(att.content_type.as_str()).attribute("name", att.file_name.as_str());
+    write_header(out, "Content-Type", &content_type);
+    out.extend_from_slice(b"Content-Disposition: attachment;");
+    if is_plain(&att.file_name) {
+        out.extend_from_slice(b" filename=");
+        out.extend_from_slice(quoted(&att.file_name).as_bytes());
+    } else {
+        out.extend_from_slice(b"\r\n ");
+        out.extend_from_slice(rfc2231("filename", &att.file_name).as_bytes());
+    }
+    out.extend_from_slice(b"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+}
+
+/// The text part (headers, blank line, body), its transfer encoding chosen by mail-builder.
+pub(crate) fn text_part(body: &str, out: &mut Vec<u8>) {
+    let part = mail_builder::mime::MimePart::new("text/plain", body);
+    let _ = part.write_part(&mut *out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailboxes() {
+        let ok: &[(&str, Option<&str>, &str)] = &[
+            ("a@example.com", None, "a@example.com"),
+            ("  a@example.com ", None, "a@example.com"),
+            ("스캐너 <scan@example.com>", Some("스캐너"), "scan@example.com"),
+            ("\"Front Desk\" <desk@example.com>", Some("Front Desk"), "desk@example.com"),
+            ("<b@example.com>", None, "b@example.com"),
+        ];
+        for (text, name, address) in ok {
+            let m = Mailbox::parse(text).unwrap();
+            assert_eq!(m.name.as_deref(), *name, "{text}");
+            assert_eq!(m.address, *address, "{text}");
+        }
+        for bad in ["", "no-at-sign", "a@b\r\nRCPT TO:<x@y>", "a b@c", "x <a@b", "a@b,c@d"] {
+            assert!(Mailbox::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}

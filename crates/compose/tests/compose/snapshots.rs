@@ -1,0 +1,81 @@
+//! Byte-exact messages. `UPDATE_SNAPSHOTS=1 cargo test -p scanrelay-compose` rewrites the
+//! files under `tests/compose/snapshots/` (then read the diff).
+
+use std::path::PathBuf;
+
+use scanrelay_compose::{Limit, compose, sniff_content_type};
+
+use crate::{attach, bytes_of, draft, stamp};
+
+fn check_snapshot(name: &str, got: &[u8]) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/compose/snapshots")
+        .join(name);
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        got == want.as_slice(),
+        "{name} differs from the snapshot:\n--- got\n{}\n--- want\n{}",
+        String::from_utf8_lossy(got),
+        String::from_utf8_lossy(&want)
+    );
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+
+#[tokio::test]
+async fn korean_names_subject_and_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let atts = vec![
+        attach(dir.path(), "스캔 문서 2026년 12월 5일 회의록.pdf", PDF),
+        attach(dir.path(), "plain \"name\".bin", &[0, 1, 2, 3, 254, 255]),
+    ];
+    let d = draft("스캔 문서: 회의록", "첨부 파일을 확인하세요.\nScanned by scanrelay.\n", atts);
+    let mut n = 0;
+    let messages = compose(&d, Limit::default(), &mut || {
+        n += 1;
+        stamp(n)
+    })
+    .unwrap();
+    assert_eq!(messages.len(), 1);
+    let bytes = bytes_of(&messages[0]).await;
+    assert_eq!(bytes.len() as u64, messages[0].size(), "size known before streaming");
+    check_snapshot("korean.eml", &bytes);
+}
+
+#[tokio::test]
+async fn no_body_and_an_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let atts = vec![attach(dir.path(), "empty.txt", b"")];
+    let d = draft("", "", atts);
+    let messages = compose(&d, Limit::default(), &mut || stamp(7)).unwrap();
+    let bytes = bytes_of(&messages[0]).await;
+    assert_eq!(bytes.len() as u64, messages[0].size());
+    check_snapshot("empty.eml", &bytes);
+}
+
+#[test]
+fn content_types_come_from_the_bytes() {
+    let table: &[(&[u8], &str)] = &[
+        (PDF, "application/pdf"),
+        (b"II*\x00\x08\x00\x00\x00\x0e\x00\x00\x01", "image/tiff"),
+        (b"MM\x00*\x00\x00\x00\x08\x00\x0e\x01\x00", "image/tiff"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR", "image/png"),
+        (b"hello", "application/octet-stream"),
+        (b"", "application/octet-stream"),
+    ];
+    for (head, want) in table {
+        assert_eq!(sniff_content_type(head), *want, "{head:?}");
+    }
+}
+
+#[test]
+fn a_pdf_named_jpg_is_still_a_pdf() {
+    let dir = tempfile::tempdir().unwrap();
+    let att = attach(dir.path(), "scan.jpg", PDF);
+    assert_eq!(att.content_type, "application/pdf");
+    assert_eq!(att.size, PDF.len() as u64);
+}
