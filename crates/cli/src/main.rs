@@ -9,6 +9,7 @@ mod explain;
 mod logging;
 mod oauth;
 mod queue;
+mod send;
 mod serve;
 mod usage;
 
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         Command::Queue(a) => queue::run(a),
         Command::Oauth(a) => oauth::run(a),
         Command::Admin(a) => admin::run(a),
+        Command::Send(a) => send::main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -63,6 +65,7 @@ fn json_shape(command: &Command) -> Option<Shape> {
         Command::Explain(a) => a.json.then_some(Shape::Explain),
         Command::Queue(a) => a.json().then_some(Shape::Other),
         Command::Oauth(a) => a.json().then_some(Shape::Other),
+        Command::Send(a) => a.json.then_some(Shape::Other),
         Command::Serve(_) | Command::Admin(_) => None,
     }
 }

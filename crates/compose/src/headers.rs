@@ -48,6 +48,11 @@ impl Mailbox {
     }
 }
 
+/// The bare address of `text` (`addr` or `Name <addr>`), for the SMTP envelope.
+pub fn envelope_address(text: &str) -> Result<String, ComposeError> {
+    Mailbox::parse(text).map(|m| m.address)
+}
+
 fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(b": ");

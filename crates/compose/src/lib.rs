@@ -37,6 +37,7 @@ mod stream;
 
 pub use attachment::{Attachment, sniff_content_type};
 pub use error::ComposeError;
+pub use headers::envelope_address;
 pub use message::{Draft, Message, Stamp};
 pub use split::{Limit, compose};
 pub use stream::{Base64Lines, MessageReader, base64_len};
