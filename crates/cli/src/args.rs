@@ -324,7 +324,7 @@ pub struct EndpointArgs {
     /// Name of an environment variable holding an OAuth2 access token (XOAUTH2/OAUTHBEARER).
     #[arg(long, value_name = "VAR", conflicts_with_all = ["password_env", "password_file"])]
     pub token_env: Option<String>,
-    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA. When the check
+    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA. When `check`
     /// passes only thanks to them, one more connection (without logging in) tells whether a
     /// device without this CA would trust the server.
     #[arg(long, value_name = "PEM")]

@@ -129,8 +129,16 @@ mod tests {
         let ok: &[(&str, Option<&str>, &str)] = &[
             ("a@example.com", None, "a@example.com"),
             ("  a@example.com ", None, "a@example.com"),
-            ("스캐너 <scan@example.com>", Some("스캐너"), "scan@example.com"),
-            ("\"Front Desk\" <desk@example.com>", Some("Front Desk"), "desk@example.com"),
+            (
+                "스캐너 <scan@example.com>",
+                Some("스캐너"),
+                "scan@example.com",
+            ),
+            (
+                "\"Front Desk\" <desk@example.com>",
+                Some("Front Desk"),
+                "desk@example.com",
+            ),
             ("<b@example.com>", None, "b@example.com"),
         ];
         for (text, name, address) in ok {
@@ -138,7 +146,14 @@ mod tests {
             assert_eq!(m.name.as_deref(), *name, "{text}");
             assert_eq!(m.address, *address, "{text}");
         }
-        for bad in ["", "no-at-sign", "a@b\r\nRCPT TO:<x@y>", "a b@c", "x <a@b", "a@b,c@d"] {
+        for bad in [
+            "",
+            "no-at-sign",
+            "a@b\r\nRCPT TO:<x@y>",
+            "a b@c",
+            "x <a@b",
+            "a@b,c@d",
+        ] {
             assert!(Mailbox::parse(bad).is_err(), "{bad:?} accepted");
         }
     }

@@ -48,12 +48,7 @@ impl Stamp {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let seq = SEQUENCE.fetch_add(1, Ordering::Relaxed);
-        let unique = format!(
-            "{:x}.{:x}.{:x}",
-            now.as_nanos(),
-            std::process::id(),
-            seq
-        );
+        let unique = format!("{:x}.{:x}.{:x}", now.as_nanos(), std::process::id(), seq);
         Stamp {
             date: now.as_secs() as i64,
             message_id: format!("scanrelay.{unique}@{domain}"),
@@ -85,7 +80,11 @@ pub(crate) struct Addresses {
 
 impl Addresses {
     pub fn of(draft: &Draft) -> Result<Addresses, ComposeError> {
-        let list = |l: &[String]| l.iter().map(|a| Mailbox::parse(a)).collect::<Result<Vec<_>, _>>();
+        let list = |l: &[String]| {
+            l.iter()
+                .map(|a| Mailbox::parse(a))
+                .collect::<Result<Vec<_>, _>>()
+        };
         Ok(Addresses {
             from: Mailbox::parse(&draft.from)?,
             to: list(&draft.to)?,

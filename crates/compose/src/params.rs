@@ -58,7 +58,10 @@ fn encoded_tokens(value: &str) -> Vec<String> {
 pub(crate) fn rfc2231(name: &str, value: &str) -> String {
     let mut sections: Vec<String> = vec![String::new()];
     for token in encoded_tokens(value) {
-        if sections.last().is_some_and(|s| s.len() + token.len() > SECTION_LEN) {
+        if sections
+            .last()
+            .is_some_and(|s| s.len() + token.len() > SECTION_LEN)
+        {
             sections.push(String::new());
         }
         if let Some(last) = sections.last_mut() {

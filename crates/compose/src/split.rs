@@ -24,11 +24,23 @@ pub fn compose(
 ) -> Result<Vec<Message>, ComposeError> {
     let addresses = Addresses::of(draft)?;
     let Some(max) = limit.max_size else {
-        let whole = Message::render(draft, &addresses, &draft.attachments, &draft.subject, &stamp());
+        let whole = Message::render(
+            draft,
+            &addresses,
+            &draft.attachments,
+            &draft.subject,
+            &stamp(),
+        );
         return Ok(vec![whole]);
     };
     if !limit.split {
-        let whole = Message::render(draft, &addresses, &draft.attachments, &draft.subject, &stamp());
+        let whole = Message::render(
+            draft,
+            &addresses,
+            &draft.attachments,
+            &draft.subject,
+            &stamp(),
+        );
         if whole.size() <= max {
             return Ok(vec![whole]);
         }

@@ -151,7 +151,10 @@ impl SizedFile {
             .opening
             .get_or_insert_with(|| Box::pin(File::open(path)));
         let file = ready!(opening.as_mut().poll(cx)).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot open `{}`: {e}", self.path.display()))
+            io::Error::new(
+                e.kind(),
+                format!("cannot open `{}`: {e}", self.path.display()),
+            )
         })?;
         self.file = Some(file);
         self.opening = None;
@@ -174,7 +177,10 @@ impl AsyncRead for SizedFile {
         };
         let before = buf.filled().len();
         ready!(Pin::new(file).poll_read(cx, buf)).map_err(|e| {
-            io::Error::new(e.kind(), format!("cannot read `{}`: {e}", this.path.display()))
+            io::Error::new(
+                e.kind(),
+                format!("cannot read `{}`: {e}", this.path.display()),
+            )
         })?;
         let n = (buf.filled().len() - before) as u64;
         this.seen += n;
@@ -227,13 +233,33 @@ mod tests {
 
     #[tokio::test]
     async fn base64_lines_match_the_length_formula_and_decode() {
-        for n in [0usize, 1, 2, 3, 56, 57, 58, 114, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK + 7] {
+        for n in [
+            0usize,
+            1,
+            2,
+            3,
+            56,
+            57,
+            58,
+            114,
+            CHUNK - 1,
+            CHUNK,
+            CHUNK + 1,
+            3 * CHUNK + 7,
+        ] {
             let data: Vec<u8> = (0..n).map(|i| (i * 7 % 251) as u8).collect();
             let mut enc = Vec::new();
-            Base64Lines::new(&data[..]).read_to_end(&mut enc).await.unwrap();
+            Base64Lines::new(&data[..])
+                .read_to_end(&mut enc)
+                .await
+                .unwrap();
             assert_eq!(enc.len() as u64, base64_len(n as u64), "n={n}");
             assert!(enc.split(|&b| b == b'\n').all(|l| l.len() <= 77), "n={n}");
-            let joined: Vec<u8> = enc.iter().copied().filter(|b| !b"\r\n".contains(b)).collect();
+            let joined: Vec<u8> = enc
+                .iter()
+                .copied()
+                .filter(|b| !b"\r\n".contains(b))
+                .collect();
             assert_eq!(STANDARD.decode(joined).unwrap(), data, "n={n}");
         }
     }

@@ -10,7 +10,8 @@ use crate::args::EndpointArgs;
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0   every message was sent (the server accepted it)
-  2   bad arguments, an unreadable file or config (nothing was sent)
+  2   bad arguments, an unreadable file or config (nothing was sent), or a file that
+      changed or could not be read while it was sent (that message was not delivered)
   10  DNS: the server name does not resolve
   11  TCP connection refused or timed out
   12  TLS: wrong TLS mode for the port, handshake, certificate, STARTTLS

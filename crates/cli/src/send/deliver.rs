@@ -55,7 +55,7 @@ pub enum Ending {
         /// The error.
         error: ClientError,
         /// What the session saw.
-        facts: Facts,
+        facts: Box<Facts>,
     },
 }
 
@@ -102,7 +102,9 @@ pub async fn run(job: &Job, progress: &ProgressBar) -> Ending {
     progress.set_length(messages.iter().map(Message::size).sum());
     let mut sent = Vec::with_capacity(messages.len());
     for message in messages {
-        if let Err(error) = transaction(&mut session, job, &message, server_size.is_some(), progress).await {
+        if let Err(error) =
+            transaction(&mut session, job, &message, server_size.is_some(), progress).await
+        {
             let facts = end_after_failure(session, &error).await;
             return failed(sent, error, facts);
         }
@@ -124,7 +126,11 @@ fn too_large(error: ComposeError, from: LimitFrom) -> Ending {
 }
 
 fn failed(sent: Vec<Message>, error: ClientError, facts: Facts) -> Ending {
-    Ending::Failed { sent, error, facts }
+    Ending::Failed {
+        sent,
+        error,
+        facts: Box::new(facts),
+    }
 }
 
 /// MAIL (with SIZE when the server takes it), RCPT for every recipient, DATA.
@@ -144,7 +150,9 @@ async fn transaction(
     for rcpt in &job.recipients {
         session.rcpt(rcpt).await?;
     }
-    session.data(progress.wrap_async_read(message.reader())).await?;
+    session
+        .data(progress.wrap_async_read(message.reader()))
+        .await?;
     Ok(())
 }
 

@@ -28,9 +28,8 @@ pub fn main(args: &SendArgs) -> Result<u8> {
     progress.finish_and_clear();
     rt.shutdown_timeout(Duration::from_millis(200));
     let report = report::render(&job.plan, ending, args.json);
-    if args.json {
-        std::io::stdout().write_all(report.text.as_bytes())?;
-    } else if report.status == 0 {
+    // The JSON object and a success report go to stdout; a failure report to stderr.
+    if args.json || report.status == 0 {
         std::io::stdout().write_all(report.text.as_bytes())?;
     } else {
         std::io::stderr().write_all(report.text.as_bytes())?;

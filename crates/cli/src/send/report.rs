@@ -37,12 +37,15 @@ pub fn render(plan: &Plan, ending: Ending, json: bool) -> Report {
     let (value, human, status) = match ending {
         Ending::Sent { sent, limit } => sent_report(plan, &sent, limit),
         Ending::TooLarge { error, from } => too_large_report(plan.lang, &error, from),
-        Ending::Failed { sent, error, facts } => failed_report(plan, &sent, error, facts),
+        Ending::Failed { sent, error, facts } => failed_report(plan, &sent, error, *facts),
     };
     let text = if json {
         let mut value = value;
         plan.scrub_json(&mut value);
-        format!("{}\n", serde_json::to_string_pretty(&value).unwrap_or_default())
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        )
     } else {
         plan.scrub(&human)
     };
@@ -106,8 +109,18 @@ fn sent_report(
                        "max_size": limit.map(|(n, _)| n), "max_size_from": from,
                        "messages": messages_json(sent)});
     let head = match lang {
-        Lang::En => format!("Sent {} message(s) through {}:{}:\n", sent.len(), c.host, c.port),
-        Lang::Ko => format!("{}:{} 서버로 메일 {}통을 보냈습니다:\n", c.host, c.port, sent.len()),
+        Lang::En => format!(
+            "Sent {} message(s) through {}:{}:\n",
+            sent.len(),
+            c.host,
+            c.port
+        ),
+        Lang::Ko => format!(
+            "{}:{} 서버로 메일 {}통을 보냈습니다:\n",
+            c.host,
+            c.port,
+            sent.len()
+        ),
     };
     (value, head + &messages_text(lang, sent), 0)
 }
@@ -117,14 +130,20 @@ fn too_large_report(lang: Lang, error: &ComposeError, from: LimitFrom) -> (Value
         ComposeError::MessageTooLarge { .. } => (
             "send.message_too_large",
             EXIT_MESSAGE_TOO_LARGE,
-            tr(lang, "Add --split to spread the files over several messages, each under the limit.",
-               "--split 을 붙이면 파일을 한도 이하의 여러 메일로 나누어 보냅니다."),
+            tr(
+                lang,
+                "Add --split to spread the files over several messages, each under the limit.",
+                "--split 을 붙이면 파일을 한도 이하의 여러 메일로 나누어 보냅니다.",
+            ),
         ),
         _ => (
             "send.file_too_large",
             EXIT_FILE_TOO_LARGE,
-            tr(lang, "Scan at a lower resolution or in black and white, compress the file, or split the document into several files.",
-               "해상도를 낮추거나 흑백으로 스캔하거나, 파일을 압축하거나 여러 파일로 나누십시오."),
+            tr(
+                lang,
+                "Scan at a lower resolution or in black and white, compress the file, or split the document into several files.",
+                "해상도를 낮추거나 흑백으로 스캔하거나, 파일을 압축하거나 여러 파일로 나누십시오.",
+            ),
         ),
     };
     let source = match from {
@@ -135,12 +154,22 @@ fn too_large_report(lang: Lang, error: &ComposeError, from: LimitFrom) -> (Value
     let mut value = json!({"ok": false, "cause": cause, "error": error_text, "fix": fix,
                            "limit_from": if from == LimitFrom::Flag { "flag" } else { "server" },
                            "messages": []});
-    if let ComposeError::FileTooLarge { file, size, message_size, limit } = error {
+    if let ComposeError::FileTooLarge {
+        file,
+        size,
+        message_size,
+        limit,
+    } = error
+    {
         value["file"] = json!(file);
         value["size"] = json!(size);
         value["message_size"] = json!(message_size);
         value["limit"] = json!(limit);
-    } else if let ComposeError::MessageTooLarge { message_size, limit } = error {
+    } else if let ComposeError::MessageTooLarge {
+        message_size,
+        limit,
+    } = error
+    {
         value["message_size"] = json!(message_size);
         value["limit"] = json!(limit);
     }
@@ -191,22 +220,45 @@ fn failed_report(
         unreachable!("diagnose keeps the error");
     };
     let stage = failure_stage(error).map(|s| s.to_string());
-    let step = outcome.facts.failed_step().map(|s| step_label(s.step, lang));
+    let step = outcome
+        .facts
+        .failed_step()
+        .map(|s| step_label(s.step, lang));
     let reply = error.reply().map(|r| r.to_string().trim_end().to_string());
-    let status = if local { EXIT_LOCAL } else { outcome.exit_status() };
+    let status = if local {
+        EXIT_LOCAL
+    } else {
+        outcome.exit_status()
+    };
     let value = json!({"ok": false, "cause": outcome.cause.as_str(), "summary": outcome.advice.summary,
                        "fix": outcome.advice.fix, "error": error.to_string(), "stage": stage,
                        "reply": reply, "messages": messages_json(sent)});
     let mut human = format!("scanrelay send: {error}\n");
     if let Some(step) = step {
-        human.push_str(&format!("{}: {step}\n", tr(lang, "Failed at", "실패한 단계")));
+        human.push_str(&format!(
+            "{}: {step}\n",
+            tr(lang, "Failed at", "실패한 단계")
+        ));
     }
-    human.push_str(&format!("{}: {} ({})\n", tr(lang, "Cause", "원인"), outcome.advice.summary, outcome.cause.as_str()));
+    human.push_str(&format!(
+        "{}: {} ({})\n",
+        tr(lang, "Cause", "원인"),
+        outcome.advice.summary,
+        outcome.cause.as_str()
+    ));
     if !outcome.advice.fix.is_empty() {
-        human.push_str(&format!("{}: {}\n", tr(lang, "Fix", "해결 방법"), outcome.advice.fix));
+        human.push_str(&format!(
+            "{}: {}\n",
+            tr(lang, "Fix", "해결 방법"),
+            outcome.advice.fix
+        ));
     }
     if !sent.is_empty() {
-        human.push_str(&tr(lang, "Sent before the failure (these stay sent):\n", "실패 전에 보낸 메일 (이미 발송됨):\n"));
+        human.push_str(&tr(
+            lang,
+            "Sent before the failure (these stay sent):\n",
+            "실패 전에 보낸 메일 (이미 발송됨):\n",
+        ));
         human.push_str(&messages_text(lang, sent));
     }
     (value, human, status)

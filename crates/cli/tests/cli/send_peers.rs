@@ -76,7 +76,10 @@ async fn read_back(p: &Peers, user: &str, password: &str, token: &str, want: usi
 
 /// SHA-256 of a file by coreutils (independent of the code under test).
 fn sha256_of(path: &Path) -> String {
-    let out = std::process::Command::new("sha256sum").arg(path).output().unwrap();
+    let out = std::process::Command::new("sha256sum")
+        .arg(path)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     text.split(' ').next().unwrap_or_default().to_string()
 }
@@ -85,19 +88,44 @@ fn sha256_of(path: &Path) -> String {
 async fn korean_scans_split_over_numbered_messages_arrive_byte_identical() {
     let Some(p) = peers() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let (a, _) = random_scan(dir.path(), "스캔 문서 2026년 12월 5일 회의록 첫째 장.pdf", 150_000);
+    let (a, _) = random_scan(
+        dir.path(),
+        "스캔 문서 2026년 12월 5일 회의록 첫째 장.pdf",
+        150_000,
+    );
     let (b, _) = random_scan(dir.path(), "견적서.pdf", 150_000);
     let c: PathBuf = dir.path().join("영수증 scan.bin");
-    std::fs::write(&c, (0..120_000u32).map(|i| (i * 7 % 256) as u8).collect::<Vec<_>>()).unwrap();
+    std::fs::write(
+        &c,
+        (0..120_000u32)
+            .map(|i| (i * 7 % 256) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
     let t = token("split");
     let subject = format!("스캔 결과 {t}");
     let from = format!("복합기 <{}>", p.user);
     let run = send(
         &p,
         endpoint(&p),
-        &["--from", &from, "--to", &p.user, "--cc", &p.user2, "--bcc", &p.user2,
-          "--subject", &subject, "--body", "스캔한 문서를 보냅니다.", "--max-size", "300KB",
-          "--split", "--json"],
+        &[
+            "--from",
+            &from,
+            "--to",
+            &p.user,
+            "--cc",
+            &p.user2,
+            "--bcc",
+            &p.user2,
+            "--subject",
+            &subject,
+            "--body",
+            "스캔한 문서를 보냅니다.",
+            "--max-size",
+            "300KB",
+            "--split",
+            "--json",
+        ],
         &[&a, &b, &c],
     )
     .await;
@@ -122,15 +150,26 @@ async fn korean_scans_split_over_numbered_messages_arrive_byte_identical() {
         assert!(!m["date"].as_str().unwrap().is_empty());
         assert!(m["message_id"].as_str().unwrap().starts_with("<scanrelay."));
         assert_eq!(m["defects"], serde_json::json!([]), "{m}");
-        assert_eq!(m["body"].as_str().unwrap().trim(), "스캔한 문서를 보냅니다.");
+        assert_eq!(
+            m["body"].as_str().unwrap().trim(),
+            "스캔한 문서를 보냅니다."
+        );
         let atts = m["attachments"].as_array().unwrap();
         assert_eq!(atts.len(), 1);
         let want_name = files[i].file_name().unwrap().to_string_lossy();
         assert_eq!(atts[0]["name"], *want_name);
-        assert_eq!(atts[0]["sha256"], sha256_of(files[i]), "{} differs", want_name);
+        assert_eq!(
+            atts[0]["sha256"],
+            sha256_of(files[i]),
+            "{} differs",
+            want_name
+        );
     }
     assert_eq!(got[0]["attachments"][0]["content_type"], "application/pdf");
-    assert_eq!(got[2]["attachments"][0]["content_type"], "application/octet-stream");
+    assert_eq!(
+        got[2]["attachments"][0]["content_type"],
+        "application/octet-stream"
+    );
     // The Cc and the Bcc copy went to user2: one copy of each message (the same address).
     let copies = read_back(&p, &p.user2, &p.password2, &t, 3).await;
     assert_eq!(copies.len(), 3);
@@ -143,7 +182,16 @@ async fn a_file_over_max_size_is_refused_before_anything_is_sent() {
     let (small, _) = random_scan(dir.path(), "small.pdf", 1_000);
     let (big, _) = random_scan(dir.path(), "큰 스캔.pdf", 200_000);
     let from = p.user.clone();
-    let args = ["--from", &from, "--to", &p.user, "--max-size", "100KB", "--split", "--json"];
+    let args = [
+        "--from",
+        &from,
+        "--to",
+        &p.user,
+        "--max-size",
+        "100KB",
+        "--split",
+        "--json",
+    ];
     let run = send(&p, endpoint(&p), &args, &[&small, &big]).await;
     assert_eq!(run.code, 20, "{}\n{}", run.stdout, run.stderr);
     let v = run.json();
@@ -153,7 +201,10 @@ async fn a_file_over_max_size_is_refused_before_anything_is_sent() {
     assert_eq!(v["limit_from"], "flag");
     assert!(v["file"].as_str().unwrap().ends_with("큰 스캔.pdf"));
     let error = v["error"].as_str().unwrap();
-    assert!(error.contains("200000 bytes") && error.contains("100000 bytes"), "{error}");
+    assert!(
+        error.contains("200000 bytes") && error.contains("100000 bytes"),
+        "{error}"
+    );
     // Without --split, files that fit only apart are the other error.
     let (other, _) = random_scan(dir.path(), "other.pdf", 60_000);
     let (another, _) = random_scan(dir.path(), "another.pdf", 60_000);
@@ -168,9 +219,18 @@ async fn the_limit_defaults_to_the_servers_ehlo_size() {
     let dir = tempfile::tempdir().unwrap();
     // 40 MB (sparse: nothing is read) is 54 MB as base64, over Postfix's 50 MiB SIZE.
     let big = dir.path().join("sparse.pdf");
-    std::fs::File::create(&big).unwrap().set_len(40_000_000).unwrap();
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(40_000_000)
+        .unwrap();
     let from = p.user.clone();
-    let run = send(&p, endpoint(&p), &["--from", &from, "--to", &p.user, "--json"], &[&big]).await;
+    let run = send(
+        &p,
+        endpoint(&p),
+        &["--from", &from, "--to", &p.user, "--json"],
+        &[&big],
+    )
+    .await;
     assert_eq!(run.code, 20, "{}\n{}", run.stdout, run.stderr);
     let v = run.json();
     assert_eq!(v["limit_from"], "server");
@@ -187,7 +247,11 @@ async fn a_rejected_recipient_gets_checks_diagnosis_in_korean() {
     let run = send(&p, endpoint(&p), &args, &[&scan]).await;
     assert_eq!(run.code, 15, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stderr.contains("550 5.7.1"), "{}", run.stderr);
-    assert!(run.stderr.contains("원인:") && run.stderr.contains("recipient.rejected"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("원인:") && run.stderr.contains("recipient.rejected"),
+        "{}",
+        run.stderr
+    );
     // A wrong password: AUTH's exit status, and no password in the output.
     let mut wrong = endpoint(&p);
     let at = wrong.iter().position(|a| a == "PEER_PASSWORD").unwrap();
@@ -223,8 +287,19 @@ async fn config_sends_through_the_gateways_upstream() {
     let (scan, _) = random_scan(dir.path(), "설정 경유.pdf", 5_000);
     let t = token("config");
     let args: Vec<String> = [
-        "send", "--config", &config.to_string_lossy(), "--data-dir", &dir.path().to_string_lossy(),
-        "--from", &p.user, "--to", &p.user, "--subject", &t, "--json", &scan.to_string_lossy(),
+        "send",
+        "--config",
+        &config.to_string_lossy(),
+        "--data-dir",
+        &dir.path().to_string_lossy(),
+        "--from",
+        &p.user,
+        "--to",
+        &p.user,
+        "--subject",
+        &t,
+        "--json",
+        &scan.to_string_lossy(),
     ]
     .map(String::from)
     .to_vec();

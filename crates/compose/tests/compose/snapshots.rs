@@ -32,7 +32,11 @@ async fn korean_names_subject_and_body() {
         attach(dir.path(), "스캔 문서 2026년 12월 5일 회의록.pdf", PDF),
         attach(dir.path(), "plain \"name\".bin", &[0, 1, 2, 3, 254, 255]),
     ];
-    let d = draft("스캔 문서: 회의록", "첨부 파일을 확인하세요.\nScanned by scanrelay.\n", atts);
+    let d = draft(
+        "스캔 문서: 회의록",
+        "첨부 파일을 확인하세요.\nScanned by scanrelay.\n",
+        atts,
+    );
     let mut n = 0;
     let messages = compose(&d, Limit::default(), &mut || {
         n += 1;
@@ -41,7 +45,11 @@ async fn korean_names_subject_and_body() {
     .unwrap();
     assert_eq!(messages.len(), 1);
     let bytes = bytes_of(&messages[0]).await;
-    assert_eq!(bytes.len() as u64, messages[0].size(), "size known before streaming");
+    assert_eq!(
+        bytes.len() as u64,
+        messages[0].size(),
+        "size known before streaming"
+    );
     check_snapshot("korean.eml", &bytes);
 }
 
