@@ -150,7 +150,7 @@ fn too_large_report(lang: Lang, error: &ComposeError, from: LimitFrom) -> (Value
         LimitFrom::Flag => "--max-size".to_string(),
         LimitFrom::Server => tr(lang, "the server's SIZE", "서버의 SIZE"),
     };
-    let error_text = format!("{error} ({source})");
+    let error_text = format!("{} ({source})", too_large_text(lang, error));
     let mut value = json!({"ok": false, "cause": cause, "error": error_text, "fix": fix,
                            "limit_from": if from == LimitFrom::Flag { "flag" } else { "server" },
                            "messages": []});
@@ -176,6 +176,31 @@ fn too_large_report(lang: Lang, error: &ComposeError, from: LimitFrom) -> (Value
     let nothing = tr(lang, "Nothing was sent.", "아무것도 보내지 않았습니다.");
     let human = format!("scanrelay send: {error_text}\n{nothing}\n{fix}\n");
     (value, human, status)
+}
+
+/// The size error in the report's language.
+fn too_large_text(lang: Lang, error: &ComposeError) -> String {
+    match (lang, error) {
+        (
+            Lang::Ko,
+            ComposeError::FileTooLarge {
+                file,
+                size,
+                message_size,
+                limit,
+            },
+        ) => format!(
+            "`{file}` 파일은 {size}바이트(인코딩 후 메일 크기 {message_size}바이트)로 크기 한도 {limit}바이트를 넘습니다"
+        ),
+        (
+            Lang::Ko,
+            ComposeError::MessageTooLarge {
+                message_size,
+                limit,
+            },
+        ) => format!("메일이 인코딩 후 {message_size}바이트로 크기 한도 {limit}바이트를 넘습니다"),
+        _ => error.to_string(),
+    }
 }
 
 /// The diagnosis of a failure, as `check` would give it.

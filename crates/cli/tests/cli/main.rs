@@ -17,6 +17,7 @@ mod oauth_durability;
 mod queue;
 mod queue_explain;
 mod readme;
+mod send_offline;
 mod send_peers;
 mod serve_logs;
 mod serve_reload;

@@ -1,0 +1,105 @@
+//! `send` errors that need no server: the size limit from `--max-size` is applied before any
+//! connection (the port here is closed), and bad flags, addresses and files exit 2 naming what
+//! is wrong, as one JSON object with `--json`.
+
+use crate::{closed_port, scanrelay};
+
+fn args(port: u16, more: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = [
+        "send",
+        "--server",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--tls",
+        "none",
+        "--from",
+        "scanner@example.test",
+        "--to",
+        "user@example.test",
+    ]
+    .map(String::from)
+    .to_vec();
+    v.extend(more.iter().map(|s| s.to_string()));
+    v
+}
+
+async fn run(v: &[String]) -> crate::Run {
+    let refs: Vec<&str> = v.iter().map(String::as_str).collect();
+    scanrelay(&refs, &[]).await
+}
+
+#[tokio::test]
+async fn max_size_refuses_before_connecting_in_korean_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("스캔.pdf");
+    std::fs::write(&file, vec![7u8; 20_000]).unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let r = run(&args(
+        closed_port(),
+        &["--max-size", "10KiB", "--lang", "ko", &path],
+    ))
+    .await;
+    assert_eq!(r.code, 20, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("20000바이트") && r.stderr.contains("10240바이트"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("아무것도 보내지 않았습니다"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&args(
+        closed_port(),
+        &["--max-size", "10KiB", "--json", &path],
+    ))
+    .await;
+    assert_eq!(r.code, 20);
+    let v = r.json();
+    assert_eq!(v["limit"], 10_240);
+    assert_eq!(v["size"], 20_000);
+}
+
+#[tokio::test]
+async fn bad_flags_addresses_and_files_exit_2_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scan.pdf");
+    std::fs::write(&file, b"%PDF-1.4\n").unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let missing = dir
+        .path()
+        .join("missing.pdf")
+        .to_string_lossy()
+        .into_owned();
+    let table: &[(&[&str], &str)] = &[
+        (&["--max-size", "12 parsecs", &path], "--max-size"),
+        (&["--cc", "not-an-address", &path], "not-an-address"),
+        (&["--bcc", "x@y\r\nRCPT TO:<z@w>", &path], "invalid address"),
+        (&[&missing], "missing.pdf"),
+        (&["--body-file", &missing, &path], "missing.pdf"),
+    ];
+    for (more, needle) in table {
+        let mut more = more.to_vec();
+        more.push("--json");
+        let r = run(&args(closed_port(), &more)).await;
+        assert_eq!(r.code, 2, "{more:?}: {}\n{}", r.stdout, r.stderr);
+        let v = r.json();
+        assert_eq!(v["ok"], false);
+        assert!(
+            v["error"].as_str().unwrap().contains(needle),
+            "{more:?}: {v}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_closed_port_is_checks_connection_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scan.pdf");
+    std::fs::write(&file, b"%PDF-1.4\n").unwrap();
+    let r = run(&args(closed_port(), &["--json", &file.to_string_lossy()])).await;
+    assert_eq!(r.code, 11, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.json()["cause"].as_str().unwrap().starts_with("connect."));
+}
