@@ -100,22 +100,30 @@ impl TopHeaders<'_> {
 /// 2047 `name=` (what Outlook reads), Content-Disposition with the RFC 2231 `filename*`
 /// (what Gmail, Naver and every RFC-reading client prefer), and base64.
 pub(crate) fn attachment_headers(att: &Attachment, out: &mut Vec<u8>) {
-    let content_type =
-        ContentType::new(att.content_type.as_str()).attribute("name", att.file_name.as_str());
+    // `Attachment::from_path` cleans names already; a caller may have built one by hand.
+    let name: String = att.file_name.chars().filter(|c| !c.is_control()).collect();
+    let mime_type: String = att
+        .content_type
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .collect();
+    let content_type = ContentType::new(mime_type.as_str()).attribute("name", name.as_str());
     write_header(out, "Content-Type", &content_type);
     out.extend_from_slice(b"Content-Disposition: attachment;");
-    if is_plain(&att.file_name) {
+    if is_plain(&name) {
         out.extend_from_slice(b" filename=");
-        out.extend_from_slice(quoted(&att.file_name).as_bytes());
+        out.extend_from_slice(quoted(&name).as_bytes());
     } else {
         out.extend_from_slice(b"\r\n ");
-        out.extend_from_slice(rfc2231("filename", &att.file_name).as_bytes());
+        out.extend_from_slice(rfc2231("filename", &name).as_bytes());
     }
     out.extend_from_slice(b"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 }
 
 /// The text part (headers, blank line, body), its transfer encoding chosen by mail-builder.
+/// Line breaks are normalised first: mail-builder turns LF into CRLF but would keep a bare CR.
 pub(crate) fn text_part(body: &str, out: &mut Vec<u8>) {
+    let body = body.replace("\r\n", "\n").replace('\r', "\n");
     let part = mail_builder::mime::MimePart::new("text/plain", body);
     let _ = part.write_part(&mut *out);
 }
