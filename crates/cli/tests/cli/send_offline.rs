@@ -103,3 +103,62 @@ async fn a_closed_port_is_checks_connection_failure() {
     assert_eq!(r.code, 11, "{}\n{}", r.stdout, r.stderr);
     assert!(r.json()["cause"].as_str().unwrap().starts_with("connect."));
 }
+
+#[tokio::test]
+async fn a_graph_upstream_in_the_config_is_refused_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("secret"), "s3cret-client-value\n").unwrap();
+    let config = dir.path().join("scanrelay.toml");
+    std::fs::write(
+        &config,
+        "[[oauth]]\nname = \"graph-app\"\nprovider = \"microsoft\"\ntenant = \"contoso.onmicrosoft.com\"\n\
+         client_id = \"app-id\"\nclient_secret_file = \"secret\"\nflow = \"client_credentials\"\nuse = \"graph\"\n\
+         [upstream]\nkind = \"graph\"\noauth = \"graph-app\"\nmailbox = \"hr@contoso.com\"\n",
+    )
+    .unwrap();
+    let file = dir.path().join("scan.pdf");
+    std::fs::write(&file, b"%PDF-1.4\n").unwrap();
+    let v: Vec<String> = [
+        "send",
+        "--config",
+        &config.to_string_lossy(),
+        "--data-dir",
+        &dir.path().to_string_lossy(),
+        "--from",
+        "hr@contoso.com",
+        "--to",
+        "user@example.test",
+        &file.to_string_lossy(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let r = run(&v).await;
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("Microsoft Graph") && r.stderr.contains("--server"),
+        "{}",
+        r.stderr
+    );
+    r.assert_no_secrets(&["s3cret-client-value"]);
+    // No config at all: the error says what to give.
+    let missing = dir.path().join("nothing.toml");
+    let v: Vec<String> = [
+        "send",
+        "--config",
+        &missing.to_string_lossy(),
+        "--from",
+        "a@b.c",
+        "--to",
+        "d@e.f",
+        &file.to_string_lossy(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let r = run(&v).await;
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("give --server HOST or --provider NAME"),
+        "{}",
+        r.stderr
+    );
+}
