@@ -136,7 +136,7 @@ fn too_large_report(lang: Lang, error: &ComposeError, from: LimitFrom) -> (Value
                 "--split 을 붙이면 파일을 한도 이하의 여러 메일로 나누어 보냅니다.",
             ),
         ),
-        _ => (
+        ComposeError::FileTooLarge { .. } => (
             "send.file_too_large",
             EXIT_FILE_TOO_LARGE,
             tr(
@@ -145,6 +145,10 @@ fn too_large_report(lang: Lang, error: &ComposeError, from: LimitFrom) -> (Value
                 "해상도를 낮추거나 흑백으로 스캔하거나, 파일을 압축하거나 여러 파일로 나누십시오.",
             ),
         ),
+        // Addresses and files were checked before; a file that vanished since lands here.
+        ComposeError::InvalidAddress(_) | ComposeError::Io { .. } => {
+            ("send.local_error", EXIT_LOCAL, String::new())
+        }
     };
     let source = match from {
         LimitFrom::Flag => "--max-size".to_string(),
