@@ -162,3 +162,54 @@ async fn a_graph_upstream_in_the_config_is_refused_with_what_to_do() {
         r.stderr
     );
 }
+
+/// A scan truncated while it is sent (a device or a sync tool still writing it): the message
+/// must not be completed with the final dot, or the server would deliver a broken file.
+#[tokio::test]
+async fn a_file_that_shrinks_while_sent_is_never_completed() {
+    use scanrelay_test_support::{Script, ScriptedSmtpServer, Step};
+    let server = ScriptedSmtpServer::start(Script::new([
+        Step::send("220 fake.example.test ESMTP"),
+        Step::expect("EHLO"),
+        Step::send("250-fake.example.test\n250 8BITMIME"),
+        Step::expect("MAIL FROM:<scanner@example.test>"),
+        Step::send("250 ok"),
+        Step::expect("RCPT TO:<user@example.test>"),
+        Step::send("250 ok"),
+        Step::expect("DATA"),
+        Step::send("354 go ahead"),
+        // Read nothing for a while: the client blocks with the file half read.
+        Step::Silent(std::time::Duration::from_secs(2)),
+        Step::ExpectData,
+    ]))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("growing-scan.pdf");
+    std::fs::write(&file, vec![b'x'; 30_000_000]).unwrap();
+    let path = file.to_string_lossy().into_owned();
+    let v = args(server.port(), &["--json", &path]);
+    let running = tokio::spawn(async move { run(&v).await });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_len(1_000)
+        .unwrap();
+    let r = running.await.unwrap();
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("changed while it was being sent"),
+        "{}",
+        r.stdout
+    );
+    let log = server.finish().await;
+    let err = log.expect_err("the server must not have received the final dot");
+    assert!(
+        err.to_lowercase().contains("data") || err.contains("closed"),
+        "{err}"
+    );
+}
