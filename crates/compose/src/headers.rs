@@ -28,7 +28,8 @@ impl Mailbox {
         let text = text.trim();
         let (name, address) = match (text.rfind('<'), text.ends_with('>')) {
             (Some(open), true) => {
-                let name = text[..open].trim().trim_matches('"').trim();
+                let name = without_controls(text[..open].trim().trim_matches('"'));
+                let name = name.trim();
                 let name = (!name.is_empty()).then(|| name.to_string());
                 (name, text[open + 1..text.len() - 1].trim())
             }
@@ -51,6 +52,13 @@ impl Mailbox {
 /// The bare address of `text` (`addr` or `Name <addr>`), for the SMTP envelope.
 pub fn envelope_address(text: &str) -> Result<String, ComposeError> {
     Mailbox::parse(text).map(|m| m.address)
+}
+
+/// `text` with every control character (line breaks, tabs, NUL, ...) turned into a space.
+fn without_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
@@ -85,7 +93,9 @@ impl TopHeaders<'_> {
             write_header(out, "Cc", &address_list(self.cc));
         }
         if !self.subject.is_empty() {
-            write_header(out, "Subject", &Text::new(self.subject));
+            // mail-builder writes a line break in plain text as it is: it would end the header.
+            let subject = without_controls(self.subject);
+            write_header(out, "Subject", &Text::new(subject));
         }
         write_header(out, "Date", &Date::new(self.date));
         write_header(out, "Message-ID", &MessageId::new(self.message_id));

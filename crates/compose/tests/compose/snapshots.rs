@@ -87,3 +87,32 @@ fn a_pdf_named_jpg_is_still_a_pdf() {
     assert_eq!(att.content_type, "application/pdf");
     assert_eq!(att.size, PDF.len() as u64);
 }
+
+/// Found by the compose_headers fuzz target: mail-builder writes a subject of plain ASCII as
+/// it is, so a line break in it ended the header (and could inject one).
+#[tokio::test]
+async fn line_breaks_in_subject_and_names_cannot_end_a_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut att = attach(dir.path(), "scan.pdf", PDF);
+    att.file_name = "a\r\nContent-Type: text/html\r\n.pdf".into();
+    let mut d = draft("E\nBcc: victim@example.test", "", vec![att]);
+    d.from = "Evil\r\nBcc: x@y <scanner@example.test>".into();
+    assert!(
+        compose(&d, Limit::default(), &mut || stamp(1)).is_err(),
+        "CR LF in From"
+    );
+    d.from = "Name\tTab <scanner@example.test>".into();
+    let messages = compose(&d, Limit::default(), &mut || stamp(1)).unwrap();
+    let bytes = bytes_of(&messages[0]).await;
+    let text = String::from_utf8(bytes).unwrap();
+    assert!(
+        text.contains("Subject: E Bcc: victim@example.test\r\n"),
+        "{text}"
+    );
+    assert!(!text.contains("\nBcc:"), "{text}");
+    assert!(!text.contains("\nContent-Type: text/html"), "{text}");
+    assert!(
+        text.contains("filename=\"aContent-Type: text/html.pdf\""),
+        "{text}"
+    );
+}
