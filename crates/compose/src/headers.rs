@@ -1,7 +1,8 @@
-//! Header blocks: the message's (mail-builder writes the values) and each attachment part's.
+//! Header blocks: the message's (mail-builder writes Subject, Date, Message-ID and the
+//! Content-Type values; addresses are written here, see [`Mailbox::header_value`]) and each
+//! attachment part's.
 
 use mail_builder::headers::Header;
-use mail_builder::headers::address::Address;
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::date::Date;
 use mail_builder::headers::message_id::MessageId;
@@ -28,7 +29,7 @@ impl Mailbox {
         let text = text.trim();
         let (name, address) = match (text.rfind('<'), text.ends_with('>')) {
             (Some(open), true) => {
-                let name = without_controls(text[..open].trim().trim_matches('"'));
+                let name = without_controls(&unquote(text[..open].trim()));
                 let name = name.trim();
                 let name = (!name.is_empty()).then(|| name.to_string());
                 (name, text[open + 1..text.len() - 1].trim())
@@ -44,14 +45,38 @@ impl Mailbox {
         })
     }
 
-    fn header_value(&self) -> Address<'_> {
-        Address::new_address(self.name.as_deref(), self.address.as_str())
+    /// `"Name" <addr>`, `=?utf-8?B?...?= <addr>` (RFC 2047 words, never inside quotes, which
+    /// RFC 2047 forbids and mail-builder does), or `<addr>`.
+    fn header_value(&self) -> String {
+        match &self.name {
+            None => format!("<{}>", self.address),
+            Some(name) if is_plain(name) => format!("{} <{}>", quoted(name), self.address),
+            Some(name) => format!("{} <{}>", encoded_words(name), self.address),
+        }
     }
 }
 
 /// The bare address of `text` (`addr` or `Name <addr>`), for the SMTP envelope.
 pub fn envelope_address(text: &str) -> Result<String, ComposeError> {
     Mailbox::parse(text).map(|m| m.address)
+}
+
+/// A display name as typed: `"Front \"Desk\""` is `Front "Desk"`; unquoted text stays.
+fn unquote(name: &str) -> String {
+    let Some(inner) = name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) else {
+        return name.to_string();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut escaped = false;
+    for c in inner.chars() {
+        if escaped || c != '\\' {
+            out.push(c);
+            escaped = false;
+        } else {
+            escaped = true;
+        }
+    }
+    out
 }
 
 /// `text` with every control character (line breaks, tabs, NUL, ...) turned into a space.
@@ -68,8 +93,35 @@ fn write_header(out: &mut Vec<u8>, name: &str, value: &impl Header) {
     let _ = value.write_header(&mut *out, name.len() + 2);
 }
 
-fn address_list(list: &[Mailbox]) -> Address<'_> {
-    Address::new_list(list.iter().map(Mailbox::header_value).collect())
+/// Base64 encoded words of at most 75 characters, split between characters, folded.
+fn encoded_words(text: &str) -> String {
+    use base64::Engine as _;
+    const MAX_BYTES: usize = 45; // 60 base64 characters, 72 with `=?utf-8?B?` and `?=`
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > MAX_BYTES {
+            words.push(std::mem::take(&mut chunk));
+        }
+        chunk.push(c);
+    }
+    words.push(chunk);
+    words
+        .iter()
+        .map(|w| {
+            format!(
+                "=?utf-8?B?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(w)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\r\n ")
+}
+
+/// `Name: mailbox, mailbox` with one mailbox per line after the first.
+fn write_mailboxes(out: &mut Vec<u8>, name: &str, list: &[&Mailbox]) {
+    let values: Vec<String> = list.iter().map(|m| m.header_value()).collect();
+    out.extend_from_slice(format!("{name}: {}\r\n", values.join(",\r\n ")).as_bytes());
 }
 
 /// The message's header block, the blank line included.
@@ -85,12 +137,12 @@ pub(crate) struct TopHeaders<'a> {
 
 impl TopHeaders<'_> {
     pub fn write(&self, out: &mut Vec<u8>) {
-        write_header(out, "From", &self.from.header_value());
+        write_mailboxes(out, "From", &[self.from]);
         if !self.to.is_empty() {
-            write_header(out, "To", &address_list(self.to));
+            write_mailboxes(out, "To", &self.to.iter().collect::<Vec<_>>());
         }
         if !self.cc.is_empty() {
-            write_header(out, "Cc", &address_list(self.cc));
+            write_mailboxes(out, "Cc", &self.cc.iter().collect::<Vec<_>>());
         }
         if !self.subject.is_empty() {
             // mail-builder writes a line break in plain text as it is: it would end the header.
@@ -158,6 +210,17 @@ mod tests {
                 "desk@example.com",
             ),
             ("<b@example.com>", None, "b@example.com"),
+            (
+                r#""Front \"Desk\"" <d@example.com>"#,
+                Some(r#"Front "Desk""#),
+                "d@example.com",
+            ),
+            (r#""a\\b" <d@example.com>"#, Some(r"a\b"), "d@example.com"),
+            (
+                "Line\tTab <d@example.com>",
+                Some("Line Tab"),
+                "d@example.com",
+            ),
         ];
         for (text, name, address) in ok {
             let m = Mailbox::parse(text).unwrap();

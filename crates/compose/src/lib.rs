@@ -16,11 +16,14 @@
 //!
 //! Why the bodies are not built with mail-builder: its `MimePart` holds each attachment's
 //! bytes (and their encoding) in memory, and it writes file names only as RFC 2047 words.
-//! mail-builder still writes the headers it does well: addresses, the RFC 2047 Subject (folded
-//! into encoded words), Date, Message-ID, the text part with its transfer encoding, and the
-//! RFC 2047 `name=` of Content-Type. This crate adds the streaming base64 bodies and the RFC
-//! 2231 `filename*` of Content-Disposition (continued in sections, the charset on the first
-//! only), the pair Gmail, Outlook and Naver all show right, as Thunderbird sends it.
+//! mail-builder still writes the headers it does well: the RFC 2047 Subject (folded into
+//! encoded words), Date, Message-ID, the text part with its transfer encoding, and the RFC 2047
+//! `name=` of Content-Type. This crate adds the streaming base64 bodies, the RFC 2231
+//! `filename*` of Content-Disposition (continued in sections, the charset on the first only;
+//! with `name=`, the pair Gmail, Outlook and Naver all show right, as Thunderbird sends it),
+//! and the address headers (mail-builder puts RFC 2047 words inside quotes, which RFC 2047
+//! forbids). Control characters in a subject or display name become spaces: mail-builder
+//! would write a line break in plain text as it is, ending the header.
 //!
 //! Boundary, Date and Message-ID come from a [`Stamp`], injected in tests so a built message is
 //! byte-for-byte reproducible.

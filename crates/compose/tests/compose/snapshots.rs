@@ -32,11 +32,16 @@ async fn korean_names_subject_and_body() {
         attach(dir.path(), "스캔 문서 2026년 12월 5일 회의록.pdf", PDF),
         attach(dir.path(), "plain \"name\".bin", &[0, 1, 2, 3, 254, 255]),
     ];
-    let d = draft(
+    let mut d = draft(
         "스캔 문서: 회의록",
         "첨부 파일을 확인하세요.\nScanned by scanrelay.\n",
         atts,
     );
+    // A display name long enough for two encoded words, and one that needs quoting.
+    d.cc = vec![
+        "총무팀 스캔 문서 보관함 담당자 (본사 3층) <cc1@example.test>".into(),
+        r#""Front \"Desk\"" <cc2@example.test>"#.into(),
+    ];
     let mut n = 0;
     let messages = compose(&d, Limit::default(), &mut || {
         n += 1;
