@@ -34,6 +34,10 @@ pub enum Command {
     Oauth(OauthArgs),
     /// Administer the web console (safe while the gateway runs).
     Admin(AdminArgs),
+    /// Send files as e-mail attachments (scan to e-mail from a script): through an SMTP
+    /// server given as for `check`, or the gateway's upstream. Large sets can be split over
+    /// several messages under the server's size limit.
+    Send(Box<crate::send::SendArgs>),
 }
 
 /// `scanrelay admin`.
@@ -262,13 +266,34 @@ pub enum LangFlag {
 /// `scanrelay check`.
 #[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
+    /// Where to connect and how to log in (shared with `send`).
+    #[command(flatten)]
+    pub endpoint: EndpointArgs,
+    /// Envelope sender for the MAIL FROM dry run (default: the user name).
+    #[arg(long, value_name = "ADDR")]
+    pub from: Option<String>,
+    /// Recipient for the RCPT TO dry run (then RSET: nothing is sent without --send-test).
+    #[arg(long, value_name = "ADDR")]
+    pub to: Option<String>,
+    /// With --to: really send a short test message, like a device's test page.
+    #[arg(long, requires = "to")]
+    pub send_test: bool,
+    /// Print one JSON object instead of the report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Where `check` and `send` connect and how they log in: the same flags, the same meaning.
+#[derive(Debug, Clone, Args)]
+pub struct EndpointArgs {
     /// Log in with the stored tokens of this [[oauth]] account (XOAUTH2, or OAUTHBEARER when
     /// the server offers only that), refreshing them if needed. Needs the mailbox as --user
     /// unless the config's [upstream] names it; the server defaults to the [upstream], else
     /// the provider's (m365 for microsoft, gmail for google).
     #[arg(long, value_name = "NAME", conflicts_with_all = ["password_env", "password_file", "token_env"])]
     pub oauth: Option<String>,
-    /// With --oauth: the gateway's config and data location.
+    /// The gateway's config and data location: with --oauth, where the account is; for
+    /// `send` without --server or --provider, the config whose upstream to send through.
     #[command(flatten)]
     pub location: GatewayLocation,
     /// Provider preset: gmail, workspace, gmail-relay, naver, daum, kakao, outlook, m365, yahoo,
@@ -299,16 +324,7 @@ pub struct CheckArgs {
     /// Name of an environment variable holding an OAuth2 access token (XOAUTH2/OAUTHBEARER).
     #[arg(long, value_name = "VAR", conflicts_with_all = ["password_env", "password_file"])]
     pub token_env: Option<String>,
-    /// Envelope sender for the MAIL FROM dry run (default: the user name).
-    #[arg(long, value_name = "ADDR")]
-    pub from: Option<String>,
-    /// Recipient for the RCPT TO dry run (then RSET: nothing is sent without --send-test).
-    #[arg(long, value_name = "ADDR")]
-    pub to: Option<String>,
-    /// With --to: really send a short test message, like a device's test page.
-    #[arg(long, requires = "to")]
-    pub send_test: bool,
-    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA. When the check
+    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA. When `check`
     /// passes only thanks to them, one more connection (without logging in) tells whether a
     /// device without this CA would trust the server.
     #[arg(long, value_name = "PEM")]
@@ -319,10 +335,8 @@ pub struct CheckArgs {
     /// Timeout per step in seconds.
     #[arg(long, default_value_t = 15, value_name = "SECS")]
     pub timeout: u64,
-    /// Print one JSON object instead of the report.
-    #[arg(long)]
-    pub json: bool,
-    /// Language of the report (default from LC_ALL / LANG: ko* means Korean).
+    /// Language of the report and the diagnosis (default from LC_ALL / LANG: ko* means
+    /// Korean).
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<LangFlag>,
 }

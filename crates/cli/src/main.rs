@@ -12,6 +12,7 @@ mod explain;
 mod logging;
 mod oauth;
 mod queue;
+mod send;
 mod serve;
 mod usage;
 
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Command::Queue(a) => queue::run(a),
         Command::Oauth(a) => oauth::run(a),
         Command::Admin(a) => admin::run(a),
+        Command::Send(a) => send::main(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -66,6 +68,7 @@ fn json_shape(command: &Command) -> Option<Shape> {
         Command::Explain(a) => a.json.then_some(Shape::Explain),
         Command::Queue(a) => a.json().then_some(Shape::Other),
         Command::Oauth(a) => a.json().then_some(Shape::Other),
+        Command::Send(a) => a.json.then_some(Shape::Other),
         Command::Serve(_) | Command::Admin(_) => None,
     }
 }

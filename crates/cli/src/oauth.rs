@@ -20,7 +20,7 @@ use scanrelay_oauth::{
 };
 use serde_json::{Value, json};
 
-use crate::args::{CheckArgs, GatewayLocation, OauthAction, OauthArgs};
+use crate::args::{EndpointArgs, GatewayLocation, OauthAction, OauthArgs};
 
 /// How long the loopback listener waits for the browser.
 const BROWSER_WAIT: Duration = Duration::from_secs(600);
@@ -332,7 +332,7 @@ fn print_status(s: &AccountStatus) {
 /// `check --oauth NAME`: the check's request from the flags, with the server filled in from
 /// the config's upstream or the account's provider, the mailbox, and a fresh access token as
 /// its secret. Where to connect is validated before a token is fetched.
-pub fn check_request(args: &CheckArgs, name: &str) -> Result<CheckRequest> {
+pub fn check_request(args: &EndpointArgs, name: &str) -> Result<CheckRequest> {
     let accounts = accounts(&args.location)?;
     let account = accounts.find(name)?.clone();
     // The SMTP upstream that logs in with this account, if the config has one.

@@ -31,6 +31,7 @@ use crate::settings::Settings;
 
 pub use files::{ConfigFiles, MemoryFiles, SystemFiles};
 pub use summary::summary;
+pub use units::parse_size;
 
 /// The default config written to `<data-dir>/scanrelay.toml` on first start: commented, with
 /// no upstream active (mail is held until one is configured).

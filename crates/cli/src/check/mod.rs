@@ -38,11 +38,20 @@ pub fn main(args: &CheckArgs) -> Result<u8> {
 /// The plan: with `--oauth NAME` the account's token and the config's upstream fill the
 /// request; otherwise the flags and the secret they point at.
 fn build(args: &CheckArgs) -> Result<Plan> {
-    match args.oauth.as_deref() {
+    let envelope = |mut request: scanrelay_check::CheckRequest| {
+        request.from.clone_from(&args.from);
+        request.to.clone_from(&args.to);
+        request.send_test = args.send_test;
+        request
+    };
+    let endpoint = &args.endpoint;
+    match endpoint.oauth.as_deref() {
         Some(name) => {
-            let request = crate::oauth::check_request(args, name)?;
+            let request = envelope(crate::oauth::check_request(endpoint, name)?);
             request.plan().map_err(plan::usage_error)
         }
-        None => plan::plan(args, &|var| std::env::var(var).ok()),
+        None => plan::plan(endpoint, envelope(plan::request(endpoint)), &|var| {
+            std::env::var(var).ok()
+        }),
     }
 }

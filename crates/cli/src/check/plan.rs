@@ -10,7 +10,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use scanrelay_check::{CheckRequest, Mechanism, Plan, PlanError, Secret, TlsMode};
 use scanrelay_diagnose::Lang;
 
-use crate::args::{AuthFlag, CheckArgs, LangFlag, TlsFlag};
+use crate::args::{AuthFlag, EndpointArgs, LangFlag, TlsFlag};
 
 /// Resolves the language flag, else the locale.
 pub fn lang(flag: Option<LangFlag>) -> Lang {
@@ -21,8 +21,8 @@ pub fn lang(flag: Option<LangFlag>) -> Lang {
     }
 }
 
-/// The request the flags describe, without its secret.
-pub fn request(args: &CheckArgs) -> CheckRequest {
+/// The request the endpoint flags describe, without its secret and without an envelope.
+pub fn request(args: &EndpointArgs) -> CheckRequest {
     CheckRequest {
         provider: args.provider.clone(),
         server: args.server.clone(),
@@ -31,9 +31,9 @@ pub fn request(args: &CheckArgs) -> CheckRequest {
         user: args.user.clone(),
         secret: None,
         auth: mechanism(args.auth),
-        from: args.from.clone(),
-        to: args.to.clone(),
-        send_test: args.send_test,
+        from: None,
+        to: None,
+        send_test: false,
         ca_file: args.ca_file.clone(),
         helo: args.helo.clone(),
         timeout: Duration::from_secs(args.timeout),
@@ -41,10 +41,14 @@ pub fn request(args: &CheckArgs) -> CheckRequest {
     }
 }
 
-/// Builds the plan for a check without `--oauth`; `env` reads environment variables
-/// (injected for tests).
-pub fn plan(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Plan> {
-    let mut request = request(args);
+/// Builds the plan for a check without `--oauth`: `request` (from [`request`], its envelope
+/// filled in by the caller) with the secret the flags point at; `env` reads environment
+/// variables (injected for tests).
+pub fn plan(
+    args: &EndpointArgs,
+    mut request: CheckRequest,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Plan> {
     request.endpoint().map_err(usage_error)?;
     request.secret = secret(args, env)?;
     request.plan().map_err(usage_error)
@@ -84,7 +88,7 @@ fn mechanism(flag: AuthFlag) -> Option<Mechanism> {
 
 /// The secret the flags point at: checks that the flags fit together first, then reads the
 /// token or password.
-fn secret(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Secret>> {
+fn secret(args: &EndpointArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<Secret>> {
     let wants_token = matches!(args.auth, AuthFlag::Xoauth2 | AuthFlag::Oauthbearer);
     if wants_token && args.token_env.is_none() {
         bail!("--auth xoauth2/oauthbearer needs an access token: give --token-env VAR");
@@ -113,7 +117,7 @@ fn secret(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Opti
     password(args, env).map(|p| Some(Secret::Password(p)))
 }
 
-fn password(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<String> {
+fn password(args: &EndpointArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<String> {
     if let Some(var) = &args.password_env {
         return env(var).filter(|p| !p.is_empty()).with_context(|| {
             format!("environment variable `{var}` (from --password-env) is not set or empty")

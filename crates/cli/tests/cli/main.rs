@@ -21,6 +21,8 @@ mod oauth_durability;
 mod queue;
 mod queue_explain;
 mod readme;
+mod send_offline;
+mod send_peers;
 mod serve_logs;
 mod serve_reload;
 mod spool_durability;

@@ -17,7 +17,7 @@ pub(crate) struct Span(pub Duration);
 
 /// Parses `"35MB"`, `"35 MiB"`, `"500KB"`, `"1234"`: decimal units (kB, MB, GB) are powers of
 /// 1000, binary ones (KiB, MiB, GiB) powers of 1024.
-pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+pub fn parse_size(text: &str) -> Result<u64, String> {
     let (number, unit) = split_number(text)?;
     let factor: u64 = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1,
