@@ -6,6 +6,7 @@ mod admin;
 mod args;
 mod check;
 mod explain;
+mod fetch;
 mod logging;
 mod oauth;
 mod queue;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         Command::Queue(a) => queue::run(a),
         Command::Oauth(a) => oauth::run(a),
         Command::Admin(a) => admin::run(a),
+        Command::Fetch(a) => fetch::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -63,6 +65,7 @@ fn json_shape(command: &Command) -> Option<Shape> {
         Command::Explain(a) => a.json.then_some(Shape::Explain),
         Command::Queue(a) => a.json().then_some(Shape::Other),
         Command::Oauth(a) => a.json().then_some(Shape::Other),
+        Command::Fetch(a) => a.json.then_some(Shape::Other),
         Command::Serve(_) | Command::Admin(_) => None,
     }
 }

@@ -66,7 +66,7 @@ mod service_paste;
 
 pub use advice::{Advice, Situation, advise, advise_in, generic_advice, settings_line};
 pub use causes::{Cause, ReplyFacts, Stage};
-pub use endpoint::{default_port, port_and_tls};
+pub use endpoint::{default_port, pop3_port_and_tls, port_and_tls};
 pub use explain::{Explanation, explain};
 pub use graph_errors::{graph_draft_error_cause, graph_error_cause};
 pub use lang::Lang;
