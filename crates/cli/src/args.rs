@@ -388,6 +388,12 @@ pub struct CheckArgs {
     /// Language of the report (default from LC_ALL / LANG: ko* means Korean).
     #[arg(long, value_enum, value_name = "LANG")]
     pub lang: Option<LangFlag>,
+    /// Check a POP3 server instead of SMTP: DNS, TCP, TLS (995 implicit by default, or STLS
+    /// with --tls starttls), greeting, CAPA, login (with --user and a password, or --oauth),
+    /// STAT, QUIT. Takes --server, --port, --tls, --user, --password-env, --password-file,
+    /// --oauth, --ca-file, --timeout, --json and --lang.
+    #[arg(long, conflicts_with_all = ["provider", "to", "from", "send_test", "helo", "token_env"])]
+    pub pop: bool,
 }
 
 /// `scanrelay explain`.

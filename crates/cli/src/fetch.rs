@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use scanrelay_client::TlsMode;
-use scanrelay_diagnose::{Lang, advise};
+use scanrelay_diagnose::{Lang, pop3_advice};
 use scanrelay_oauth::TokenManager;
 use scanrelay_pop3_client::diagnosis::{cause_of, exit_status};
 use scanrelay_pop3_client::mailbox::files::OutDir;
@@ -213,7 +213,7 @@ fn server_failure(plan: &Plan, error: &FetchError, steps: &[StepRecord]) -> u8 {
     };
     let token = matches!(plan.secret, Secret::OAuth { .. });
     let cause = cause_of(e, plan.endpoint.tls, token);
-    let advice = advise(cause, None, plan.lang);
+    let advice = pop3_advice(cause, plan.lang);
     let code = exit_status(cause, e.step());
     if plan.json {
         let v = json!({"ok": false, "cause": cause.as_str(), "summary": advice.summary,

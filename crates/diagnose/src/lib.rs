@@ -49,6 +49,7 @@ mod advice_en;
 mod advice_ko;
 mod advice_oauth_en;
 mod advice_oauth_ko;
+mod advice_pop3;
 mod advice_provider;
 mod causes;
 mod endpoint;
@@ -65,6 +66,7 @@ mod rules;
 mod service_paste;
 
 pub use advice::{Advice, Situation, advise, advise_in, generic_advice, settings_line};
+pub use advice_pop3::pop3_advice;
 pub use causes::{Cause, ReplyFacts, Stage};
 pub use endpoint::{default_port, pop3_port_and_tls, port_and_tls};
 pub use explain::{Explanation, explain};

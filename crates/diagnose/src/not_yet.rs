@@ -26,10 +26,6 @@ pub const NOT_YET_BUILT: &[NotYetBuilt] = &[
         names: &[&["scanrelay send"]],
     },
     NotYetBuilt {
-        feature: "a `scanrelay fetch` command (POP3 download of scans)",
-        names: &[&["scanrelay fetch"]],
-    },
-    NotYetBuilt {
         feature: "a minimum TLS version setting (`tls_min_version`)",
         names: &[&["tls_min_version"], &["min_tls_version"]],
     },

@@ -58,7 +58,7 @@ pub enum Pop3Error {
         source: ProtocolError,
     },
     /// The server answered `-ERR`.
-    #[error("the server refused {step}: {line}", step = .step.as_str())]
+    #[error("the server refused {step}: {line}", step = .step.as_str(), line = .line.to_string().trim_end())]
     Refused {
         /// The step.
         step: Step,

@@ -278,7 +278,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
             | Event::Done { line, .. }
             | Event::Refused { line, .. }
             | Event::BodyStart { line, .. }
-            | Event::Closed(line) => line.to_string(),
+            | Event::Closed(line) => line.to_string().trim_end().to_string(),
             Event::Stat(stat) => format!("+OK {stat}"),
             Event::Uidl(list) => format!("+OK ({} unique ids)", list.len()),
             Event::List(list) => format!("+OK ({} messages)", list.len()),

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use scanrelay_diagnose::{
-    Cause, Lang, Provider, Situation, advise_in, not_yet_built_in, providers,
+    Cause, Lang, Provider, Situation, advise_in, not_yet_built_in, pop3_advice, providers,
 };
 
 use crate::scanrelay;
@@ -221,6 +221,10 @@ fn every_advice() -> Vec<(String, String)> {
                 }
             }
         }
+        for lang in [Lang::En, Lang::Ko] {
+            let a = pop3_advice(cause, lang);
+            out.push((format!("{cause} / pop3 / {lang}"), format!("{}\n{}", a.summary, a.fix)));
+        }
     }
     out
 }
@@ -254,7 +258,8 @@ async fn the_claim_checker_catches_each_kind_of_false_claim() {
         ("Run scanrelay check --oauth-token.", 1),
         ("Set keep_it in [upstream].", 1),
         ("Set `from_policy = \"keep_it\"` in [upstream].", 0),
-        ("Use scanrelay fetch to download scans.", 2),
+        ("Use scanrelay fetch to download scans.", 0),
+        ("Run scanrelay fetch --imap to download scans.", 1),
         ("Set `tls_min_version = \"1.0\"` in [listen].", 2),
         ("Turn on pop_before_smtp in [listener].", 3),
         ("Give --password-file to scanrelay check.", 0),
