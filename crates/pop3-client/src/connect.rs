@@ -110,7 +110,9 @@ pub async fn open(endpoint: &Endpoint, login: Option<&Login>) -> Result<Connecti
     };
     let tls = match endpoint.tls {
         TlsMode::None => None,
-        _ => match TrustRoots::load(endpoint.ca_file.as_deref()).and_then(|r| ConnTls::with_roots(&r)) {
+        _ => match TrustRoots::load(endpoint.ca_file.as_deref())
+            .and_then(|r| ConnTls::with_roots(&r))
+        {
             Ok(tls) => Some(tls),
             Err(e) => return Err(fail(Pop3Error::Tls(e), transcript)),
         },
@@ -169,17 +171,27 @@ async fn upgrade(
     }
 }
 
-async fn log_in(session: &mut Connection, login: &Login, caps: &Capabilities) -> std::result::Result<(), Pop3Error> {
+async fn log_in(
+    session: &mut Connection,
+    login: &Login,
+    caps: &Capabilities,
+) -> std::result::Result<(), Pop3Error> {
     match login {
         Login::Password { user, password } => session.user_pass(user, password).await,
         Login::XOAuth2 { user, token } => {
             if !caps.sasl.iter().any(|m| m == "XOAUTH2") {
                 return Err(Pop3Error::MechanismUnsupported {
                     wanted: "XOAUTH2".into(),
-                    offered: if caps.sasl.is_empty() { "none".into() } else { caps.sasl.join(" ") },
+                    offered: if caps.sasl.is_empty() {
+                        "none".into()
+                    } else {
+                        caps.sasl.join(" ")
+                    },
                 });
             }
-            session.auth(SaslClient::xoauth2(user.clone(), token.clone())).await
+            session
+                .auth(SaslClient::xoauth2(user.clone(), token.clone()))
+                .await
         }
     }
 }
@@ -212,24 +224,40 @@ async fn handshake<S: AsyncStream + 'static>(
 }
 
 /// DNS and TCP, each a step.
-async fn tcp(endpoint: &Endpoint, transcript: &mut Transcript) -> std::result::Result<TcpStream, Pop3Error> {
+async fn tcp(
+    endpoint: &Endpoint,
+    transcript: &mut Transcript,
+) -> std::result::Result<TcpStream, Pop3Error> {
     let limit = endpoint.timeout;
     let secs = limit.as_secs();
     let index = transcript.begin(Step::Dns);
     let started = Instant::now();
     let lookup = tokio::net::lookup_host((endpoint.host.as_str(), endpoint.port));
-    let addrs: std::result::Result<Vec<SocketAddr>, Pop3Error> = match timeout(limit, lookup).await {
-        Err(_) => Err(Pop3Error::Timeout { step: Step::Dns, secs }),
-        Ok(Err(e)) => Err(Pop3Error::Dns { host: endpoint.host.clone(), detail: e.to_string() }),
+    let addrs: std::result::Result<Vec<SocketAddr>, Pop3Error> = match timeout(limit, lookup).await
+    {
+        Err(_) => Err(Pop3Error::Timeout {
+            step: Step::Dns,
+            secs,
+        }),
+        Ok(Err(e)) => Err(Pop3Error::Dns {
+            host: endpoint.host.clone(),
+            detail: e.to_string(),
+        }),
         Ok(Ok(addrs)) => Ok(addrs.collect()),
     };
     finish(transcript, index, &addrs, started, |a| {
-        a.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        a.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     });
     let addrs = addrs?;
     let index = transcript.begin(Step::Connect);
     let started = Instant::now();
-    let mut last = Pop3Error::Dns { host: endpoint.host.clone(), detail: "no address".into() };
+    let mut last = Pop3Error::Dns {
+        host: endpoint.host.clone(),
+        detail: "no address".into(),
+    };
     for addr in addrs {
         match timeout(limit, TcpStream::connect(addr)).await {
             Ok(Ok(tcp)) => {
@@ -238,10 +266,22 @@ async fn tcp(endpoint: &Endpoint, transcript: &mut Transcript) -> std::result::R
                 return Ok(tcp);
             }
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                last = Pop3Error::ConnectRefused { addr: addr.to_string() };
+                last = Pop3Error::ConnectRefused {
+                    addr: addr.to_string(),
+                };
             }
-            Ok(Err(source)) => last = Pop3Error::Io { step: Step::Connect, source },
-            Err(_) => last = Pop3Error::Timeout { step: Step::Connect, secs },
+            Ok(Err(source)) => {
+                last = Pop3Error::Io {
+                    step: Step::Connect,
+                    source,
+                }
+            }
+            Err(_) => {
+                last = Pop3Error::Timeout {
+                    step: Step::Connect,
+                    secs,
+                }
+            }
         }
     }
     let failed: std::result::Result<(), Pop3Error> = Err(last);

@@ -65,7 +65,8 @@ fn refused_cause(step: Step, line: &scanrelay_pop3::StatusLine, token: bool) -> 
     }
     if text.contains("plaintext authentication disallowed") || text.contains("ssl/tls required") {
         Cause::TlsStarttlsRequired
-    } else if text.contains("application-specific password") || text.contains("web login required") {
+    } else if text.contains("application-specific password") || text.contains("web login required")
+    {
         Cause::AuthAppPasswordRequired
     } else if token {
         Cause::AuthOauthTokenRejected

@@ -7,7 +7,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, timeout};
 
 use scanrelay_pop3::client::{ClientSession, Event};
-use scanrelay_pop3::{Capabilities, ClientConfig, Command, SaslClient, Stat, StatusLine, UidlEntry};
+use scanrelay_pop3::{
+    Capabilities, ClientConfig, Command, SaslClient, Stat, StatusLine, UidlEntry,
+};
 
 use crate::error::Pop3Error;
 use crate::transcript::{Step, Transcript};
@@ -40,7 +42,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     }
 
     /// A session continuing `proto` over a new stream (after the `STLS` handshake).
-    pub fn resume(stream: S, proto: ClientSession, transcript: Transcript, limit: Duration) -> Self {
+    pub fn resume(
+        stream: S,
+        proto: ClientSession,
+        transcript: Transcript,
+        limit: Duration,
+    ) -> Self {
         Session {
             stream,
             proto,
@@ -110,7 +117,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
     pub async fn user_pass(&mut self, user: &str, password: &str) -> Result<()> {
         let index = self.transcript.begin(Step::Auth);
         let started = Instant::now();
-        let mut result = self.expect_done(Step::Auth, index, &Command::User(user.into())).await;
+        let mut result = self
+            .expect_done(Step::Auth, index, &Command::User(user.into()))
+            .await;
         if result.is_ok() {
             let pass = Command::Pass(password.into());
             result = self.expect_done(Step::Auth, index, &pass).await;
@@ -126,7 +135,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         let result = self.auth_exchange(&mut sasl, index).await;
         let result = match (result, sasl.oauth_error()) {
             (Err(Pop3Error::Refused { step, line }), Some(json)) => {
-                self.transcript.note(index, format!("server's OAuth2 error: {json}"));
+                self.transcript
+                    .note(index, format!("server's OAuth2 error: {json}"));
                 Err(Pop3Error::Refused { step, line })
             }
             (other, _) => other,
@@ -237,7 +247,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
 
     async fn write(&mut self, step: Step, index: Option<usize>, cmd: &Command) -> Result<()> {
         let bytes = self.proto.send(cmd)?;
-        self.transcript.line(index, format!("C: {}", cmd.redacted()));
+        self.transcript
+            .line(index, format!("C: {}", cmd.redacted()));
         let secs = self.limit.as_secs();
         let write = async {
             self.stream.write_all(&bytes).await?;
@@ -294,7 +305,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Session<S> {
         if let Err(e) = result {
             self.transcript.note(index, e.to_string());
         }
-        self.transcript.finish(index, result.is_ok(), started.elapsed());
+        self.transcript
+            .finish(index, result.is_ok(), started.elapsed());
     }
 }
 

@@ -164,7 +164,12 @@ impl Report<'_> {
         for step in &self.transcript.steps {
             let mark = if step.ok { "ok  " } else { "FAIL" };
             let note = step.note.as_deref().unwrap_or("");
-            let _ = writeln!(out, "  [{mark}] {:<8} {:>8.1} ms  {note}", step.step.as_str(), step.ms);
+            let _ = writeln!(
+                out,
+                "  [{mark}] {:<8} {:>8.1} ms  {note}",
+                step.step.as_str(),
+                step.ms
+            );
             for line in &step.exchange {
                 let _ = writeln!(out, "           {line}");
             }

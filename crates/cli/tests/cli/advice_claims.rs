@@ -223,7 +223,10 @@ fn every_advice() -> Vec<(String, String)> {
         }
         for lang in [Lang::En, Lang::Ko] {
             let a = pop3_advice(cause, lang);
-            out.push((format!("{cause} / pop3 / {lang}"), format!("{}\n{}", a.summary, a.fix)));
+            out.push((
+                format!("{cause} / pop3 / {lang}"),
+                format!("{}\n{}", a.summary, a.fix),
+            ));
         }
     }
     out

@@ -8,6 +8,8 @@ mod check_peers;
 mod check_scripted;
 mod check_verdicts;
 mod explain;
+mod fetch_peers;
+mod fetch_support;
 mod gateway_e2e;
 mod gateway_oauth;
 mod gateway_support;

@@ -36,7 +36,11 @@ impl OutDir {
     /// files an interrupted run left behind.
     pub fn prepare(root: &Path) -> Result<OutDir, FetchError> {
         let work = root.join(WORK_DIR);
-        for dir in [root.to_path_buf(), work.join("tmp"), root.join(MESSAGES_DIR)] {
+        for dir in [
+            root.to_path_buf(),
+            work.join("tmp"),
+            root.join(MESSAGES_DIR),
+        ] {
             fs::create_dir_all(&dir).map_err(disk(&dir))?;
         }
         let lock_path = work.join("lock");
@@ -48,7 +52,9 @@ impl OutDir {
             .map_err(disk(&lock_path))?;
         match lock.try_lock() {
             Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => return Err(FetchError::Locked { path: lock_path }),
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(FetchError::Locked { path: lock_path });
+            }
             Err(fs::TryLockError::Error(e)) => return Err(disk(&lock_path)(e)),
         }
         let tmp = work.join("tmp");
@@ -97,7 +103,9 @@ pub fn temp_in(dir: &Path, label: &str) -> PathBuf {
 
 /// fsyncs a directory, so a rename or link in it survives a crash.
 pub fn sync_dir(dir: &Path) -> Result<(), FetchError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(disk(dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(disk(dir))
 }
 
 /// Writes `bytes` to `tmp`, fsyncs it and renames it over `dest` (replacing it), then fsyncs
@@ -110,11 +118,20 @@ pub fn replace_file(tmp: &Path, dest: &Path, bytes: &[u8]) -> Result<(), FetchEr
 
 /// Writes `bytes` under `dir` as `name`, or `name (2)`, `name (3)`... when taken: never
 /// overwrites. Returns the name used.
-pub fn create_unique(dir: &Path, tmp: &Path, name: &str, bytes: &[u8]) -> Result<String, FetchError> {
+pub fn create_unique(
+    dir: &Path,
+    tmp: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<String, FetchError> {
     write_synced(tmp, bytes)?;
     let mut n = 1;
     let chosen = loop {
-        let candidate = if n == 1 { name.to_string() } else { numbered(name, n) };
+        let candidate = if n == 1 {
+            name.to_string()
+        } else {
+            numbered(name, n)
+        };
         let dest = dir.join(&candidate);
         match fs::hard_link(tmp, &dest) {
             Ok(()) => break candidate,

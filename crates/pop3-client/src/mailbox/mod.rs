@@ -119,7 +119,9 @@ pub async fn fetch_once(
         if state.contains(uid) {
             report.already_saved += 1;
         } else {
-            report.saved.push(save_message(session, out, entry.n, uid).await?);
+            report
+                .saved
+                .push(save_message(session, out, entry.n, uid).await?);
             state.add(out, uid)?;
         }
         if options.delete {

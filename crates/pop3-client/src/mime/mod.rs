@@ -31,9 +31,11 @@ pub fn attachments(raw: &[u8]) -> Vec<Attachment> {
             let start = part.raw_header_offset() as usize;
             let end = (part.raw_body_offset() as usize).min(raw_message.len());
             let block = raw_message.get(start..end).unwrap_or_default();
-            let fallback = fallback_name(i + 1, part.content_type().map(|ct| {
-                (ct.c_type.as_ref(), ct.c_subtype.as_deref().unwrap_or(""))
-            }));
+            let fallback = fallback_name(
+                i + 1,
+                part.content_type()
+                    .map(|ct| (ct.c_type.as_ref(), ct.c_subtype.as_deref().unwrap_or(""))),
+            );
             let decoded = part_name(block).or_else(|| part.attachment_name().map(str::to_string));
             Attachment {
                 name: names::safe_file_name(decoded.as_deref().unwrap_or(""), &fallback),
@@ -46,12 +48,15 @@ pub fn attachments(raw: &[u8]) -> Vec<Attachment> {
 /// The name from a part's header block when it is in a form [`rfc2231`] owns:
 /// Content-Disposition `filename` first, then Content-Type `name`.
 pub fn part_name(block: &[u8]) -> Option<String> {
-    [("content-disposition", "filename"), ("content-type", "name")]
-        .into_iter()
-        .find_map(|(header, param)| {
-            let value = rfc2231::header_value(block, header)?;
-            rfc2231::decode_param(&rfc2231::parse_params(&value), param)
-        })
+    [
+        ("content-disposition", "filename"),
+        ("content-type", "name"),
+    ]
+    .into_iter()
+    .find_map(|(header, param)| {
+        let value = rfc2231::header_value(block, header)?;
+        rfc2231::decode_param(&rfc2231::parse_params(&value), param)
+    })
 }
 
 /// `attachment-N` with an extension from the content type when there is an obvious one.

@@ -37,8 +37,13 @@ pub fn header_value(block: &[u8], name: &str) -> Option<Vec<u8>> {
             (Some(value), true) => value.extend_from_slice(line),
             (Some(_), false) => break,
             (None, false) => {
-                let Some(colon) = line.iter().position(|&b| b == b':') else { continue };
-                if line[..colon].trim_ascii().eq_ignore_ascii_case(name.as_bytes()) {
+                let Some(colon) = line.iter().position(|&b| b == b':') else {
+                    continue;
+                };
+                if line[..colon]
+                    .trim_ascii()
+                    .eq_ignore_ascii_case(name.as_bytes())
+                {
                     found = Some(line[colon + 1..].to_vec());
                 }
             }
@@ -167,7 +172,9 @@ fn split_charset(value: &[u8]) -> (Option<&str>, &[u8]) {
     let mut quotes = value.iter().enumerate().filter(|(_, b)| **b == b'\'');
     match (quotes.next(), quotes.next()) {
         (Some((first, _)), Some((second, _))) => {
-            let charset = std::str::from_utf8(&value[..first]).ok().filter(|c| !c.is_empty());
+            let charset = std::str::from_utf8(&value[..first])
+                .ok()
+                .filter(|c| !c.is_empty());
             (charset, &value[second + 1..])
         }
         _ => (None, value),
