@@ -5,6 +5,7 @@ mod admin;
 mod advice_claims;
 mod check_korean;
 mod check_peers;
+mod check_pop;
 mod check_scripted;
 mod check_verdicts;
 mod explain;
