@@ -3,6 +3,8 @@
 //! decoded by [`rfc2231`] (see there for why), RFC 2047 ones by mail-parser; either way
 //! [`names::safe_file_name`] makes them safe to create.
 
+#[doc(hidden)]
+pub mod fuzz;
 pub mod names;
 pub mod rfc2231;
 
