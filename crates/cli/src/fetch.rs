@@ -27,7 +27,10 @@ const LOCAL_FAILURE: u8 = 1;
 /// Where the secret comes from.
 enum Secret {
     Password(String),
-    OAuth { name: String, manager: TokenManager },
+    OAuth {
+        name: String,
+        manager: Box<TokenManager>,
+    },
 }
 
 /// What the flags ask for, validated.
@@ -85,14 +88,9 @@ fn plan(args: &FetchArgs) -> Result<Plan> {
     let secret = match (&args.oauth, &args.password_env, &args.password_file) {
         (Some(name), _, _) => Secret::OAuth {
             name: name.clone(),
-            manager: crate::oauth::token_manager(&args.location, name)?,
+            manager: Box::new(crate::oauth::token_manager(&args.location, name)?),
         },
-        (None, Some(var), _) => Secret::Password(
-            std::env::var(var)
-                .ok()
-                .filter(|p| !p.is_empty())
-                .ok_or_else(|| anyhow!("--password-env {var}: the variable is not set or empty"))?,
-        ),
+        (None, Some(var), _) => Secret::Password(password_env(var)?),
         (None, None, Some(path)) => Secret::Password(password_file(path)?),
         (None, None, None) => {
             bail!("give --password-env VAR, --password-file PATH or --oauth NAME")
@@ -113,7 +111,16 @@ fn plan(args: &FetchArgs) -> Result<Plan> {
     })
 }
 
-fn password_file(path: &std::path::Path) -> Result<String> {
+/// The password in environment variable `var` (`--password-env`).
+pub fn password_env(var: &str) -> Result<String> {
+    std::env::var(var)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| anyhow!("--password-env {var}: the variable is not set or empty"))
+}
+
+/// The first line of `path` (`--password-file`).
+pub fn password_file(path: &std::path::Path) -> Result<String> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("failed to read password file `{}`", path.display()))?;
     let line = text.lines().next().unwrap_or("").trim_end_matches('\r');

@@ -137,10 +137,10 @@ pub async fn open(endpoint: &Endpoint, login: Option<&Login>) -> Result<Connecti
     if let (Some(tls), TlsMode::StartTls) = (&tls, endpoint.tls) {
         (session, caps) = upgrade(session, &caps, tls, endpoint).await?;
     }
-    if let Some(login) = login {
-        if let Err(e) = log_in(&mut session, login, &caps).await {
-            return Err(fail(e, session.into_transcript()));
-        }
+    if let Some(login) = login
+        && let Err(e) = log_in(&mut session, login, &caps).await
+    {
+        return Err(fail(e, session.into_transcript()));
     }
     Ok(session)
 }
@@ -284,9 +284,9 @@ async fn tcp(
             }
         }
     }
-    let failed: std::result::Result<(), Pop3Error> = Err(last);
-    finish(transcript, index, &failed, started, |_| String::new());
-    Err(failed.expect_err("failed"))
+    transcript.note(index, last.to_string());
+    transcript.finish(index, false, started.elapsed());
+    Err(last)
 }
 
 fn finish<T>(

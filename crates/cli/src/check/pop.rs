@@ -93,22 +93,13 @@ fn plan(args: &CheckArgs) -> Result<(Endpoint, Option<Pending>)> {
 }
 
 fn password(args: &CheckArgs) -> Result<String> {
-    if let Some(var) = &args.password_env {
-        return std::env::var(var)
-            .ok()
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| anyhow!("--password-env {var}: the variable is not set or empty"));
-    }
-    if let Some(path) = &args.password_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| anyhow!("failed to read password file `{}`: {e}", path.display()))?;
-        let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
-        if line.is_empty() {
-            bail!("password file `{}` is empty", path.display());
+    match (&args.password_env, &args.password_file) {
+        (Some(var), _) => crate::fetch::password_env(var),
+        (None, Some(path)) => crate::fetch::password_file(path),
+        (None, None) => {
+            bail!("--user needs a password: give --password-env VAR or --password-file PATH")
         }
-        return Ok(line.to_string());
     }
-    bail!("--user needs a password: give --password-env VAR or --password-file PATH")
 }
 
 /// Connects and logs in, then `STAT` and `QUIT`.
@@ -118,10 +109,10 @@ async fn run(endpoint: &Endpoint, login: Option<&Login>) -> (Transcript, Option<
         Err(failure) => return (failure.transcript, Some(failure.error)),
     };
     let mut error = None;
-    if login.is_some() {
-        if let Err(e) = session.stat().await {
-            error = Some(e);
-        }
+    if login.is_some()
+        && let Err(e) = session.stat().await
+    {
+        error = Some(e);
     }
     if error.is_none() {
         error = session.quit().await.err();

@@ -187,12 +187,13 @@ pub fn percent_decode(value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(value.len());
     let mut i = 0;
     while i < value.len() {
-        if value[i] == b'%' && i + 2 < value.len() {
-            if let (Some(h), Some(l)) = (hex(value[i + 1]), hex(value[i + 2])) {
-                out.push(h << 4 | l);
-                i += 3;
-                continue;
-            }
+        if value[i] == b'%'
+            && i + 2 < value.len()
+            && let (Some(h), Some(l)) = (hex(value[i + 1]), hex(value[i + 2]))
+        {
+            out.push(h << 4 | l);
+            i += 3;
+            continue;
         }
         out.push(value[i]);
         i += 1;
