@@ -35,7 +35,7 @@ pub enum Command {
     /// Administer the web console (safe while the gateway runs).
     Admin(AdminArgs),
     /// Fetch a POP3 mailbox into a directory: each new message saved as
-    /// DIR/messages/UID.eml (written, fsync'd and renamed before anything else), its
+    /// DIR/messages/<unique id>.eml (written, fsync'd and renamed before anything else), its
     /// attachments extracted into DIR under safe names, its unique id recorded in
     /// DIR/.scanrelay-fetch/state.json so it is never fetched twice; with --delete, removed
     /// from the server only after all that.
@@ -52,12 +52,11 @@ pub struct FetchArgs {
     /// POP3 server port (default: 995 with --tls implicit or no --tls, 110 otherwise).
     #[arg(long, value_name = "N")]
     pub port: Option<u16>,
-    /// How the connection is secured: implicit (POP3S, port 995), starttls (STLS on port
-    /// 110) or none (plain text: only for servers on a trusted LAN). Default: implicit on 995
-    /// (or no --port), starttls on any other port. Nothing is ever sent in plain text
-    /// unless --tls none is given.
+    /// How the connection is secured. Default: implicit on 995 (or without --port),
+    /// starttls on any other port. Nothing is ever sent in plain text unless --tls none is
+    /// given.
     #[arg(long, value_enum, value_name = "MODE")]
-    pub tls: Option<TlsFlag>,
+    pub tls: Option<PopTlsFlag>,
     /// User name (usually the full e-mail address).
     #[arg(long, value_name = "USER")]
     pub user: String,
@@ -292,6 +291,17 @@ pub enum TlsFlag {
     /// TLS from the first byte, "SSL" (port 465).
     Implicit,
     /// No TLS (only for servers on a trusted LAN).
+    None,
+}
+
+/// TLS mode flag values of `fetch` (POP3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PopTlsFlag {
+    /// TLS from the first byte, POP3S (port 995).
+    Implicit,
+    /// Plain connection, then STLS (port 110).
+    Starttls,
+    /// No TLS: the password goes in plain text (only for servers on a trusted LAN).
     None,
 }
 

@@ -18,7 +18,7 @@ use scanrelay_pop3_client::{
 };
 use serde_json::{Value, json};
 
-use crate::args::{FetchArgs, TlsFlag};
+use crate::args::{FetchArgs, PopTlsFlag};
 use crate::usage::{self, Shape};
 
 /// The exit status of a local failure.
@@ -68,12 +68,12 @@ pub fn run(args: &FetchArgs) -> Result<u8> {
     Ok(code)
 }
 
-/// The TLS mode of a `--tls` flag.
-pub fn tls_mode(flag: TlsFlag) -> TlsMode {
+/// The TLS mode of `fetch`'s `--tls` flag.
+fn tls_mode(flag: PopTlsFlag) -> TlsMode {
     match flag {
-        TlsFlag::Implicit => TlsMode::Implicit,
-        TlsFlag::Starttls => TlsMode::StartTls,
-        TlsFlag::None => TlsMode::None,
+        PopTlsFlag::Implicit => TlsMode::Implicit,
+        PopTlsFlag::Starttls => TlsMode::StartTls,
+        PopTlsFlag::None => TlsMode::None,
     }
 }
 

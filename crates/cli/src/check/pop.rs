@@ -71,7 +71,7 @@ fn plan(args: &CheckArgs) -> Result<(Endpoint, Option<Pending>)> {
         .clone()
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| anyhow!("check --pop needs --server HOST (the POP3 server)"))?;
-    let tls = args.tls.map(crate::fetch::tls_mode);
+    let tls = args.tls.map(super::plan::tls_mode);
     let (port, tls) = scanrelay_diagnose::pop3_port_and_tls(args.port, tls);
     let mut endpoint = Endpoint::new(server.trim(), port, tls);
     endpoint.ca_file = args.ca_file.clone();

@@ -419,3 +419,51 @@ async fn tls_none_is_plain_text_and_usage_errors_are_json() {
             .contains("UNSET_VAR_9")
     );
 }
+
+#[tokio::test]
+async fn watch_fetches_each_new_message_in_the_next_round() {
+    use tokio::io::AsyncBufReadExt as _;
+    let Some(acct) = account() else { return };
+    let _guard = MAILBOX.lock().await;
+    acct.empty();
+    acct.deliver(&with_attachment("w1", "filename=\"w-1.pdf\"", b"1"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let mut args = vec!["fetch".to_string()];
+    args.extend(acct.endpoint_args(false));
+    args.extend(["--out".into(), out.display().to_string(), "--json".into()]);
+    args.extend(["--watch".into(), "1".into()]);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_scanrelay"))
+        .args(&args)
+        .env(crate::fetch_support::PASSWORD_VAR, &acct.password)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn fetch --watch");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut next = async || -> Value {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("a round within 20 s")
+            .expect("read")
+            .expect("a line");
+        serde_json::from_str(&line).expect("one JSON object per line")
+    };
+    let first = next().await;
+    assert_eq!(saved(&first).len(), 1, "{first}");
+    acct.deliver(&with_attachment("w2", "filename=\"w-2.pdf\"", b"2"));
+    let mut rounds = 1;
+    loop {
+        let round = next().await;
+        rounds += 1;
+        if !saved(&round).is_empty() {
+            assert_eq!(saved(&round)[0]["attachments"][0], "w-2.pdf");
+            assert_eq!(round["already_saved"], 1);
+            break;
+        }
+        assert!(rounds < 10, "the new message never came");
+    }
+    child.start_kill().expect("stop");
+    assert_eq!(files_in(&out), ["w-1.pdf", "w-2.pdf"]);
+}
