@@ -251,7 +251,16 @@ async fn tcp(
             .collect::<Vec<_>>()
             .join(", ")
     });
-    let addrs = addrs?;
+    connect_any(addrs?, endpoint, transcript).await
+}
+
+/// TCP to the first address that answers, as one step.
+async fn connect_any(
+    addrs: Vec<SocketAddr>,
+    endpoint: &Endpoint,
+    transcript: &mut Transcript,
+) -> std::result::Result<TcpStream, Pop3Error> {
+    let (limit, secs) = (endpoint.timeout, endpoint.timeout.as_secs());
     let index = transcript.begin(Step::Connect);
     let started = Instant::now();
     let mut last = Pop3Error::Dns {

@@ -78,6 +78,16 @@ async fn hostile_messages_stay_inside_the_output_directory() {
     acct.empty();
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("a").join("out");
+    deliver_hostile(&acct);
+    let run = acct.fetch(true, &out, &[]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(saved(&run.json()).len(), 8);
+    check_hostile_results(tmp.path(), &out);
+}
+
+/// Traversal and absolute names, control and bidi characters, `..`, the same name twice, a
+/// 1 MB header line and a missing boundary.
+fn deliver_hostile(acct: &Account) {
     acct.deliver(&with_attachment(
         "traversal",
         "filename=\"../../etc/passwd\"",
@@ -106,17 +116,17 @@ async fn hostile_messages_stay_inside_the_output_directory() {
                        --other\nContent-Type: text/plain\n\nhello\n"
         .to_string();
     acct.deliver(no_boundary.as_bytes());
-    let run = acct.fetch(true, &out, &[]).await;
-    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(saved(&run.json()).len(), 8);
+}
+
+fn check_hostile_results(tmp: &Path, out: &Path) {
     // Nothing was created beside or above --out.
-    let above: Vec<_> = std::fs::read_dir(tmp.path().join("a")).unwrap().collect();
+    let above: Vec<_> = std::fs::read_dir(tmp.join("a")).unwrap().collect();
     assert_eq!(above.len(), 1, "only out/ under its parent");
     assert!(
         !Path::new("/tmp/evil.sh").exists()
             || std::fs::read("/tmp/evil.sh").unwrap() != b"#!/bin/sh"
     );
-    let names = files_in(&out);
+    let names = files_in(out);
     // `a\b<TAB>c<RLO>fdp.exe`: the path part goes, the tab becomes `_`, the RLO goes.
     for want in [
         "passwd",
@@ -151,7 +161,7 @@ async fn hostile_messages_stay_inside_the_output_directory() {
         names.iter().any(|n| n.starts_with("attachment-")),
         "`..` gets a fallback name: {names:?}"
     );
-    let sizes: Vec<u64> = messages_in(&out)
+    let sizes: Vec<u64> = messages_in(out)
         .iter()
         .map(|p| std::fs::metadata(p).unwrap().len())
         .collect();
