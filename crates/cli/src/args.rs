@@ -38,6 +38,68 @@ pub enum Command {
     /// server given as for `check`, or the gateway's upstream. Large sets can be split over
     /// several messages under the server's size limit.
     Send(Box<crate::send::SendArgs>),
+    /// Fetch a POP3 mailbox into a directory: each new message saved as
+    /// DIR/messages/<unique id>.eml (written, fsync'd and renamed before anything else), its
+    /// attachments extracted into DIR under safe names, its unique id recorded in
+    /// DIR/.scanrelay-fetch/state.json so it is never fetched twice; with --delete, removed
+    /// from the server only after all that.
+    Fetch(Box<FetchArgs>),
+}
+
+/// `scanrelay fetch`.
+#[derive(Debug, Clone, Args)]
+pub struct FetchArgs {
+    /// POP3 server host name or IP address (pop.gmail.com, pop.naver.com,
+    /// outlook.office365.com).
+    #[arg(long, value_name = "HOST")]
+    pub server: String,
+    /// POP3 server port (default: 995 with --tls implicit or no --tls, 110 otherwise).
+    #[arg(long, value_name = "N")]
+    pub port: Option<u16>,
+    /// How the connection is secured. Default: implicit on 995 (or without --port),
+    /// starttls on any other port. Nothing is ever sent in plain text unless --tls none is
+    /// given.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub tls: Option<PopTlsFlag>,
+    /// User name (usually the full e-mail address).
+    #[arg(long, value_name = "USER")]
+    pub user: String,
+    /// Name of an environment variable holding the password.
+    #[arg(long, value_name = "VAR", required_unless_present_any = ["password_file", "oauth"])]
+    pub password_env: Option<String>,
+    /// File whose first line is the password.
+    #[arg(long, value_name = "PATH", conflicts_with = "password_env")]
+    pub password_file: Option<PathBuf>,
+    /// Log in with AUTH XOAUTH2 and the stored tokens of this [[oauth]] account of the
+    /// gateway's config (see `scanrelay oauth login`), refreshed as needed.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["password_env", "password_file"])]
+    pub oauth: Option<String>,
+    /// With --oauth: the gateway's config and data location.
+    #[command(flatten)]
+    pub location: GatewayLocation,
+    /// Extra trusted CA certificates (PEM), e.g. for a private or test CA.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// The directory to save into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Delete each message on the server once it is saved and fsync'd (messages saved by
+    /// earlier runs are deleted too).
+    #[arg(long)]
+    pub delete: bool,
+    /// Keep running: fetch again every SECS seconds (errors are reported and retried at the
+    /// next round; stop with Ctrl-C).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub watch: Option<u64>,
+    /// Timeout per step in seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+    /// Print one JSON object (with --watch: one per round, one per line).
+    #[arg(long)]
+    pub json: bool,
+    /// Language of the diagnosis on failure (default from LC_ALL / LANG: ko* means Korean).
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<LangFlag>,
 }
 
 /// `scanrelay admin`.
@@ -236,6 +298,17 @@ pub enum TlsFlag {
     None,
 }
 
+/// TLS mode flag values of `fetch` (POP3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PopTlsFlag {
+    /// TLS from the first byte, POP3S (port 995).
+    Implicit,
+    /// Plain connection, then STLS (port 110).
+    Starttls,
+    /// No TLS: the password goes in plain text (only for servers on a trusted LAN).
+    None,
+}
+
 /// AUTH mechanism flag values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum AuthFlag {
@@ -281,6 +354,12 @@ pub struct CheckArgs {
     /// Print one JSON object instead of the report.
     #[arg(long)]
     pub json: bool,
+    /// Check a POP3 server instead of SMTP: DNS, TCP, TLS (995 implicit by default, or STLS
+    /// with --tls starttls), greeting, CAPA, login (with --user and a password, or --oauth),
+    /// STAT, QUIT. Takes --server, --port, --tls, --user, --password-env, --password-file,
+    /// --oauth, --ca-file, --timeout, --json and --lang.
+    #[arg(long, conflicts_with_all = ["provider", "to", "from", "send_test", "helo", "token_env"])]
+    pub pop: bool,
 }
 
 /// Where `check` and `send` connect and how they log in: the same flags, the same meaning.

@@ -9,6 +9,7 @@ mod admin;
 mod args;
 mod check;
 mod explain;
+mod fetch;
 mod logging;
 mod oauth;
 mod queue;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Command::Oauth(a) => oauth::run(a),
         Command::Admin(a) => admin::run(a),
         Command::Send(a) => send::main(a),
+        Command::Fetch(a) => fetch::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -69,6 +71,7 @@ fn json_shape(command: &Command) -> Option<Shape> {
         Command::Queue(a) => a.json().then_some(Shape::Other),
         Command::Oauth(a) => a.json().then_some(Shape::Other),
         Command::Send(a) => a.json.then_some(Shape::Other),
+        Command::Fetch(a) => a.json.then_some(Shape::Other),
         Command::Serve(_) | Command::Admin(_) => None,
     }
 }

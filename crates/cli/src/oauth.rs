@@ -375,3 +375,20 @@ pub fn check_request(args: &EndpointArgs, name: &str) -> Result<CheckRequest> {
     request.secret = Some(CheckSecret::AccessToken(token.expose().to_string()));
     Ok(request)
 }
+
+/// `fetch --oauth NAME`: the account's token manager, which refreshes the access token as
+/// needed (a `fetch --watch` outlives one token).
+pub fn token_manager(location: &GatewayLocation, name: &str) -> Result<TokenManager> {
+    let accounts = accounts(location)?;
+    let account = accounts.find(name)?.clone();
+    Ok(TokenManager::new(account, &accounts.settings.data_dir)?)
+}
+
+/// A fresh access token of account `name` from its manager.
+pub async fn bearer(manager: &TokenManager, name: &str) -> Result<String> {
+    let token = manager.bearer().await.map_err(|e| match e {
+        e @ OAuthError::NeedsLogin { .. } => anyhow!("{e}"),
+        e => anyhow!("cannot get an access token for account \"{name}\": {e}"),
+    })?;
+    Ok(token.expose().to_string())
+}

@@ -9,7 +9,7 @@ const fn t(summary: &'static str, fix: &'static str) -> Text {
 }
 
 /// The provider-independent advice, one entry per cause (English).
-pub(crate) static GENERIC: [(Cause, Text); 33] = [
+pub(crate) static GENERIC: [(Cause, Text); 35] = [
     (
         Cause::Ok,
         t(
@@ -55,6 +55,17 @@ pub(crate) static GENERIC: [(Cause, Text); 33] = [
              110 and 995 are POP3 (receiving mail), 143 and 993 are IMAP, 80 and 443 are the web \
              (HTTP/HTTPS), 22 is SSH. Also check that the SMTP server is the sending server (for \
              example smtp.gmail.com, not pop.gmail.com or imap.gmail.com).",
+        ),
+    ),
+    (
+        Cause::ConnectNotPop3,
+        t(
+            "The server on this port is not a POP3 server (it answers like an SMTP, IMAP, web \
+             or SSH server).",
+            "The port number is probably wrong: POP3 is 995 with SSL (implicit TLS) or 110 \
+             with STLS. Common mix-ups: 25, 465 and 587 are SMTP (sending mail), 143 and 993 \
+             are IMAP, 80 and 443 are the web. Also check that the server is the receiving \
+             server (for example pop.gmail.com, not smtp.gmail.com).",
         ),
     ),
     (
@@ -325,6 +336,16 @@ pub(crate) static GENERIC: [(Cause, Text); 33] = [
              server with SMTP AUTH (port 587) instead of straight to port 25, or give the device \
              a fully qualified host name. If it says there are too many recipients, send the \
              scan to fewer recipients per message (split the list into several jobs).",
+        ),
+    ),
+    (
+        Cause::PopMailboxInUse,
+        t(
+            "The POP3 mailbox is in use by another session (another program or device is \
+             fetching it).",
+            "Wait for the other session to finish and try again. If it keeps happening, find \
+             the other program or device that fetches this mailbox (a mail app, a phone, \
+             another scanrelay fetch) and stop it or give it a longer interval.",
         ),
     ),
     (

@@ -9,7 +9,7 @@ const fn t(summary: &'static str, fix: &'static str) -> Text {
 }
 
 /// The provider-independent advice, one entry per cause (Korean).
-pub(crate) static GENERIC: [(Cause, Text); 33] = [
+pub(crate) static GENERIC: [(Cause, Text); 35] = [
     (
         Cause::Ok,
         t(
@@ -54,6 +54,16 @@ pub(crate) static GENERIC: [(Cause, Text); 33] = [
              씁니다. 흔히 혼동하는 포트: 110과 995는 POP3(메일 수신), 143과 993은 IMAP, 80과 \
              443은 웹(HTTP/HTTPS), 22는 SSH입니다. SMTP서버 이름도 송신 서버인지 \
              확인하십시오(예: pop.gmail.com이나 imap.gmail.com이 아니라 smtp.gmail.com).",
+        ),
+    ),
+    (
+        Cause::ConnectNotPop3,
+        t(
+            "이 포트의 서버는 POP3서버가 아닙니다(SMTP, IMAP, 웹 또는 SSH 서버처럼 응답합니다).",
+            "포트번호가 잘못되었을 가능성이 큽니다. POP3는 995(SSL) 또는 110(STLS)입니다. \
+             흔히 혼동하는 포트: 25, 465, 587은 SMTP(메일 송신), 143과 993은 IMAP, 80과 443은 \
+             웹입니다. 서버 이름도 수신 서버인지 확인하십시오(예: smtp.gmail.com이 아니라 \
+             pop.gmail.com).",
         ),
     ),
     (
@@ -318,6 +328,16 @@ pub(crate) static GENERIC: [(Cause, Text); 33] = [
              서비스의 송신 서버에 SMTP인증으로(포트번호 587) 보내거나 복합기에 정식 도메인 \
              호스트 이름(FQDN)을 설정하십시오. 받는 사람이 너무 많다는 응답(too many \
              recipients)이면 메일 1통의 받는 사람 수를 줄여 여러 작업으로 나누어 보내십시오.",
+        ),
+    ),
+    (
+        Cause::PopMailboxInUse,
+        t(
+            "다른 세션이 POP3 메일함을 사용 중입니다(다른 프로그램이나 장치가 메일을 가져가는 \
+             중입니다).",
+            "다른 세션이 끝날 때까지 기다렸다가 다시 시도하십시오. 계속 발생하면 이 메일함을 \
+             가져가는 다른 프로그램이나 장치(메일 앱, 휴대전화, 다른 scanrelay fetch)를 찾아 \
+             멈추거나 가져오는 간격을 늘리십시오.",
         ),
     ),
     (

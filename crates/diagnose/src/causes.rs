@@ -134,6 +134,9 @@ pub enum Cause {
     /// `connect.not_smtp`: something answers on that port, but not an SMTP server (POP3,
     /// IMAP, HTTP, SSH, ...): usually a wrong port number.
     ConnectNotSmtp,
+    /// `connect.not_pop3`: `check --pop` or `fetch` reached something that is not a POP3
+    /// server (SMTP, IMAP, HTTP, ...): usually a wrong port number.
+    ConnectNotPop3,
     /// `tls.mode_mismatch`: implicit TLS (SSL) against a STARTTLS port or the other way round.
     TlsModeMismatch,
     /// `tls.handshake_failed`: the TLS handshake failed for another reason.
@@ -247,6 +250,9 @@ pub enum Cause {
     SyntaxError,
     /// `policy.rejected`: refused by a security or content policy.
     PolicyRejected,
+    /// `pop.mailbox_in_use`: the POP3 mailbox is locked by another session (`-ERR [IN-USE]`,
+    /// RFC 2449): another program or device is fetching it.
+    PopMailboxInUse,
     /// `unknown`: nothing matched.
     Unknown,
 }
@@ -259,6 +265,7 @@ impl Cause {
         Cause::ConnectRefused,
         Cause::ConnectTimeout,
         Cause::ConnectNotSmtp,
+        Cause::ConnectNotPop3,
         Cause::TlsModeMismatch,
         Cause::TlsHandshakeFailed,
         Cause::TlsVersionRejected,
@@ -309,6 +316,7 @@ impl Cause {
         Cause::ServerTemporary,
         Cause::SyntaxError,
         Cause::PolicyRejected,
+        Cause::PopMailboxInUse,
         Cause::Unknown,
     ];
 
@@ -320,6 +328,7 @@ impl Cause {
             Cause::ConnectRefused => "connect.refused",
             Cause::ConnectTimeout => "connect.timeout",
             Cause::ConnectNotSmtp => "connect.not_smtp",
+            Cause::ConnectNotPop3 => "connect.not_pop3",
             Cause::TlsModeMismatch => "tls.mode_mismatch",
             Cause::TlsHandshakeFailed => "tls.handshake_failed",
             Cause::TlsVersionRejected => "tls.version_rejected",
@@ -370,13 +379,14 @@ impl Cause {
             Cause::ServerTemporary => "server.temporary",
             Cause::SyntaxError => "syntax.error",
             Cause::PolicyRejected => "policy.rejected",
+            Cause::PopMailboxInUse => "pop.mailbox_in_use",
             Cause::Unknown => "unknown",
         }
     }
 
     /// Whether the same attempt is worth repeating later without changing any setting:
     /// `connect.timeout`, `auth.too_many_attempts`, `rate.limited`, `server.temporary`,
-    /// `oauth.temporarily_unavailable`, `graph.throttled` and `quota.exceeded` (sending
+    /// `oauth.temporarily_unavailable`, `graph.throttled`, `pop.mailbox_in_use` and `quota.exceeded` (sending
     /// limits reset, but only after up to 24 hours, so back off for a long time).
     ///
     /// `oauth.needs_login` is not transient: nothing changes until someone signs in again
@@ -388,6 +398,7 @@ impl Cause {
                 | Cause::AuthTooManyAttempts
                 | Cause::RateLimited
                 | Cause::ServerTemporary
+                | Cause::PopMailboxInUse
                 | Cause::QuotaExceeded
                 | Cause::OauthTemporarilyUnavailable
                 | Cause::GraphThrottled

@@ -71,3 +71,28 @@ pub fn default_port(tls: TlsMode) -> u16 {
         TlsMode::None => 25,
     }
 }
+
+/// The port and TLS mode of a POP3 server from what was written: a port alone takes implicit
+/// TLS for 995 and `STLS` for anything else (110 included: a password never goes out in clear
+/// unless `tls = none` says so); a mode alone takes 995 for implicit TLS, else 110; neither
+/// takes 995 with implicit TLS (what Gmail, Naver and Microsoft 365 offer).
+///
+/// ```
+/// use scanrelay_diagnose::pop3_port_and_tls;
+/// use scanrelay_proto::TlsMode;
+///
+/// assert_eq!(pop3_port_and_tls(None, None), (995, TlsMode::Implicit));
+/// assert_eq!(pop3_port_and_tls(Some(110), None), (110, TlsMode::StartTls));
+/// assert_eq!(pop3_port_and_tls(None, Some(TlsMode::StartTls)), (110, TlsMode::StartTls));
+/// assert_eq!(pop3_port_and_tls(Some(1995), Some(TlsMode::Implicit)), (1995, TlsMode::Implicit));
+/// ```
+pub fn pop3_port_and_tls(port: Option<u16>, tls: Option<TlsMode>) -> (u16, TlsMode) {
+    match (port, tls) {
+        (Some(port), Some(tls)) => (port, tls),
+        (Some(995), None) => (995, TlsMode::Implicit),
+        (Some(port), None) => (port, TlsMode::StartTls),
+        (None, Some(TlsMode::Implicit)) => (995, TlsMode::Implicit),
+        (None, Some(tls)) => (110, tls),
+        (None, None) => (995, TlsMode::Implicit),
+    }
+}

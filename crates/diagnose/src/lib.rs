@@ -49,6 +49,7 @@ mod advice_en;
 mod advice_ko;
 mod advice_oauth_en;
 mod advice_oauth_ko;
+mod advice_pop3;
 mod advice_provider;
 mod causes;
 mod endpoint;
@@ -65,8 +66,9 @@ mod rules;
 mod service_paste;
 
 pub use advice::{Advice, Situation, advise, advise_in, generic_advice, settings_line};
+pub use advice_pop3::pop3_advice;
 pub use causes::{Cause, ReplyFacts, Stage};
-pub use endpoint::{default_port, port_and_tls};
+pub use endpoint::{default_port, pop3_port_and_tls, port_and_tls};
 pub use explain::{Explanation, explain};
 pub use graph_errors::{graph_draft_error_cause, graph_error_cause};
 pub use lang::Lang;

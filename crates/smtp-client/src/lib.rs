@@ -33,7 +33,7 @@ pub use connect::{Connection, connect, establish};
 pub use diagnosis::{cause_of, failure_stage, stage_of};
 pub use error::{ClientError, Failure, TlsFailure};
 pub use session::{AsyncStream, Session};
-pub use tls::{CertInfo, ConnTls, TlsInfo, TrustRoots};
+pub use tls::{CertInfo, ConnTls, TlsInfo, TrustRoots, client_handshake};
 pub use transcript::{Facts, StepName, StepObserver, StepRecord};
 
 pub use scanrelay_proto::TlsMode;

@@ -329,6 +329,35 @@ pub(crate) async fn handshake_step<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
+    let (result, info) = client_handshake(stream, tls, server_name, limit).await;
+    match &result {
+        Ok(_) => facts.note(format!(
+            "{} {}",
+            info.version.as_deref().unwrap_or("?"),
+            info.cipher.as_deref().unwrap_or("?")
+        )),
+        Err(e) => facts.note(e.to_string()),
+    }
+    facts.tls = Some(info);
+    result
+}
+
+/// A client TLS handshake over `stream` within `limit`, verifying `server_name` with `tls`'s
+/// verifier, and what it established or failed on (version, cipher, the chain even when it did
+/// not verify). The one handshake of every scanrelay client: SMTP here, POP3 in
+/// `scanrelay-pop3-client`, so `check`, `send`, `fetch` and the gateway verify servers alike.
+pub async fn client_handshake<S>(
+    stream: S,
+    tls: &ConnTls,
+    server_name: &str,
+    limit: std::time::Duration,
+) -> (
+    Result<tokio_rustls::client::TlsStream<S>, ClientError>,
+    TlsInfo,
+)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     let result = run_handshake(stream, tls, server_name, limit).await;
     let record = tls.record.lock().expect("verify record lock").clone();
     let mut info = TlsInfo {
@@ -338,30 +367,19 @@ where
         verify_error: record.error.as_ref().map(ToString::to_string),
         ..TlsInfo::default()
     };
-    let result = match result {
+    match &result {
         Ok(stream) => {
             let (_, conn) = stream.get_ref();
             info.version = conn.protocol_version().map(version_name);
             info.cipher = conn
                 .negotiated_cipher_suite()
                 .map(|s| format!("{:?}", s.suite()));
-            facts.note(format!(
-                "{} {}",
-                info.version.as_deref().unwrap_or("?"),
-                info.cipher.as_deref().unwrap_or("?")
-            ));
-            Ok(stream)
         }
-        Err(e) => {
-            if info.chain.is_empty() {
-                info.verified = false;
-            }
-            facts.note(e.to_string());
-            Err(e)
-        }
-    };
-    facts.tls = Some(info);
-    result.map_err(|e| with_record_kind(e, record.error.as_ref()))
+        Err(_) if info.chain.is_empty() => info.verified = false,
+        Err(_) => {}
+    }
+    let result = result.map_err(|e| with_record_kind(e, record.error.as_ref()));
+    (result, info)
 }
 
 fn with_record_kind(err: ClientError, verify: Option<&rustls::Error>) -> ClientError {

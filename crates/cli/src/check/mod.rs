@@ -3,6 +3,7 @@
 //! outcome to the exit status.
 
 pub mod plan;
+mod pop;
 
 use anyhow::Result;
 use scanrelay_check::{Plan, render_human, render_json, run};
@@ -12,6 +13,9 @@ use crate::usage::{self, Shape};
 
 /// Runs `scanrelay check`; returns the exit status.
 pub fn main(args: &CheckArgs) -> Result<u8> {
+    if args.pop {
+        return pop::main(args);
+    }
     let plan = match build(args) {
         Ok(plan) => plan,
         // With `--json`, even a usage error prints exactly one JSON object on stdout.

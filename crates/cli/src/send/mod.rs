@@ -30,7 +30,7 @@ pub fn main(args: &SendArgs) -> Result<u8> {
     let report = report::render(&job.plan, ending, args.json);
     // The JSON object and a success report go to stdout; a failure report to stderr.
     if args.json || report.status == 0 {
-        std::io::stdout().write_all(report.text.as_bytes())?;
+        crate::out::write_all(report.text.as_bytes())?;
     } else {
         std::io::stderr().write_all(report.text.as_bytes())?;
     }

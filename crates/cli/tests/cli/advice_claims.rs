@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use scanrelay_diagnose::{
-    Cause, Lang, Provider, Situation, advise_in, not_yet_built_in, providers,
+    Cause, Lang, Provider, Situation, advise_in, not_yet_built_in, pop3_advice, providers,
 };
 
 use crate::scanrelay;
@@ -221,6 +221,13 @@ fn every_advice() -> Vec<(String, String)> {
                 }
             }
         }
+        for lang in [Lang::En, Lang::Ko] {
+            let a = pop3_advice(cause, lang);
+            out.push((
+                format!("{cause} / pop3 / {lang}"),
+                format!("{}\n{}", a.summary, a.fix),
+            ));
+        }
     }
     out
 }
@@ -250,13 +257,21 @@ async fn every_advice_text_promises_only_what_this_build_has() {
 async fn the_claim_checker_catches_each_kind_of_false_claim() {
     let known = known().await;
     let cases: &[(&str, usize)] = &[
-        ("Open the scanrelay web console.", 2),
+        ("Open the scanrelay web console.", 1),
+        (
+            "Open the gateway's web console at http://127.0.0.1:8025/.",
+            0,
+        ),
         ("Run scanrelay check --oauth-token.", 1),
         ("Set keep_it in [upstream].", 1),
         ("Set `from_policy = \"keep_it\"` in [upstream].", 0),
-        ("Use scanrelay fetch to download scans.", 2),
+        ("Use scanrelay fetch to download scans.", 0),
+        ("Run scanrelay fetch --imap to download scans.", 1),
         ("Set `tls_min_version = \"1.0\"` in [listen].", 2),
-        ("Turn on pop_before_smtp in [listener].", 3),
+        ("Turn on pop_before_smtp in [listener].", 1),
+        ("Turn on pop_before_smtp in [listen].", 0),
+        ("Run scanrelay send --to a@b.test --split scan.pdf.", 0),
+        ("Run scanrelay send --zip scan.pdf.", 1),
         ("Give --password-file to scanrelay check.", 0),
         (
             "Set `ca_file` in [upstream] and allow_networks in [listen].",

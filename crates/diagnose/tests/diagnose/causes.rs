@@ -3,10 +3,10 @@
 use scanrelay_diagnose::{Cause, Lang, ParseError, Stage};
 
 #[test]
-fn exactly_56_causes_with_unique_codes() {
-    assert_eq!(Cause::ALL.len(), 56);
+fn exactly_58_causes_with_unique_codes() {
+    assert_eq!(Cause::ALL.len(), 58);
     let codes: std::collections::HashSet<_> = Cause::ALL.iter().map(|c| c.as_str()).collect();
-    assert_eq!(codes.len(), 56);
+    assert_eq!(codes.len(), 58);
 }
 
 #[test]
@@ -33,6 +33,7 @@ fn cause_codes_are_the_documented_ones() {
         "connect.refused",
         "connect.timeout",
         "connect.not_smtp",
+        "connect.not_pop3",
         "tls.mode_mismatch",
         "tls.handshake_failed",
         "tls.version_rejected",
@@ -83,6 +84,7 @@ fn cause_codes_are_the_documented_ones() {
         "server.temporary",
         "syntax.error",
         "policy.rejected",
+        "pop.mailbox_in_use",
         "unknown",
     ];
     let actual: Vec<&str> = Cause::ALL.iter().map(|c| c.as_str()).collect();
@@ -106,6 +108,7 @@ fn transient_causes() {
             Cause::QuotaExceeded,
             Cause::RateLimited,
             Cause::ServerTemporary,
+            Cause::PopMailboxInUse,
         ]
     );
 }
