@@ -52,6 +52,7 @@ impl Queue {
             auth_user: None,
             size: body.len() as u64,
             route: None,
+            tls: None,
         };
         let id = incoming.commit(envelope).await.unwrap();
         self.spool.rewrite_state_for_tests(&id, set).await.unwrap();

@@ -8,8 +8,9 @@
 //! unrelated change keeps the pooled upstream sessions) and the retry settings. Open sessions
 //! finish with the settings they started with; attempts in flight finish on their upstream.
 //! Not applied, and reported as needing a restart: the listening addresses (the console's
-//! too, and whether it uses TLS), the certificate files, the connection cap, the AUTH lockout rule and the directories (the running values
-//! stay in [`GatewayHandle::settings`]).
+//! too, and whether it uses TLS), the certificate files and `tls_min_version` (each
+//! listener's TLS acceptor is built at start), the connection cap, the AUTH lockout rule and
+//! the directories (the running values stay in [`GatewayHandle::settings`]).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -90,6 +91,7 @@ fn compare(old: &Settings, new: &Settings) -> ReloadReport {
             smtps,
             tls_cert,
             tls_key,
+            tls_min_version,
             max_connections,
             max_auth_failures,
             auth_lockout
@@ -152,6 +154,7 @@ fn keep_running_values(old: &Settings, mut new: Settings) -> Settings {
     n.smtps = o.smtps;
     n.tls_cert.clone_from(&o.tls_cert);
     n.tls_key.clone_from(&o.tls_key);
+    n.tls_min_version = o.tls_min_version;
     n.max_connections = o.max_connections;
     n.max_auth_failures = o.max_auth_failures;
     n.auth_lockout = o.auth_lockout;

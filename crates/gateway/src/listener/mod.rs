@@ -241,7 +241,7 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
     let task = async move {
         tracing::debug!(?kind, "connected");
         let result = match kind {
-            Kind::Smtp => session::serve(shared, stream, peer, false, admission).await,
+            Kind::Smtp => session::serve(shared, stream, peer, None, admission).await,
             Kind::Smtps => serve_implicit_tls(shared, stream, peer, admission).await,
         };
         if let Err(e) = result {
@@ -263,8 +263,9 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
     let deadline = admission.bounded(admission.cfg.settings.command_timeout);
     match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(tls)) => {
-            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
-            session::serve(shared, tls, peer, true, admission).await
+            let session = tls.session();
+            session::tls_established(&shared, peer, &session, "implicit TLS");
+            session::serve(shared, tls, peer, Some(session), admission).await
         }
         Ok(Err(e)) => {
             tracing::info!(error = %e, "TLS handshake failed");

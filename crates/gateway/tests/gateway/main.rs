@@ -26,6 +26,7 @@ mod listener_abuse;
 mod listener_attacks;
 mod listener_hardening;
 mod listener_limits;
+mod listener_old_tls;
 mod listener_quirks;
 mod listener_support;
 mod log_capture;
