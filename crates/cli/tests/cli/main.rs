@@ -16,6 +16,7 @@ mod oauth;
 mod oauth_durability;
 mod queue;
 mod queue_explain;
+mod queue_old_tls;
 mod readme;
 mod serve_logs;
 mod serve_reload;

@@ -12,36 +12,10 @@ use scanrelay_gateway::settings::TlsMinVersion;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::Command;
 
+use scanrelay_test_support::OLD_TLS_DEVICE_PY;
+
 use crate::listener_support::{TestGateway, run, text};
 use crate::log_capture::Logs;
-
-/// A device with an old TLS stack: `HOST PORT starttls|implicit VERSION` sends one message
-/// and prints the negotiated version and cipher (OpenSSL's names).
-const OLD_DEVICE: &str = r#"
-import smtplib, ssl, sys, warnings
-warnings.simplefilter("ignore", DeprecationWarning)
-host, port, mode, version = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-versions = {"1.0": ssl.TLSVersion.TLSv1, "1.1": ssl.TLSVersion.TLSv1_1,
-            "1.2": ssl.TLSVersion.TLSv1_2, "1.3": ssl.TLSVersion.TLSv1_3}
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-ctx.check_hostname = False
-ctx.verify_mode = ssl.CERT_NONE
-ctx.minimum_version = ctx.maximum_version = versions[version]
-if version in ("1.0", "1.1"):
-    ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-if mode == "implicit":
-    s = smtplib.SMTP_SSL(host, port, context=ctx, timeout=20)
-else:
-    s = smtplib.SMTP(host, port, timeout=20)
-    s.ehlo("olddevice.test")
-    s.starttls(context=ctx)
-print(s.sock.version(), s.sock.cipher()[0])
-s.ehlo("olddevice.test")
-s.sendmail("mfp@device.test", ["office@example.test"],
-           "From: mfp@device.test\r\nTo: office@example.test\r\nSubject: old TLS "
-           + version + "\r\n\r\nscan\r\n")
-s.quit()
-"#;
 
 #[derive(Clone, Copy, Debug)]
 enum Mode {
@@ -74,7 +48,14 @@ async fn python_device(t: &TestGateway, mode: Mode, version: &str) -> (bool, Str
     let port = mode.port(t).to_string();
     let out = run(
         "python3",
-        &["-c", OLD_DEVICE, "127.0.0.1", &port, mode.arg(), version],
+        &[
+            "-c",
+            OLD_TLS_DEVICE_PY,
+            "127.0.0.1",
+            &port,
+            mode.arg(),
+            version,
+        ],
     )
     .await;
     (out.status.success(), text(&out))
@@ -120,7 +101,13 @@ async fn python_tls_1_0_and_1_1_devices_are_refused_by_default() {
 #[tokio::test]
 async fn python_tls_1_0_device_sends_over_starttls_and_implicit_tls_when_opted_in() {
     for mode in [Mode::StartTls, Mode::Implicit] {
+        let logs = Logs::start();
         let t = gateway(TlsMinVersion::Tls1_0).await;
+        for (name, addr) in [("smtp", t.smtp()), ("smtps", t.smtps())] {
+            let warning = format!("listener {name} on {addr} (");
+            assert_eq!(logs.count(&warning), 1, "{}", logs.text());
+        }
+        assert_eq!(logs.count("accepts TLS 1.0 and later"), 2);
         let (ok, out) = python_device(&t, mode, "1.0").await;
         assert!(ok, "{mode:?}: {out}");
         assert!(out.starts_with("TLSv1 "), "{mode:?}: {out}");
@@ -137,6 +124,17 @@ async fn python_tls_1_0_device_sends_over_starttls_and_implicit_tls_when_opted_i
         assert_eq!(
             devices[0].tls.as_deref(),
             Some(format!("TLSv1.0 {cipher}").as_str())
+        );
+        let session = format!("version=TLSv1.0 cipher={cipher}");
+        let line = logs
+            .text()
+            .lines()
+            .find(|l| l.contains(&session))
+            .map(str::to_string);
+        let line = line.unwrap_or_else(|| panic!("no session line: {}", logs.text()));
+        assert!(
+            line.starts_with("WARN "),
+            "old TLS is logged as a warning: {line}"
         );
     }
 }
@@ -305,4 +303,23 @@ async fn openssl_s_client_tls1_sends_a_message_when_opted_in() {
         .map(|(e, _)| e.envelope.tls.unwrap().version)
         .collect();
     assert_eq!(versions, ["TLSv1.0", "TLSv1.0", "TLSv1.1"]);
+}
+
+/// A change of `tls_min_version` needs a restart (the listeners' TLS is built at start): a
+/// reload reports it, keeps the running value, and old devices stay refused until then.
+#[tokio::test]
+async fn a_reload_reports_tls_min_version_as_needing_a_restart() {
+    let t = gateway(TlsMinVersion::default()).await;
+    let handle = t.gw.handle();
+    let mut new = (*handle.settings()).clone();
+    new.listen.tls_min_version = TlsMinVersion::Tls1_0;
+    let report = handle.reload(new).await.expect("reload");
+    assert_eq!(report.needs_restart, ["listen.tls_min_version"]);
+    assert!(report.applied.is_empty(), "{report:?}");
+    assert_eq!(
+        handle.settings().listen.tls_min_version,
+        TlsMinVersion::Tls1_2
+    );
+    let (ok, out) = python_device(&t, Mode::StartTls, "1.0").await;
+    assert!(!ok, "TLS 1.0 accepted after a reload: {out}");
 }
