@@ -30,10 +30,6 @@ pub const NOT_YET_BUILT: &[NotYetBuilt] = &[
         names: &[&["scanrelay fetch"]],
     },
     NotYetBuilt {
-        feature: "a minimum TLS version setting (`tls_min_version`)",
-        names: &[&["tls_min_version"], &["min_tls_version"]],
-    },
-    NotYetBuilt {
         feature: "POP-before-SMTP (`pop_before_smtp`)",
         names: &[
             &["pop_before_smtp"],

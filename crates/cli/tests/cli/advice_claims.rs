@@ -255,7 +255,8 @@ async fn the_claim_checker_catches_each_kind_of_false_claim() {
         ("Set keep_it in [upstream].", 1),
         ("Set `from_policy = \"keep_it\"` in [upstream].", 0),
         ("Use scanrelay fetch to download scans.", 2),
-        ("Set `tls_min_version = \"1.0\"` in [listen].", 2),
+        ("Set `tls_min_version = \"1.0\"` in [listen].", 0),
+        ("Set `tls_max_version = \"1.0\"` in [listen].", 1),
         ("Turn on pop_before_smtp in [listener].", 3),
         ("Give --password-file to scanrelay check.", 0),
         (
