@@ -97,13 +97,20 @@ fn handshake_error(e: openssl::ssl::Error) -> io::Error {
 
 /// The OpenSSL context of an old-TLS listener: Mozilla's "intermediate" server settings
 /// (ECDH curves, DH parameters, TLS 1.3 suites, server cipher order), opened down to `oldest`
-/// with [`LEGACY_CIPHERS`], no renegotiation, and the listener's certificate and key.
+/// with [`LEGACY_CIPHERS`], no renegotiation, and the listener's certificate and key (the
+/// same files rustls serves: only the protocol stack differs).
 fn legacy_acceptor(cert: &Path, key: &Path, oldest: SslVersion) -> Result<SslAcceptor, TlsError> {
     let fail = |op: String| move |source| TlsError::OpenSsl { op, source };
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())
         .map_err(fail("create a TLS context".into()))?;
     b.clear_options(SslOptions::NO_TLSV1 | SslOptions::NO_TLSV1_1);
-    b.set_options(SslOptions::NO_RENEGOTIATION | SslOptions::CIPHER_SERVER_PREFERENCE);
+    // A device that closes TCP without close_notify (old stacks often do) reads as a plain
+    // EOF, not an error: SMTP's own end-of-data line is what marks a complete message.
+    b.set_options(
+        SslOptions::NO_RENEGOTIATION
+            | SslOptions::CIPHER_SERVER_PREFERENCE
+            | SslOptions::IGNORE_UNEXPECTED_EOF,
+    );
     b.set_min_proto_version(Some(oldest))
         .map_err(fail("set the oldest TLS version".into()))?;
     b.set_cipher_list(LEGACY_CIPHERS)
