@@ -1,8 +1,9 @@
-//! `scanrelay serve` with `[listen] tls_min_version = "1.0"` (issue 9, item 1), end to end: the
-//! config check warns about the generated ECDSA certificate, the start-up log names the
-//! listeners that allow old TLS, a device pinned to TLS 1.0 (Python's ssl at `@SECLEVEL=0`)
-//! sends over STARTTLS, and `scanrelay queue show` (text and `--json`) says which TLS version
-//! and cipher the message came in with.
+//! `scanrelay serve` with `[listen] tls_min_version = "1.0"` (issue 9, item 1), end to end:
+//! `serve --check-config` says devices may use TLS 1.0, the config's warning about the
+//! generated ECDSA certificate and the start-up warning naming the listeners that allow old
+//! TLS reach the log, a device pinned to TLS 1.0 (Python's ssl at `@SECLEVEL=0`) sends over
+//! STARTTLS, and `scanrelay queue show` (text and `--json`) says which TLS version and cipher
+//! the message came in with.
 
 use scanrelay_test_support::OLD_TLS_DEVICE_PY;
 
@@ -40,6 +41,23 @@ async fn a_tls_1_0_device_sends_and_queue_show_names_its_tls() {
     assert!(
         logs.contains("listen.tls_min_version"),
         "config warning: {logs}"
+    );
+
+    let (cfg, dir) = (gw.config.to_string_lossy(), gw.dir.path().to_string_lossy());
+    let check = [
+        "serve",
+        "--check-config",
+        "--config",
+        &cfg,
+        "--data-dir",
+        &dir,
+    ];
+    let check = crate::scanrelay(&check, &[]).await;
+    assert_eq!(check.code, 0, "{}", check.stderr);
+    let all = format!("{}{}", check.stdout, check.stderr);
+    assert!(
+        all.contains("devices may use TLS 1.0 and later (OpenSSL at security level 0)"),
+        "{all}"
     );
 
     let list = gw.queue_json().await;
