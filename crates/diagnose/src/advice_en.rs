@@ -85,7 +85,8 @@ pub(crate) static GENERIC: [(Cause, Text); 35] = [
             "The TLS (SSL) handshake with the server failed.",
             "Check that port and encryption match (465 = SSL, 587 = STARTTLS), update the device \
              firmware so that it supports TLS 1.2, and check the device's date and time. If the \
-             device cannot be updated, let it send to the scanrelay gateway on the LAN with \
+             device cannot be updated, let it send to the scanrelay gateway on the LAN: with its \
+             old TLS (set [listen] tls_min_version = \"1.0\" in the gateway's config) or with \
              SSL/STARTTLS turned off (list the device's network in the gateway's \
              allow_networks); the gateway delivers to the provider with TLS 1.2 or newer.",
         ),
@@ -96,9 +97,10 @@ pub(crate) static GENERIC: [(Cause, Text); 35] = [
             "The server refused the TLS version the device offered (TLS 1.0 and 1.1 are no longer \
              accepted).",
             "Update the device firmware and enable TLS 1.2 in its security (SSL/TLS) settings. A \
-             device that only speaks TLS 1.0 or 1.1 can send to the scanrelay gateway on the LAN \
-             with SSL/STARTTLS turned off (the gateway's own TLS needs 1.2 as well), and the \
-             gateway submits the mail upstream with TLS 1.2 or newer.",
+             device that only speaks TLS 1.0 or 1.1 can send to the scanrelay gateway on the LAN, \
+             whose device listeners accept TLS 1.0/1.1 when the gateway's config says [listen] \
+             tls_min_version = \"1.0\" (or \"1.1\"), and the gateway submits the mail upstream \
+             with TLS 1.2 or newer.",
         ),
     ),
     (

@@ -333,12 +333,14 @@ pub(crate) static OVERRIDES: &[Override] = &[
         causes: &[Cause::TlsVersionRejected],
         en: "Microsoft 365 accepts only TLS 1.2 or newer. Update the device firmware and enable \
              TLS 1.2; if the device only speaks TLS 1.0/1.1, put the scanrelay gateway in front of \
-             it: the device sends to the gateway on the LAN with SSL/STARTTLS turned off and the \
-             gateway submits to smtp.office365.com with TLS 1.2 or newer.",
+             it: the device sends to the gateway on the LAN (with [listen] tls_min_version = \
+             \"1.0\" the gateway accepts its TLS 1.0/1.1) and the gateway submits to \
+             smtp.office365.com with TLS 1.2 or newer.",
         ko: "Microsoft 365는 TLS 1.2 이상만 허용합니다. 복합기 펌웨어를 업데이트하고 TLS 1.2를 \
              켜십시오. TLS 1.0/1.1만 지원하는 복합기라면 scanrelay 게이트웨이를 앞에 두어, \
-             복합기는 SSL허가/STARTTLS를 끄고 사내 게이트웨이로 보내고 게이트웨이가 TLS 1.2 \
-             이상으로 smtp.office365.com에 송신하도록 하십시오.",
+             복합기는 사내 게이트웨이로 보내고([listen] tls_min_version = \"1.0\"이면 \
+             게이트웨이가 TLS 1.0/1.1을 받습니다) 게이트웨이가 TLS 1.2 이상으로 \
+             smtp.office365.com에 송신하도록 하십시오.",
     },
     Override {
         target: MICROSOFT,

@@ -21,8 +21,12 @@ pub struct NotYetBuilt {
 
 /// Not built yet (see the module documentation before editing).
 pub const NOT_YET_BUILT: &[NotYetBuilt] = &[NotYetBuilt {
-    feature: "a minimum TLS version setting (`tls_min_version`)",
-    names: &[&["tls_min_version"], &["min_tls_version"]],
+    feature: "IMAP (an IMAP listener in the gateway, or IMAP download)",
+    names: &[
+        &["gateway", "imap"],
+        &["게이트웨이", "imap"],
+        &["scanrelay fetch", "imap"],
+    ],
 }];
 
 /// The rows of [`NOT_YET_BUILT`] that `text` names.

@@ -134,6 +134,7 @@ mod tests {
             auth_user: None,
             size: body.len() as u64,
             route: None,
+            tls: None,
         };
         incoming.commit(envelope).await.unwrap()
     }

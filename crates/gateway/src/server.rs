@@ -154,8 +154,8 @@ impl Gateway {
         )?;
         let parts = SharedParts {
             spool: spool.clone(),
-            starttls: DeviceTls::Rustls(identity.acceptor.clone()),
-            implicit_tls: DeviceTls::Rustls(identity.acceptor),
+            starttls: DeviceTls::new(&identity, l.tls_min_version)?,
+            implicit_tls: DeviceTls::new(&identity, l.tls_min_version)?,
             wake: delivery.wake.clone(),
             shutdown: stop_rx,
             health: health.clone(),
@@ -214,6 +214,7 @@ impl Gateway {
         for line in running.banner().lines() {
             tracing::info!("{line}");
         }
+        running.warn_legacy_tls();
         Ok(running)
     }
 }
@@ -354,6 +355,33 @@ impl RunningGateway {
     /// Whether delivery runs, and how many messages were refused because it stopped.
     pub fn health(&self) -> &Health {
         &self.shared.health
+    }
+
+    /// One warning per listener that accepts TLS older than 1.2 (`tls_min_version`).
+    fn warn_legacy_tls(&self) {
+        let listeners = [
+            ("smtp", "STARTTLS", self.smtp, &self.shared.starttls),
+            (
+                "smtps",
+                "implicit TLS",
+                self.smtps,
+                &self.shared.implicit_tls,
+            ),
+        ];
+        let min = self.settings.listen.tls_min_version;
+        for (name, how, addr, tls) in listeners {
+            if let Some(addr) = addr
+                && tls.allows_legacy()
+            {
+                tracing::warn!(
+                    listener = name,
+                    %addr,
+                    "listener {name} on {addr} ({how}) accepts TLS {min} and later \
+                     (tls_min_version = \"{min}\"): OpenSSL at security level 0, weaker \
+                     ciphers allowed for old devices; modern clients still get TLS 1.3"
+                );
+            }
+        }
     }
 
     /// What to tell the operator at start: listening addresses, data and spool directories,

@@ -67,6 +67,9 @@ pub struct ListenSettings {
     pub tls_cert: Option<PathBuf>,
     /// Key for `tls_cert`.
     pub tls_key: Option<PathBuf>,
+    /// The oldest TLS version devices may use on `smtp` (STARTTLS) and `smtps`. Below 1.2
+    /// those listeners use OpenSSL at security level 0 instead of rustls.
+    pub tls_min_version: TlsMinVersion,
     /// Name in the greeting and EHLO.
     pub hostname: String,
     /// Failed AUTH attempts from one client address (all accounts together; a success clears
@@ -82,6 +85,56 @@ pub struct ListenSettings {
     pub max_session_time: Duration,
     /// The admin console and `/metrics` (served by the `scanrelay-web` crate).
     pub web: WebSettings,
+}
+
+/// `[listen] tls_min_version`: the oldest TLS version the device listeners accept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TlsMinVersion {
+    /// TLS 1.0 and later (old devices; OpenSSL at security level 0).
+    Tls1_0,
+    /// TLS 1.1 and later (OpenSSL at security level 0).
+    Tls1_1,
+    /// TLS 1.2 and 1.3 only (rustls): the default.
+    #[default]
+    Tls1_2,
+}
+
+impl TlsMinVersion {
+    /// As written in the config file: `"1.0"`, `"1.1"`, `"1.2"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMinVersion::Tls1_0 => "1.0",
+            TlsMinVersion::Tls1_1 => "1.1",
+            TlsMinVersion::Tls1_2 => "1.2",
+        }
+    }
+
+    /// Whether this allows a version older than TLS 1.2 (and so needs OpenSSL).
+    pub fn allows_legacy(self) -> bool {
+        self < TlsMinVersion::Tls1_2
+    }
+}
+
+impl std::str::FromStr for TlsMinVersion {
+    type Err = String;
+
+    /// `"1.0"`, `"1.1"` or `"1.2"`.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "1.0" => Ok(TlsMinVersion::Tls1_0),
+            "1.1" => Ok(TlsMinVersion::Tls1_1),
+            "1.2" => Ok(TlsMinVersion::Tls1_2),
+            _ => Err(format!(
+                "unknown TLS version `{text}`: expected \"1.0\", \"1.1\" or \"1.2\""
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for TlsMinVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The admin console's listener (`[listen] web`, `metrics_allow`, `web_tls`).

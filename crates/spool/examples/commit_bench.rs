@@ -63,6 +63,7 @@ fn envelope(size: u64) -> Envelope {
         auth_user: Some("scanner".into()),
         size,
         route: None,
+        tls: None,
     }
 }
 

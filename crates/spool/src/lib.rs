@@ -98,7 +98,7 @@ pub use id::{InvalidMessageId, MessageId};
 pub use incoming::Incoming;
 pub use lifecycle::{Applied, Event, Failure, InvalidTransition};
 pub use model::{
-    Delivery, Entry, Envelope, HoldReason, RcptState, RcptStatus, State, UnknownState,
+    Delivery, Entry, Envelope, HoldReason, RcptState, RcptStatus, SessionTls, State, UnknownState,
 };
 pub use recover::Recovery;
 pub use spool::{Options, ScanItem, Spool, SpoolStats, Stamp};

@@ -29,6 +29,27 @@ pub struct Envelope {
     /// the default upstream.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The TLS the device's session used; `None` for plain SMTP, for the gateway's own
+    /// notices, and for messages accepted before envelope format 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<SessionTls>,
+}
+
+/// The TLS a device's session negotiated, as recorded with its messages.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct SessionTls {
+    /// The protocol version: `TLSv1.0`, `TLSv1.1`, `TLSv1.2` or `TLSv1.3`.
+    pub version: String,
+    /// The cipher suite by its IANA name, e.g. `TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA`
+    /// (rustls writes TLS 1.3 suites as `TLS13_AES_256_GCM_SHA384`).
+    pub cipher: String,
+}
+
+impl fmt::Display for SessionTls {
+    /// `TLSv1.0 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.version, self.cipher)
+    }
 }
 
 /// Where a message is in its delivery life cycle.
@@ -243,8 +264,11 @@ pub struct Entry {
 
 /// Version of the envelope file format written by this crate. 2 added the envelope's
 /// `route`, the `paced` state and the delivery's `hold` reason; version 1 files are read as
-/// routed to the default upstream, and rewritten as version 2.
-pub(crate) const ENV_FORMAT: u32 = 2;
+/// routed to the default upstream, and rewritten as version 2. 3 added the envelope's `tls`
+/// (the device session's TLS version and cipher); older files are read without it. A
+/// scanrelay that reads only up to 2 leaves a version 3 file alone rather than rewriting it
+/// without `tls`.
+pub(crate) const ENV_FORMAT: u32 = 3;
 
 /// The content of `env/ID.json`.
 #[derive(Serialize, Deserialize, Clone, Debug)]

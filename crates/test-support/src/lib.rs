@@ -54,3 +54,7 @@ pub use pki::{Leaf, TestPki};
 pub use scripted::{CertChoice, DEFAULT_READ_TIMEOUT, Script, ScriptedSmtpServer, ServerLog, Step};
 pub use secrets::assert_no_secrets;
 pub use silent::SilentServer;
+
+/// A Python script that plays a device limited to one TLS version (see its header): run it
+/// as `python3 -c OLD_TLS_DEVICE_PY HOST PORT starttls|implicit VERSION`.
+pub const OLD_TLS_DEVICE_PY: &str = include_str!("old_tls_device.py");

@@ -1,5 +1,6 @@
-//! `scanrelay queue show ID` as text: envelope, state, times (local, with the UTC offset, and
-//! relative), the last cause with its summary and fix, and each recipient's last reply once.
+//! `scanrelay queue show ID` as text: envelope (with the device's TLS version and cipher),
+//! state, times (local, with the UTC offset, and relative), the last cause with its summary
+//! and fix, and each recipient's last reply once.
 
 use std::fmt::Write as _;
 
@@ -40,6 +41,9 @@ fn envelope(out: &mut String, e: &Entry) {
         shown(&e.envelope.helo)
     );
     line(out, "client:", &client);
+    if let Some(tls) = &e.envelope.tls {
+        line(out, "tls:", &shown(&tls.to_string()));
+    }
     if let Some(user) = &e.envelope.auth_user {
         line(out, "device user:", &shown(user));
     }

@@ -23,6 +23,7 @@ mod oauth;
 mod oauth_durability;
 mod queue;
 mod queue_explain;
+mod queue_old_tls;
 mod readme;
 mod send_offline;
 mod send_peers;

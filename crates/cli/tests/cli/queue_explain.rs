@@ -52,6 +52,7 @@ impl Queue {
             auth_user: None,
             size: body.len() as u64,
             route: None,
+            tls: None,
         };
         let id = incoming.commit(envelope).await.unwrap();
         self.spool.rewrite_state_for_tests(&id, set).await.unwrap();
@@ -350,7 +351,7 @@ async fn paced_and_login_held_mail_say_when_and_why() {
     let paced = q
         .add("scan@office.lan", |d| {
             d.state = State::Paced;
-            d.next_attempt = now() + 240;
+            d.next_attempt = now() + 270; // "in 4m" for 30 s of a slow run (rounded down)
             d.last_cause = Some("pacing".into());
         })
         .await;

@@ -54,13 +54,15 @@ fn no_advice_names_a_feature_that_is_not_built() {
 /// `scanrelay send`, POP3 in the gateway and POP-before-SMTP), and true sentences that must
 /// not be flagged.
 const MATCHER_CASES: &[(&str, bool)] = &[
-    ("Set `tls_min_version = \"1.0\"` in [listen].", true),
-    ("Set min_tls_version to 1.0.", true),
+    ("The gateway serves IMAP to devices.", true),
+    ("Use scanrelay fetch over IMAP.", true),
     // Built in issues 8 and 9.
     ("Run scanrelay send --to a@b.", false),
     ("Open the scanrelay web console.", false),
     ("Turn on pop_before_smtp in the gateway.", false),
     ("The gateway serves POP3 to devices.", false),
+    ("Set `tls_min_version = \"1.0\"` in [listen].", false),
+    ("Set min_tls_version to 1.0.", false),
     // Built in issue 7.
     (
         "If the App passwords page is missing, ask them, or use OAuth2 through the scanrelay \

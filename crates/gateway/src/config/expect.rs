@@ -52,6 +52,11 @@ const EXPECTED: &[(&str, &str, Option<&str>)] = &[
         Some("\"/etc/scanrelay/key.pem\""),
     ),
     (
+        "listen.tls_min_version",
+        "\"1.0\", \"1.1\" or \"1.2\" in quotes",
+        Some("\"1.0\""),
+    ),
+    (
         "listen.hostname",
         "a host name in quotes",
         Some("\"scanrelay.office.example\""),

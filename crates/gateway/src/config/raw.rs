@@ -43,6 +43,8 @@ pub(crate) struct RawListen {
     pub allow_plaintext_auth: Option<bool>,
     pub tls_cert: Option<PathBuf>,
     pub tls_key: Option<PathBuf>,
+    #[serde(default, deserialize_with = "tls_min_version")]
+    pub tls_min_version: Option<crate::settings::TlsMinVersion>,
     pub hostname: Option<String>,
     pub max_connections: Option<u64>,
     pub max_connections_per_ip: Option<u64>,
@@ -189,4 +191,12 @@ fn tls_mode<'de, D: Deserializer<'de>>(d: D) -> Result<Option<TlsMode>, D::Error
     text.parse::<TlsMode>()
         .map(Some)
         .map_err(serde::de::Error::custom)
+}
+
+/// `tls_min_version = "1.0" | "1.1" | "1.2"`.
+fn tls_min_version<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<crate::settings::TlsMinVersion>, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map(Some).map_err(serde::de::Error::custom)
 }

@@ -32,13 +32,19 @@ pub fn summary(s: &Settings) -> String {
         "offered only after STARTTLS or on smtps"
     };
     line(&mut out, "AUTH", auth);
-    let tls = match &l.tls_cert {
+    let mut tls = match &l.tls_cert {
         Some(cert) => format!("certificate {}", cert.display()),
         None => format!(
             "self-signed certificate under {} (generated on first start)",
             s.data_dir.join("tls").display()
         ),
     };
+    if l.tls_min_version.allows_legacy() {
+        tls.push_str(&format!(
+            "; devices may use TLS {} and later (OpenSSL at security level 0)",
+            l.tls_min_version
+        ));
+    }
     line(&mut out, "TLS", &tls);
     let limits = limits(l);
     line(&mut out, "limits", &limits);

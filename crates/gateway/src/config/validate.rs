@@ -12,7 +12,9 @@ use super::locate::Locator;
 use super::raw::{RawConfig, RawDelivery, RawDevice, RawListen};
 use super::units::Span;
 use super::{ConfigError, Loaded, ParseOptions, Problem};
-use crate::settings::{DeliverySettings, DeviceAccount, ListenSettings, Settings, WebSettings};
+use crate::settings::{
+    DeliverySettings, DeviceAccount, ListenSettings, Settings, TlsMinVersion, WebSettings,
+};
 
 /// Devices commonly cap user names and passwords at about this many characters.
 pub(crate) const DEVICE_CREDENTIAL_LIMIT: usize = 20;
@@ -125,6 +127,7 @@ impl Validator<'_> {
             self.client_limits(&raw)?;
         let (pop3, pop3s, pop_before_smtp) = self.pop(&raw)?;
         let (tls_cert, tls_key) = self.cert_pair(raw.tls_cert, raw.tls_key)?;
+        let tls_min_version = self.tls_min_version(raw.tls_min_version, tls_cert.is_some());
         Ok(ListenSettings {
             smtp,
             smtps,
@@ -144,6 +147,7 @@ impl Validator<'_> {
             allow_plaintext_auth: raw.allow_plaintext_auth.unwrap_or(false),
             tls_cert,
             tls_key,
+            tls_min_version,
             hostname: self.hostname("listen.hostname", raw.hostname)?,
             max_auth_failures: self.positive(
                 "listen.max_auth_failures",
@@ -324,6 +328,24 @@ impl Validator<'_> {
                  with [[device]] accounts"
             ),
         ))
+    }
+
+    /// `tls_min_version` (default 1.2). Below 1.2 with the generated certificate, a warning:
+    /// its key is ECDSA P-256, which devices old enough to need TLS 1.0 often cannot use.
+    fn tls_min_version(&mut self, raw: Option<TlsMinVersion>, has_cert: bool) -> TlsMinVersion {
+        let version = raw.unwrap_or_default();
+        if version.allows_legacy() && !has_cert {
+            self.warn(
+                "listen.tls_min_version",
+                format!(
+                    "tls_min_version = \"{version}\" with the generated self-signed \
+                     certificate, whose key is ECDSA P-256: many devices limited to TLS \
+                     1.0/1.1 accept only RSA certificates. If their handshake fails, set \
+                     tls_cert and tls_key to an RSA certificate"
+                ),
+            );
+        }
+        version
     }
 
     fn cert_pair(

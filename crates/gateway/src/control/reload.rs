@@ -10,8 +10,10 @@
 //! `pop_before_smtp` and the device mailboxes apply at once too (a window already opened keeps
 //! the length it was opened with).
 //! Not applied, and reported as needing a restart: the listening addresses (`pop3` and
-//! `pop3s` included; the console's too, and whether it uses TLS), the certificate files, the connection cap, the AUTH lockout rule and the directories (the running values
-//! stay in [`GatewayHandle::settings`]).
+//! `pop3s` included; the console's too, and whether it uses TLS), the certificate files and
+//! `tls_min_version` (each listener's TLS acceptor is built at start), the connection cap, the
+//! AUTH lockout rule and the directories (the running values stay in
+//! [`GatewayHandle::settings`]).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
@@ -95,6 +97,7 @@ fn compare(old: &Settings, new: &Settings) -> ReloadReport {
             pop3s,
             tls_cert,
             tls_key,
+            tls_min_version,
             max_connections,
             max_auth_failures,
             auth_lockout
@@ -159,6 +162,7 @@ fn keep_running_values(old: &Settings, mut new: Settings) -> Settings {
     n.pop3s = o.pop3s;
     n.tls_cert.clone_from(&o.tls_cert);
     n.tls_key.clone_from(&o.tls_key);
+    n.tls_min_version = o.tls_min_version;
     n.max_connections = o.max_connections;
     n.max_auth_failures = o.max_auth_failures;
     n.auth_lockout = o.auth_lockout;

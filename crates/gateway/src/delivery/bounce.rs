@@ -101,6 +101,7 @@ fn bounce_envelope(
         auth_user: None,
         size,
         route,
+        tls: None,
     }
 }
 
@@ -149,6 +150,7 @@ mod tests {
             auth_user: None,
             size: 0,
             route: None,
+            tls: None,
         }
     }
 

@@ -66,6 +66,7 @@ pub(crate) async fn send_login_notice(
         auth_user: None,
         size: bytes.len() as u64,
         route,
+        tls: None,
     };
     let mut incoming = spool.begin().await?;
     incoming.write(&bytes).await?;

@@ -258,7 +258,7 @@ pub(crate) fn spawn_connection<S: session::Stream + 'static>(
     let task = async move {
         tracing::debug!(?kind, "connected");
         let result = match kind {
-            Kind::Smtp => session::serve(shared, stream, peer, false, admission).await,
+            Kind::Smtp => session::serve(shared, stream, peer, None, admission).await,
             _ => serve_implicit_tls(shared, stream, peer, admission).await,
         };
         if let Err(e) = result {
@@ -278,7 +278,10 @@ async fn serve_implicit_tls<S: session::Stream + 'static>(
 ) -> std::io::Result<()> {
     let deadline = admission.bounded(admission.cfg.settings.command_timeout);
     match handshake(&shared, &shared.implicit_tls, stream, peer, deadline, "TLS").await {
-        Some(tls) => session::serve(shared, tls, peer, true, admission).await,
+        Some(tls) => {
+            let session = tls.session();
+            session::serve(shared, tls, peer, Some(session), admission).await
+        }
         None => Ok(()),
     }
 }
@@ -296,7 +299,7 @@ pub(crate) async fn handshake<S: session::Stream>(
 ) -> Option<device_tls::DeviceTlsStream<S>> {
     match tokio::time::timeout_at(deadline, tls.accept(stream)).await {
         Ok(Ok(tls)) => {
-            shared.saw(peer.ip(), Sighting::Tls(tls.describe()));
+            session::tls_established(shared, peer, &tls.session(), what);
             Some(tls)
         }
         Ok(Err(e)) => {

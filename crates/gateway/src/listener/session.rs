@@ -18,7 +18,7 @@ use std::time::Duration;
 use scanrelay_proto::Reply;
 use scanrelay_proto::sasl::Mechanism;
 use scanrelay_proto::server::{Event, ServerConfig, ServerCredentials, ServerSession, replies};
-use scanrelay_spool::{Envelope, Incoming, SpoolError};
+use scanrelay_spool::{Envelope, Incoming, SessionTls, SpoolError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 
@@ -42,18 +42,19 @@ const LOCKED_OUT: &str = "refused: too many failed AUTH attempts";
 pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
 
-/// Serves one connection until it ends. `tls_active`: the stream is already TLS (smtps).
+/// Serves one connection until it ends. `tls`: the stream is already TLS (smtps), with this
+/// version and cipher.
 /// A client outside `allow_networks` whose address is locked out of AUTH is refused at once (it
 /// could not send anything); an allow-listed one is served and only refused AUTH.
 pub(crate) async fn serve<S: Stream>(
     shared: Arc<Shared>,
     stream: S,
     peer: SocketAddr,
-    tls_active: bool,
+    tls: Option<SessionTls>,
     admission: Admission,
 ) -> io::Result<()> {
     let cfg = admission.cfg.clone();
-    let mut driver = Driver::new(shared.clone(), peer, tls_active, admission);
+    let mut driver = Driver::new(shared.clone(), peer, tls, admission);
     shared.saw(peer.ip(), Sighting::Connected);
     if !driver.trusted && shared.throttle.is_locked(peer.ip()) {
         tracing::info!("refused: locked out after too many failed AUTH attempts");
@@ -75,10 +76,23 @@ pub(crate) async fn serve<S: Stream>(
             if driver.session.tls_established().is_err() {
                 return Ok(());
             }
-            tracing::debug!("STARTTLS established");
+            driver.tls = Some(tls.session());
             driver.run(tls, false).await.map(drop)
         }
     }
+}
+
+/// Logs a device's TLS session (version and cipher; old versions at `warn`, so that an
+/// operator sees which devices still need `tls_min_version` below 1.2) and records it for the
+/// devices page.
+pub(crate) fn tls_established(shared: &Shared, peer: SocketAddr, tls: &SessionTls, how: &str) {
+    let legacy = matches!(tls.version.as_str(), "TLSv1.0" | "TLSv1.1");
+    if legacy {
+        tracing::warn!(how, version = %tls.version, cipher = %tls.cipher, "TLS established with an old version");
+    } else {
+        tracing::info!(how, version = %tls.version, cipher = %tls.cipher, "TLS established");
+    }
+    shared.saw(peer.ip(), Sighting::Tls(tls.to_string()));
 }
 
 /// `421 4.4.2 <host> Too long without authenticating, closing connection`: a client outside
@@ -195,15 +209,18 @@ struct Driver {
     admission: Admission,
     /// `smtp` or `smtps`, for the events.
     listener: &'static str,
+    /// The TLS in use (smtps from the start, smtp after STARTTLS), stored with each message.
+    tls: Option<SessionTls>,
 }
 
 impl Driver {
     fn new(
         shared: Arc<Shared>,
         peer: SocketAddr,
-        tls_active: bool,
+        tls: Option<SessionTls>,
         admission: Admission,
     ) -> Driver {
+        let tls_active = tls.is_some();
         let cfg = admission.cfg.clone();
         let s = &cfg.settings;
         let mut config = ServerConfig::new(s.hostname.clone());
@@ -231,6 +248,7 @@ impl Driver {
             close_with: None,
             admission,
             listener: if tls_active { "smtps" } else { "smtp" },
+            tls,
         }
     }
 
@@ -648,6 +666,7 @@ impl Driver {
                     &self.txn.mail_from,
                 ),
             },
+            tls: self.tls.clone(),
         }
     }
 
@@ -664,8 +683,16 @@ impl Driver {
             with.push('A');
         }
         let ip = self.peer.ip().to_canonical();
+        // Postfix's comment, so a recipient can see how the device's hop was protected.
+        let using = match &self.tls {
+            Some(tls) => format!(
+                "\r\n\t(using {} with cipher {})\r\n\t",
+                tls.version, tls.cipher
+            ),
+            None => " ".to_string(),
+        };
         let received = format!(
-            "Received: from {helo} ([{ip}]) by {hostname} (scanrelay) with {with} id {id};\r\n\t{}\r\n",
+            "Received: from {helo} ([{ip}]){using}by {hostname} (scanrelay) with {with} id {id};\r\n\t{}\r\n",
             rfc5322_date(now)
         );
         let u = rand::random::<u128>();

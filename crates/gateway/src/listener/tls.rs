@@ -36,6 +36,16 @@ pub enum TlsError {
     /// rustls refused the certificate or key.
     #[error("TLS certificate or key rejected: {0}")]
     Rustls(#[from] rustls::Error),
+    /// OpenSSL (the TLS of listeners with `tls_min_version` below 1.2) refused the settings,
+    /// the certificate or the key.
+    #[error("OpenSSL TLS for old devices: failed to {op}: {source}")]
+    OpenSsl {
+        /// What was being done, naming the file where there is one.
+        op: String,
+        /// OpenSSL's errors.
+        #[source]
+        source: openssl::error::ErrorStack,
+    },
 }
 
 /// Facts about the certificate in use, for the start-up message.
@@ -53,6 +63,8 @@ pub struct CertInfo {
 pub(crate) struct TlsIdentity {
     pub acceptor: TlsAcceptor,
     pub info: CertInfo,
+    /// The private key file (for the OpenSSL acceptor of old-TLS listeners).
+    pub key_path: PathBuf,
 }
 
 /// Loads `cert`/`key`, or the generated pair under `data_dir/tls` (creating it if absent).
@@ -88,6 +100,7 @@ pub(crate) fn load_or_generate(
         .with_single_cert(certs, key)?;
     Ok(TlsIdentity {
         acceptor: TlsAcceptor::from(Arc::new(config)),
+        key_path,
         info: CertInfo {
             cert_path,
             fingerprint,
@@ -163,16 +176,17 @@ pub(crate) fn fingerprint(cert: &CertificateDer<'_>) -> String {
     out
 }
 
-/// A TLS session as the devices page shows it: `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
-pub(crate) fn describe(conn: &rustls::ServerConnection) -> String {
+/// A rustls session's version and cipher suite: `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
+pub(crate) fn describe(conn: &rustls::ServerConnection) -> scanrelay_spool::SessionTls {
     let version = match conn.protocol_version() {
         Some(rustls::ProtocolVersion::TLSv1_3) => "TLSv1.3".to_string(),
         Some(rustls::ProtocolVersion::TLSv1_2) => "TLSv1.2".to_string(),
         Some(v) => format!("{v:?}"),
         None => "TLS".to_string(),
     };
-    match conn.negotiated_cipher_suite() {
-        Some(suite) => format!("{version} {:?}", suite.suite()),
-        None => version,
-    }
+    let cipher = conn
+        .negotiated_cipher_suite()
+        .map(|suite| format!("{:?}", suite.suite()))
+        .unwrap_or_default();
+    scanrelay_spool::SessionTls { version, cipher }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use scanrelay_gateway::config::{self, ParseOptions};
-use scanrelay_gateway::settings::FromPolicy;
+use scanrelay_gateway::settings::{FromPolicy, TlsMinVersion};
 use scanrelay_proto::TlsMode;
 
 fn parse(text: &str) -> Result<config::Loaded, config::ConfigError> {
@@ -186,6 +186,47 @@ fn long_device_password_warns_with_key_and_line() {
         !w.to_string().contains("this-password"),
         "warning leaks the password: {w}"
     );
+}
+
+/// `tls_min_version`: "1.2" by default; below it with the generated (ECDSA) certificate a
+/// warning says old devices may need an RSA one, which a configured certificate silences.
+#[test]
+fn tls_min_version_defaults_to_1_2_and_warns_about_the_generated_certificate() {
+    let loaded = parse("[listen]\nsmtp = \"127.0.0.1:2525\"\n").unwrap();
+    assert_eq!(
+        loaded.settings.listen.tls_min_version,
+        TlsMinVersion::Tls1_2
+    );
+    for (text, want) in [
+        ("1.0", TlsMinVersion::Tls1_0),
+        ("1.1", TlsMinVersion::Tls1_1),
+    ] {
+        let config = format!("[listen]\nsmtp = \"127.0.0.1:2525\"\ntls_min_version = \"{text}\"\n");
+        let loaded = parse(&config).unwrap();
+        assert_eq!(loaded.settings.listen.tls_min_version, want);
+        assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+        let w = &loaded.warnings[0];
+        assert_eq!(w.key.as_deref(), Some("listen.tls_min_version"));
+        assert_eq!(w.line, Some(3));
+        assert!(
+            w.message.contains("ECDSA") && w.message.contains("RSA"),
+            "{w}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["cert.pem", "key.pem"] {
+        std::fs::write(dir.path().join(name), "x").unwrap();
+    }
+    let config = format!(
+        "[listen]\ntls_cert = \"{0}/cert.pem\"\ntls_key = \"{0}/key.pem\"\ntls_min_version = \"1.0\"\n",
+        dir.path().display()
+    );
+    let loaded = parse(&config).unwrap();
+    assert_eq!(
+        loaded.settings.listen.tls_min_version,
+        TlsMinVersion::Tls1_0
+    );
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
 }
 
 #[test]

@@ -226,6 +226,24 @@ const CASES: &[(&str, usize, &str, &str)] = &[
         "device[1].mailbox_address",
         "already the mailbox of device \"a\"",
     ),
+    (
+        "[listen]\nsmtp = \"127.0.0.1:2525\"\n\ntls_min_version = \"1.3\"\n",
+        4,
+        "listen.tls_min_version",
+        "unknown TLS version `1.3`: expected \"1.0\", \"1.1\" or \"1.2\"",
+    ),
+    (
+        "[listen]\ntls_min_version = \"TLSv1\"\n",
+        2,
+        "listen.tls_min_version",
+        "unknown TLS version `TLSv1`",
+    ),
+    (
+        "[listen]\ntls_min_version = 1.0\n",
+        2,
+        "listen.tls_min_version",
+        "expected \"1.0\", \"1.1\" or \"1.2\" in quotes, e.g. \"1.0\"",
+    ),
     // Not TOML at all.
     ("[listen\nsmtp = 1\n", 1, "", ""),
 ];

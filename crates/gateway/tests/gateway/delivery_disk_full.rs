@@ -81,6 +81,7 @@ async fn queue_until_full(spool: &Spool) -> Vec<MessageId> {
             auth_user: None,
             size: body.len() as u64,
             route: None,
+            tls: None,
         };
         let result = match spool.begin().await {
             Ok(mut incoming) => match incoming.write(&body).await {

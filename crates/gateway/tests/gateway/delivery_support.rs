@@ -81,6 +81,7 @@ pub async fn spool_routed(
         auth_user: None,
         size: body.len() as u64,
         route: route.map(str::to_string),
+        tls: None,
     };
     incoming.commit(envelope).await.expect("commit")
 }

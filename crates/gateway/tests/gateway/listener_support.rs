@@ -37,6 +37,7 @@ pub fn settings(data_dir: &Path) -> Settings {
             allow_plaintext_auth: false,
             tls_cert: None,
             tls_key: None,
+            tls_min_version: Default::default(),
             hostname: HOST.to_string(),
             max_auth_failures: 5,
             auth_lockout: Duration::from_secs(900),
@@ -202,14 +203,17 @@ pub fn text(out: &Output) -> String {
     )
 }
 
-/// The stored message without the gateway's `Received:` trace header (two lines, folded).
+/// The stored message without the gateway's `Received:` trace header (folded: two lines, four
+/// over TLS with the `(using ... with cipher ...)` comment).
 pub fn without_received(body: &[u8]) -> &[u8] {
     assert!(
         body.starts_with(b"Received: from "),
         "no Received header first"
     );
-    let first = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
-    let second = first + body[first..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
-    assert_eq!(body[first], b'\t', "Received is folded onto a second line");
-    &body[second..]
+    let mut next = body.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    assert_eq!(body[next], b'\t', "Received is folded onto a second line");
+    while body[next] == b'\t' {
+        next += body[next..].windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    }
+    &body[next..]
 }

@@ -27,6 +27,7 @@ mod listener_abuse;
 mod listener_attacks;
 mod listener_hardening;
 mod listener_limits;
+mod listener_old_tls;
 mod listener_pop3;
 mod listener_quirks;
 mod listener_support;

@@ -34,6 +34,7 @@ pub fn envelope(n: u64, size: u64) -> Envelope {
         auth_user: n.is_multiple_of(2).then(|| "scanner".into()),
         size,
         route: None,
+        tls: None,
     }
 }
 

@@ -194,33 +194,51 @@ fn a_hold_says_why_and_a_release_or_retry_forgets_it() {
     assert_eq!((d.state, d.hold), (State::Queued, None));
 }
 
-/// Envelope format 2 (route, `paced`, hold reasons) reads format 1 files as routed to the
-/// default upstream and writes them back as 2; a file from a newer scanrelay is left alone
-/// (an error the scheduler treats like an unreadable envelope), never rewritten in an older
-/// format that would drop what it does not know.
+/// Envelope format 2 added route, `paced` and hold reasons; format 3 the device session's
+/// TLS. Format 1 and 2 files are read (as routed to the default upstream, without TLS) and
+/// written back as 3; a file from a newer scanrelay is left alone (an error the scheduler
+/// treats like an unreadable envelope), never rewritten in an older format that would drop
+/// what it does not know.
 #[tokio::test]
-async fn version_1_envelopes_are_read_and_newer_ones_left_alone() {
+async fn older_envelopes_are_read_and_newer_ones_left_alone() {
+    for old in [1, 2] {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = scanrelay_spool::Spool::open(dir.path()).await.unwrap();
+        let id = crate::common::store(&spool, 1, 100).await;
+        let path = dir.path().join("env").join(format!("{id}.json"));
+        let mut v: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(v["version"], 3);
+        v["version"] = old.into();
+        if old == 1 {
+            v["envelope"].as_object_mut().unwrap().remove("route");
+            v["delivery"].as_object_mut().unwrap().remove("hold");
+        }
+        std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+        let entry = spool.load(&id).await.unwrap();
+        assert_eq!((entry.envelope.route, entry.delivery.hold), (None, None));
+        assert_eq!(entry.envelope.tls, None, "format {old} has no TLS");
+        spool
+            .apply(&id, Event::AttemptStarted { at: 5 })
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(
+            v["version"], 3,
+            "format {old} rewritten in the current format"
+        );
+    }
+    newer_envelope_left_alone().await;
+}
+
+async fn newer_envelope_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let spool = scanrelay_spool::Spool::open(dir.path()).await.unwrap();
     let id = crate::common::store(&spool, 1, 100).await;
     let path = dir.path().join("env").join(format!("{id}.json"));
-    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(v["version"], 2);
-    v["version"] = 1.into();
-    v["envelope"].as_object_mut().unwrap().remove("route");
-    v["delivery"].as_object_mut().unwrap().remove("hold");
-    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
-    let entry = spool.load(&id).await.unwrap();
-    assert_eq!((entry.envelope.route, entry.delivery.hold), (None, None));
-    spool
-        .apply(&id, Event::AttemptStarted { at: 5 })
-        .await
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert_eq!(v["version"], 2, "rewritten in the current format");
-
-    let mut newer = v.clone();
-    newer["version"] = 3.into();
+    let mut newer: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    newer["version"] = 4.into();
     std::fs::write(&path, serde_json::to_vec(&newer).unwrap()).unwrap();
     let err = spool.load(&id).await.unwrap_err();
     assert!(
@@ -235,4 +253,29 @@ async fn version_1_envelopes_are_read_and_newer_ones_left_alone() {
     );
     let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(after, newer, "left exactly as it was");
+}
+
+/// A device session's TLS is kept in the envelope (format 3) and survives a rewrite.
+#[tokio::test]
+async fn session_tls_is_stored_with_the_envelope() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = scanrelay_spool::Spool::open(dir.path()).await.unwrap();
+    let mut envelope = crate::common::envelope(1, 10);
+    let tls = scanrelay_spool::SessionTls {
+        version: "TLSv1.0".into(),
+        cipher: "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA".into(),
+    };
+    envelope.tls = Some(tls.clone());
+    let mut incoming = spool.begin().await.unwrap();
+    incoming.write(b"Subject: x\r\n\r\nhi").await.unwrap();
+    let id = incoming.commit(envelope).await.unwrap();
+    spool
+        .apply(&id, Event::AttemptStarted { at: 5 })
+        .await
+        .unwrap();
+    let entry = spool.load(&id).await.unwrap();
+    assert_eq!(entry.envelope.tls, Some(tls));
+    let path = dir.path().join("env").join(format!("{id}.json"));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(v["envelope"]["tls"]["version"], "TLSv1.0");
 }

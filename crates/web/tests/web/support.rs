@@ -217,6 +217,7 @@ pub async fn spool_message(spool: &Spool, client: &str, rcpt: &str) -> MessageId
         auth_user: Some("mfp-3f".into()),
         size: body.len() as u64,
         route: None,
+        tls: None,
     };
     incoming.commit(envelope).await.unwrap()
 }
