@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/wizard", get(choose))
         .route("/wizard/{slug}/{method}", get(form_page).post(submit))
         .merge(super::wizard_check::routes())
+        .merge(super::wizard_signin::routes())
         .route("/static/wizard.js", get(|| asset("text/javascript", JS)))
         .route("/static/setup.css", get(|| asset("text/css", CSS)))
 }
@@ -448,6 +449,8 @@ struct SheetPage {
     rows: Vec<(String, String, String)>,
     problems: Vec<String>,
     menu_hint: String,
+    /// The device-code `[[oauth]]` account of the sheet's upstream, to sign in from here.
+    signin: Option<String>,
 }
 
 /// The device sheet for account `username` (its password only when just generated).
@@ -478,6 +481,11 @@ pub(crate) fn sheet(
     let sender = sender
         .filter(|s| !s.is_empty())
         .map_or(fallback_sender, str::to_string);
+    let signin = upstream
+        .and_then(|u| u.oauth.as_deref())
+        .and_then(|name| settings.oauth.iter().find(|a| a.name == name))
+        .filter(|a| a.flow == scanrelay_oauth::Flow::DeviceCode)
+        .map(|a| a.name.clone());
     let lan = lan_address(headers, settings);
     let s = device_sheet(&SheetInput {
         listen: &settings.listen,
@@ -508,6 +516,7 @@ pub(crate) fn sheet(
             .collect(),
         problems: s.problems.iter().map(|p| p.get(lang).to_string()).collect(),
         menu_hint: s.menu_hint.get(lang).to_string(),
+        signin,
         page,
         st,
     };
