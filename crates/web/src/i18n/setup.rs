@@ -25,7 +25,7 @@ setup_texts! {
     signin_title, signin_open, signin_enter, signin_waiting, signin_expires, signin_cancel,
     signin_ok, signin_until, signin_failed, signin_cancelled, signin_abandoned, signin_replaced,
     signin_again, signin_button, signin_sheet, signin_no_account, signin_not_device,
-    signin_no_check,
+    signin_no_check, oauth_signin_note,
 }
 
 /// English.
@@ -83,10 +83,9 @@ pub static EN: SetupTexts = SetupTexts {
     check_ok: "The connection works.",
     check_failed: "The check failed.",
     fix: "What to do",
-    oauth_check_note: "An OAuth2 upstream is checked after the sign-in: save, then press \
-        \"Sign in\" on the device sheet. This page shows the address and the code to enter at \
-        Microsoft or Google; once you have signed in, the connection is checked with the new \
-        token.",
+    oauth_check_note: "An OAuth2 upstream is checked after the sign-in: save, run \
+        `scanrelay oauth login NAME` on the gateway's machine (add --paste on a machine without \
+        a browser), then `scanrelay check --oauth NAME` checks the login.",
     sheet_title: "Device sheet",
     sheet_intro: "Enter these values in the device's e-mail send settings, then press its \
         connection check.",
@@ -100,6 +99,10 @@ pub static EN: SetupTexts = SetupTexts {
     password: "Password",
     oauth_client: "OAuth2 app",
     back: "Back",
+    oauth_signin_note: "An OAuth2 upstream is checked after the sign-in: save, then press \
+        \"Sign in\" on the device sheet. This page shows the address and the code to enter at \
+        Microsoft; once you have signed in, the connection is checked with the new \
+        token.",
     signin_title: "Sign in",
     signin_open: "On any computer or phone, open",
     signin_enter: "Enter this code there and sign in as the mailbox the scanners send from:",
@@ -177,9 +180,9 @@ pub static KO: SetupTexts = SetupTexts {
     check_ok: "연결에 성공했습니다.",
     check_failed: "확인에 실패했습니다.",
     fix: "해결 방법",
-    oauth_check_note: "OAuth2 업스트림은 로그인한 뒤에 확인합니다. 저장한 다음 복합기 설정표의 \
-        \"로그인\"을 누르십시오. Microsoft나 Google에서 입력할 주소와 코드가 이 페이지에 \
-        표시되고, 로그인이 끝나면 새 토큰으로 연결을 확인합니다.",
+    oauth_check_note: "OAuth2 업스트림은 로그인한 뒤에 확인합니다. 저장하고 게이트웨이 컴퓨터에서 \
+        `scanrelay oauth login NAME`을 실행한 다음(브라우저가 없는 컴퓨터에서는 --paste를 붙임) \
+        `scanrelay check --oauth NAME`으로 로그인을 확인하십시오.",
     sheet_title: "복합기 설정표",
     sheet_intro: "복합기의 이메일 송신 설정에 이 값들을 입력한 뒤 연결확인을 누르십시오.",
     print: "인쇄",
@@ -192,6 +195,9 @@ pub static KO: SetupTexts = SetupTexts {
     password: "비밀번호",
     oauth_client: "OAuth2 앱",
     back: "돌아가기",
+    oauth_signin_note: "OAuth2 업스트림은 로그인한 뒤에 확인합니다. 저장한 다음 복합기 설정표의 \
+        \"로그인\"을 누르십시오. Microsoft에서 입력할 주소와 코드가 이 페이지에 \
+        표시되고, 로그인이 끝나면 새 토큰으로 연결을 확인합니다.",
     signin_title: "로그인",
     signin_open: "아무 컴퓨터나 휴대폰에서 다음 주소를 여십시오:",
     signin_enter: "그곳에 이 코드를 입력하고, 복합기가 보내는 메일 계정으로 로그인하십시오:",

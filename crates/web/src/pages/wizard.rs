@@ -203,8 +203,11 @@ pub(crate) async fn show_form(
     {
         notes.push(STORED_FORM.get(lang).to_string());
     }
-    if m == Method::OAuth2 {
-        notes.push(st.oauth_check_note.to_string());
+    if let Some(o) = c.prefill(m, &address).oauth {
+        notes.push(match o.flow {
+            "device_code" => st.oauth_signin_note.to_string(),
+            _ => st.oauth_check_note.to_string(),
+        });
     }
     let status = if errors.is_empty() && problems.is_empty() {
         StatusCode::OK

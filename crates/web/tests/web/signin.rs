@@ -7,6 +7,8 @@
 
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use scanrelay_oauth::TokenManager;
 use scanrelay_web::ConsoleBackend as _;
 use scanrelay_test_support::oauth_authority::{ClientSpec, DeviceScript, OAuthAuthority};
@@ -118,7 +120,7 @@ async fn signing_in_from_the_page_stores_the_tokens_then_checks_with_xoauth2() {
 
     let check = last.split("\"next\":\"").nth(1).unwrap().split('"').next().unwrap();
     bodies.extend(check_passes(&mut c, check).await);
-    let _ = server.finish().await;
+    let log = server.finish().await.expect("the server saw XOAUTH2 and QUIT");
 
     let file = c._dir.path().join("oauth").join("office.json");
     let stored = std::fs::read_to_string(&file).unwrap();
@@ -129,6 +131,17 @@ async fn signing_in_from_the_page_stores_the_tokens_then_checks_with_xoauth2() {
     let account = c.backend.settings().oauth[0].clone();
     let manager = TokenManager::new(account, c._dir.path()).unwrap();
     assert_eq!(manager.bearer().await.unwrap().expose(), access[0]);
+    // The check logged in with the fresh token.
+    let auth = log
+        .received
+        .iter()
+        .find_map(|l| l.strip_prefix("AUTH XOAUTH2 "))
+        .expect("AUTH XOAUTH2 with its initial response");
+    let decoded = String::from_utf8(STANDARD.decode(auth.trim()).unwrap()).unwrap();
+    assert_eq!(
+        decoded,
+        format!("user=scanner@example.test\x01auth=Bearer {}\x01\x01", access[0])
+    );
 
     let mut secrets = access;
     secrets.extend(authority.live_refresh_tokens("web-dev"));
@@ -214,4 +227,38 @@ async fn one_sign_in_per_account_and_cancel_stops_it() {
         .submit(&second, "/wizard/signin", &[("account", "nope")])
         .await;
     assert_eq!(unknown.status, 422, "{}", unknown.body);
+}
+
+#[tokio::test]
+async fn the_wizard_sends_a_saved_microsoft_upstream_to_its_sign_in() {
+    let mut c = Console::new(&crate::editable::commented_config()).await;
+    let form = c.admin.get("/wizard/m365/oauth2?address=scans%40office.test").await;
+    assert!(form.body.contains("on the device sheet"), "{}", form.body);
+    let google = c.admin.get("/wizard/gmail/oauth2?address=s%40gmail.com").await;
+    assert!(google.body.contains("scanrelay oauth login NAME"), "{}", google.body);
+    let v = scanrelay_gateway::config::edit::Version::of(&c.text());
+    let fields = [
+        ("version", v.as_str()),
+        ("address", "scans@office.test"),
+        ("name", "m365"),
+        ("server", "smtp.office365.com"),
+        ("port", "587"),
+        ("tls", "starttls"),
+        ("username", "scans@office.test"),
+        ("oauth", "m365"),
+        ("client_id", "00000000-0000-0000-0000-000000000001"),
+        ("tenant", "office.test"),
+        ("sender", "scans@office.test"),
+        ("device_label", "2F"),
+        ("action", "save"),
+    ];
+    let res = c.admin.submit("/wizard", "/wizard/m365/oauth2", &fields).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    assert!(c.text().contains("flow = \"device_code\""), "{}", c.text());
+    assert!(
+        res.body.contains("action=\"/wizard/signin\"")
+            && res.body.contains("name=\"account\" value=\"m365\""),
+        "the sheet offers the sign-in: {}",
+        res.body
+    );
 }
