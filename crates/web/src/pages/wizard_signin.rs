@@ -131,7 +131,11 @@ fn stop(s: &Shared, why: Why) {
 }
 
 /// Whether `account` can be signed in here: a device-code account of the running settings.
-fn device_account(settings: &Settings, name: &str, st: &SetupTexts) -> Result<AccountConfig, String> {
+fn device_account(
+    settings: &Settings,
+    name: &str,
+    st: &SetupTexts,
+) -> Result<AccountConfig, String> {
     let account = settings
         .oauth
         .iter()
@@ -250,7 +254,9 @@ async fn wait(
         .as_ref()
         .ok_or_else(|| setup_texts(lang).signin_no_check.to_string())
         .and_then(|token| check_request(&settings, account, token.expose(), lang))
-        .and_then(|r| super::wizard_check::start_saved(&session, r, format!("/wizard/signin/{id}")));
+        .and_then(|r| {
+            super::wizard_check::start_saved(&session, r, format!("/wizard/signin/{id}"))
+        });
     let mut s = lock(&signin);
     s.phase = Phase::SignedIn { until };
     s.check = Some(check);

@@ -10,22 +10,33 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use scanrelay_oauth::TokenManager;
-use scanrelay_web::ConsoleBackend as _;
-use scanrelay_test_support::oauth_authority::{ClientSpec, DeviceScript, OAuthAuthority};
+use scanrelay_test_support::oauth_authority::{
+    ClientSpec, DeviceScript, OAuthAuthority, peer_authority,
+};
 use scanrelay_test_support::{Script, ScriptedSmtpServer, Step};
+use scanrelay_web::ConsoleBackend as _;
 
 use crate::editable::Console;
 use crate::support::DEVICE_SECRET;
 
-/// A config whose upstream logs in with account `office` of `client` at `authority`.
+/// A config whose upstream logs in with account `office` of `client` at `authority`, on a
+/// scripted server at `smtp_port` without TLS.
 fn oauth_config(authority: &OAuthAuthority, client: &str, smtp_port: u16) -> String {
+    let upstream = format!(
+        "server = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\n\
+         username = \"scanner@example.test\"\n"
+    );
+    config_with(authority, client, &upstream)
+}
+
+/// A config with account `office` and an upstream (`upstream`: its server lines) using it.
+fn config_with(authority: &OAuthAuthority, client: &str, upstream: &str) -> String {
     format!(
         "[listen]\nsmtp = \"127.0.0.1:0\"\nweb = \"127.0.0.1:0\"\nhostname = \"gw.test\"\n\n\
          [[device]]\nusername = \"mfp-3f\"\npassword = \"{DEVICE_SECRET}\"\n\n\
          [[oauth]]\nname = \"office\"\nprovider = \"microsoft\"\nauthority = \"{}\"\n\
          tenant = \"tests\"\nclient_id = \"{client}\"\n\n\
-         [upstream]\nserver = \"127.0.0.1\"\nport = {smtp_port}\ntls = \"none\"\n\
-         auth = \"oauth2\"\noauth = \"office\"\nusername = \"scanner@example.test\"\n",
+         [upstream]\nauth = \"oauth2\"\noauth = \"office\"\n{upstream}",
         authority.url()
     )
 }
@@ -100,6 +111,10 @@ async fn signing_in_from_the_page_stores_the_tokens_then_checks_with_xoauth2() {
         "the sheet offers the sign-in: {}",
         sheet.body
     );
+    // The running gateway's token manager for the account, made before the sign-in.
+    let account = c.backend.settings().oauth[0].clone();
+    let manager = TokenManager::new(account, c._dir.path()).unwrap();
+    assert!(manager.bearer().await.unwrap_err().needs_login());
     let (path, page) = sign_in(&mut c).await;
     let code = user_code(&page);
     assert!(
@@ -118,18 +133,28 @@ async fn signing_in_from_the_page_stores_the_tokens_then_checks_with_xoauth2() {
     assert!(done.body.contains("Signed in"), "{}", done.body);
     bodies.push(done.body);
 
-    let check = last.split("\"next\":\"").nth(1).unwrap().split('"').next().unwrap();
+    let check = last
+        .split("\"next\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
     bodies.extend(check_passes(&mut c, check).await);
-    let log = server.finish().await.expect("the server saw XOAUTH2 and QUIT");
+    let log = server
+        .finish()
+        .await
+        .expect("the server saw XOAUTH2 and QUIT");
 
     let file = c._dir.path().join("oauth").join("office.json");
     let stored = std::fs::read_to_string(&file).unwrap();
     let access = authority.access_tokens("web-dev");
     assert_eq!(access.len(), 1, "one sign-in, one token");
-    assert!(stored.contains(&access[0]), "the token file holds the new grant");
-    // The gateway's token manager reads the same file.
-    let account = c.backend.settings().oauth[0].clone();
-    let manager = TokenManager::new(account, c._dir.path()).unwrap();
+    assert!(
+        stored.contains(&access[0]),
+        "the token file holds the new grant"
+    );
+    // The gateway's manager picks up the new grant by itself.
     assert_eq!(manager.bearer().await.unwrap().expose(), access[0]);
     // The check logged in with the fresh token.
     let auth = log
@@ -140,7 +165,10 @@ async fn signing_in_from_the_page_stores_the_tokens_then_checks_with_xoauth2() {
     let decoded = String::from_utf8(STANDARD.decode(auth.trim()).unwrap()).unwrap();
     assert_eq!(
         decoded,
-        format!("user=scanner@example.test\x01auth=Bearer {}\x01\x01", access[0])
+        format!(
+            "user=scanner@example.test\x01auth=Bearer {}\x01\x01",
+            access[0]
+        )
     );
 
     let mut secrets = access;
@@ -165,7 +193,11 @@ async fn check_passes(c: &mut Console, check: &str) -> Vec<String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let result = c.admin.get(check).await;
-    assert!(result.body.contains("The connection works."), "{}", result.body);
+    assert!(
+        result.body.contains("The connection works."),
+        "{}",
+        result.body
+    );
     assert!(result.body.contains("XOAUTH2"), "{}", result.body);
     assert!(
         !result.body.contains("/save\""),
@@ -186,7 +218,11 @@ async fn an_expired_code_and_a_declined_sign_in_show_their_diagnosis() {
     let states = until_done(&mut c, &path).await;
     assert!(states.last().unwrap().contains("\"state\":\"failed\""));
     let page = c.admin.get(&path).await;
-    assert!(page.body.contains("oauth.device_code_expired"), "{}", page.body);
+    assert!(
+        page.body.contains("oauth.device_code_expired"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("Sign in again"), "{}", page.body);
 
     authority
@@ -198,7 +234,11 @@ async fn an_expired_code_and_a_declined_sign_in_show_their_diagnosis() {
     until_done(&mut c, &path).await;
     let page = c.admin.get(&path).await;
     assert!(page.body.contains("oauth.access_denied"), "{}", page.body);
-    assert!(page.body.contains("로그인이 끝나지 않았습니다"), "{}", page.body);
+    assert!(
+        page.body.contains("로그인이 끝나지 않았습니다"),
+        "{}",
+        page.body
+    );
     assert!(!c._dir.path().join("oauth").join("office.json").exists());
 }
 
@@ -211,14 +251,28 @@ async fn one_sign_in_per_account_and_cancel_stops_it() {
     let (first, _) = sign_in(&mut c).await;
     let (second, _) = sign_in(&mut c).await;
     let old = c.admin.get(&first).await;
-    assert!(old.body.contains("a newer sign-in of this account"), "{}", old.body);
+    assert!(
+        old.body.contains("a newer sign-in of this account"),
+        "{}",
+        old.body
+    );
     assert!(!old.body.contains("data-poll"), "{}", old.body);
-    let res = c.admin.submit(&second, &format!("{second}/cancel"), &[]).await;
+    let res = c
+        .admin
+        .submit(&second, &format!("{second}/cancel"), &[])
+        .await;
     res.assert_redirect(&second);
     let state = c.admin.get(&format!("{second}/state")).await;
-    assert!(state.body.contains("\"state\":\"cancelled\""), "{}", state.body);
+    assert!(
+        state.body.contains("\"state\":\"cancelled\""),
+        "{}",
+        state.body
+    );
     // A POST without the CSRF token is refused; another session cannot see a sign-in.
-    let refused = c.admin.post("/wizard/signin", &[("account", "office")]).await;
+    let refused = c
+        .admin
+        .post("/wizard/signin", &[("account", "office")])
+        .await;
     assert_eq!(refused.status, 403, "{}", refused.body);
     let other = c.admin.get("/wizard/signin/0000/state").await;
     assert_eq!(other.status, 404);
@@ -232,10 +286,20 @@ async fn one_sign_in_per_account_and_cancel_stops_it() {
 #[tokio::test]
 async fn the_wizard_sends_a_saved_microsoft_upstream_to_its_sign_in() {
     let mut c = Console::new(&crate::editable::commented_config()).await;
-    let form = c.admin.get("/wizard/m365/oauth2?address=scans%40office.test").await;
+    let form = c
+        .admin
+        .get("/wizard/m365/oauth2?address=scans%40office.test")
+        .await;
     assert!(form.body.contains("on the device sheet"), "{}", form.body);
-    let google = c.admin.get("/wizard/gmail/oauth2?address=s%40gmail.com").await;
-    assert!(google.body.contains("scanrelay oauth login NAME"), "{}", google.body);
+    let google = c
+        .admin
+        .get("/wizard/gmail/oauth2?address=s%40gmail.com")
+        .await;
+    assert!(
+        google.body.contains("scanrelay oauth login NAME"),
+        "{}",
+        google.body
+    );
     let v = scanrelay_gateway::config::edit::Version::of(&c.text());
     let fields = [
         ("version", v.as_str()),
@@ -252,7 +316,10 @@ async fn the_wizard_sends_a_saved_microsoft_upstream_to_its_sign_in() {
         ("device_label", "2F"),
         ("action", "save"),
     ];
-    let res = c.admin.submit("/wizard", "/wizard/m365/oauth2", &fields).await;
+    let res = c
+        .admin
+        .submit("/wizard", "/wizard/m365/oauth2", &fields)
+        .await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert!(c.text().contains("flow = \"device_code\""), "{}", c.text());
     assert!(
@@ -261,4 +328,47 @@ async fn the_wizard_sends_a_saved_microsoft_upstream_to_its_sign_in() {
         "the sheet offers the sign-in: {}",
         res.body
     );
+}
+
+/// The real Postfix submission port, whose Dovecot checks XOAUTH2 tokens by introspection at
+/// the peers' authority: signed in from the page, the check passes with the new token.
+#[tokio::test]
+async fn after_the_sign_in_the_real_submission_peer_accepts_the_token() {
+    let p = scanrelay_test_support::require_peers!();
+    let authority = peer_authority().expect("SCANRELAY_PEER_OAUTH_PORT is set by scripts/peers");
+    authority.add_client(ClientSpec::public("web-peer", &p.user).device(script(1, 120)));
+    let upstream = format!(
+        "server = \"{}\"\nport = {}\ntls = \"starttls\"\nca_file = \"{}\"\nusername = \"{}\"\n",
+        p.host,
+        p.submission_port,
+        p.ca.display(),
+        p.user
+    );
+    let mut c = Console::new(&config_with(authority, "web-peer", &upstream)).await;
+    let (path, page) = sign_in(&mut c).await;
+    assert!(authority.approve_device(&user_code(&page)));
+    let states = until_done(&mut c, &path).await;
+    let last = states.last().unwrap();
+    assert!(last.contains("\"state\":\"signed_in\""), "{last}");
+    let check = last
+        .split("\"next\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let asked = authority.introspections();
+    let bodies = check_passes(&mut c, check).await;
+    assert!(
+        authority.introspections() > asked,
+        "Dovecot asked about the token"
+    );
+    let mut secrets = authority.access_tokens("web-peer");
+    secrets.extend(authority.live_refresh_tokens("web-peer"));
+    assert!(!secrets.is_empty());
+    for body in &bodies {
+        for secret in &secrets {
+            assert!(!body.contains(secret.as_str()), "a token in a page: {body}");
+        }
+    }
 }
