@@ -346,6 +346,8 @@ async fn after_the_sign_in_the_real_submission_peer_accepts_the_token() {
     );
     let mut c = Console::new(&config_with(authority, "web-peer", &upstream)).await;
     let (path, page) = sign_in(&mut c).await;
+    // The check starts as soon as the sign-in ends: count from before.
+    let asked = authority.introspections();
     assert!(authority.approve_device(&user_code(&page)));
     let states = until_done(&mut c, &path).await;
     let last = states.last().unwrap();
@@ -357,7 +359,6 @@ async fn after_the_sign_in_the_real_submission_peer_accepts_the_token() {
         .split('"')
         .next()
         .unwrap();
-    let asked = authority.introspections();
     let bodies = check_passes(&mut c, check).await;
     assert!(
         authority.introspections() > asked,
