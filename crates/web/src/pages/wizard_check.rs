@@ -311,6 +311,9 @@ async fn form_again(
     };
     let (slug, method, values) = {
         let job = job.lock().expect("job lock");
+        if !job.saveable {
+            return not_found(page);
+        }
         (job.slug, job.method, keep(&job.form))
     };
     let c = choice(slug).expect("a job's choice exists");

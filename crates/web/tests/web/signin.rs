@@ -13,7 +13,7 @@ use scanrelay_oauth::TokenManager;
 use scanrelay_test_support::oauth_authority::{
     ClientSpec, DeviceScript, OAuthAuthority, peer_authority,
 };
-use scanrelay_test_support::{Script, ScriptedSmtpServer, Step};
+use scanrelay_test_support::{Script, ScriptedSmtpServer, ServerLog, Step};
 use scanrelay_web::ConsoleBackend as _;
 
 use crate::editable::Console;
@@ -133,13 +133,7 @@ async fn signing_in_from_the_page_stores_the_tokens_then_checks_with_xoauth2() {
     assert!(done.body.contains("Signed in"), "{}", done.body);
     bodies.push(done.body);
 
-    let check = last
-        .split("\"next\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let check = next_of(&last);
     bodies.extend(check_passes(&mut c, check).await);
     let log = server
         .finish()
@@ -157,23 +151,39 @@ async fn signing_in_from_the_page_stores_the_tokens_then_checks_with_xoauth2() {
     // The gateway's manager picks up the new grant by itself.
     assert_eq!(manager.bearer().await.unwrap().expose(), access[0]);
     // The check logged in with the fresh token.
-    let auth = log
-        .received
-        .iter()
-        .find_map(|l| l.strip_prefix("AUTH XOAUTH2 "))
-        .expect("AUTH XOAUTH2 with its initial response");
-    let decoded = String::from_utf8(STANDARD.decode(auth.trim()).unwrap()).unwrap();
     assert_eq!(
-        decoded,
+        xoauth2(&log),
         format!(
             "user=scanner@example.test\x01auth=Bearer {}\x01\x01",
             access[0]
         )
     );
 
-    let mut secrets = access;
-    secrets.extend(authority.live_refresh_tokens("web-dev"));
-    for body in &bodies {
+    assert_no_tokens(&authority, "web-dev", &bodies);
+}
+
+/// The decoded initial response of the `AUTH XOAUTH2` a server received.
+fn xoauth2(log: &ServerLog) -> String {
+    let auth = log
+        .received
+        .iter()
+        .find_map(|l| l.strip_prefix("AUTH XOAUTH2 "))
+        .expect("AUTH XOAUTH2 with its initial response");
+    String::from_utf8(STANDARD.decode(auth.trim()).unwrap()).unwrap()
+}
+
+/// The page the sign-in's state JSON sends the browser to next.
+fn next_of(state: &str) -> &str {
+    let rest = state.split("\"next\":\"").nth(1).expect("a next page");
+    rest.split('"').next().unwrap()
+}
+
+/// No token the authority issued to `client` is in any of `bodies`.
+fn assert_no_tokens(authority: &OAuthAuthority, client: &str, bodies: &[String]) {
+    let mut secrets = authority.access_tokens(client);
+    secrets.extend(authority.live_refresh_tokens(client));
+    assert!(!secrets.is_empty());
+    for body in bodies {
         for secret in &secrets {
             assert!(!body.contains(secret.as_str()), "a token in a page: {body}");
         }
@@ -352,24 +362,11 @@ async fn after_the_sign_in_the_real_submission_peer_accepts_the_token() {
     let states = until_done(&mut c, &path).await;
     let last = states.last().unwrap();
     assert!(last.contains("\"state\":\"signed_in\""), "{last}");
-    let check = last
-        .split("\"next\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap();
+    let check = next_of(last);
     let bodies = check_passes(&mut c, check).await;
     assert!(
         authority.introspections() > asked,
         "Dovecot asked about the token"
     );
-    let mut secrets = authority.access_tokens("web-peer");
-    secrets.extend(authority.live_refresh_tokens("web-peer"));
-    assert!(!secrets.is_empty());
-    for body in &bodies {
-        for secret in &secrets {
-            assert!(!body.contains(secret.as_str()), "a token in a page: {body}");
-        }
-    }
+    assert_no_tokens(authority, "web-peer", &bodies);
 }
