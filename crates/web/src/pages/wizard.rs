@@ -3,7 +3,8 @@
 //! from the gateway's presets; Check connection or Save), and the device sheet made on save
 //! (`/settings/device/sheet` shows it again later, without the password). The steps, the
 //! pre-filled values and the sheet come from `scanrelay-setup`; the check runs in
-//! [`super::wizard_check`]. Saving writes the config with `config::edit` (an upstream, its
+//! [`super::wizard_check`], and an OAuth2 upstream's sign-in (the sheet's "Sign in") in
+//! [`super::wizard_signin`]. Saving writes the config with `config::edit` (an upstream, its
 //! `[[oauth]]` account for OAuth2, and a generated device account) and reloads the gateway.
 
 use std::net::IpAddr;
