@@ -41,3 +41,23 @@
   }
   setTimeout(poll, 300);
 })();
+
+// The OAuth2 sign-in: asks how the server-side sign-in goes; when it ends, opens the
+// connection check that follows it, or shows the page again with the result.
+(function () {
+  "use strict";
+  var box = document.getElementById("signin");
+  if (!box || !box.dataset.poll) { return; }
+  function poll() {
+    fetch(box.dataset.poll, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        if (data.state === "waiting") { setTimeout(poll, 2000); return; }
+        if (data.next && data.next.indexOf("/wizard/check/") === 0) { window.location.assign(data.next); return; }
+        window.location.reload();
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 2000);
+})();

@@ -229,6 +229,14 @@ impl OAuthAuthority {
         found.map(|d| d.approved = true).is_some()
     }
 
+    /// Declines the pending device authorization with this user code (the user pressed
+    /// "Deny"): its next poll answers `access_denied`; `false` if none.
+    pub fn deny_device(&self, user_code: &str) -> bool {
+        let mut s = self.lock();
+        let found = s.devices.values_mut().find(|d| d.user_code == user_code);
+        found.map(|d| d.denied = true).is_some()
+    }
+
     /// The user codes of `client_id`'s device authorizations not yet redeemed.
     pub fn pending_user_codes(&self, client_id: &str) -> Vec<String> {
         self.lock()

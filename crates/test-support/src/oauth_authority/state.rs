@@ -71,6 +71,8 @@ pub(crate) struct DeviceCode {
     pub expires: Instant,
     pub polls: u32,
     pub approved: bool,
+    /// The user pressed "Deny" (RFC 8628 §3.5 `access_denied`).
+    pub denied: bool,
     pub redeemed: bool,
 }
 
@@ -202,6 +204,7 @@ impl State {
             expires: now + Duration::from_secs(client.device.expires_in),
             polls: 0,
             approved: false,
+            denied: false,
             redeemed: false,
         };
         self.devices.insert(device_code.clone(), dc.clone());
@@ -247,6 +250,15 @@ impl State {
                 Some(70020),
                 "The provided value for the input parameter 'device_code' is not valid. This device code has expired.",
                 "Expired",
+            ));
+        }
+        if dc.denied {
+            return Err(Refusal::new(
+                400,
+                "access_denied",
+                None,
+                "The end user denied the authorization request.",
+                "Forbidden",
             ));
         }
         if script.slow_down_at == Some(dc.polls) {

@@ -22,6 +22,10 @@ setup_texts! {
     check_to, device_label, sender, check_button, save_button, check_title, check_running,
     check_ok, check_failed, fix, oauth_check_note, sheet_title, sheet_intro, print, problems,
     col_field, col_value, col_note, refresh, report, password, oauth_client, back,
+    signin_title, signin_open, signin_enter, signin_waiting, signin_expires, signin_cancel,
+    signin_ok, signin_until, signin_failed, signin_cancelled, signin_abandoned, signin_replaced,
+    signin_again, signin_button, signin_sheet, signin_no_account, signin_not_device,
+    signin_no_check, oauth_signin_note,
 }
 
 /// English.
@@ -80,8 +84,8 @@ pub static EN: SetupTexts = SetupTexts {
     check_failed: "The check failed.",
     fix: "What to do",
     oauth_check_note: "An OAuth2 upstream is checked after the sign-in: save, run \
-        `scanrelay oauth login NAME` on the gateway's machine, then `scanrelay check --oauth \
-        NAME` checks the login.",
+        `scanrelay oauth login NAME` on the gateway's machine (add --paste on a machine without \
+        a browser), then `scanrelay check --oauth NAME` checks the login.",
     sheet_title: "Device sheet",
     sheet_intro: "Enter these values in the device's e-mail send settings, then press its \
         connection check.",
@@ -95,6 +99,32 @@ pub static EN: SetupTexts = SetupTexts {
     password: "Password",
     oauth_client: "OAuth2 app",
     back: "Back",
+    oauth_signin_note: "An OAuth2 upstream is checked after the sign-in: save, then press \
+        \"Sign in\" on the device sheet. This page shows the address and the code to enter at \
+        Microsoft; once you have signed in, the connection is checked with the new \
+        token.",
+    signin_title: "Sign in",
+    signin_open: "On any computer or phone, open",
+    signin_enter: "Enter this code there and sign in as the mailbox the scanners send from:",
+    signin_waiting: "Waiting for the sign-in… this page follows it by itself.",
+    signin_expires: "The code expires at",
+    signin_cancel: "Cancel the sign-in",
+    signin_ok: "Signed in: the tokens are stored where the gateway reads them, and it uses \
+        them from its next delivery.",
+    signin_until: "The access token is valid until (the gateway renews it by itself):",
+    signin_failed: "The sign-in did not complete.",
+    signin_cancelled: "The sign-in was cancelled.",
+    signin_abandoned: "The sign-in was stopped: no page followed it for 90 seconds.",
+    signin_replaced: "The sign-in was stopped: a newer sign-in of this account was started.",
+    signin_again: "Sign in again",
+    signin_button: "Sign in",
+    signin_sheet: "This upstream logs in with OAuth2: sign in its account now; the \
+        connection is checked right after.",
+    signin_no_account: "No [[oauth]] account in the running settings is named",
+    signin_not_device: "This account does not use the device code sign-in, which is the one \
+        the console runs; sign it in on the gateway's machine with",
+    signin_no_check: "No SMTP upstream uses this account, so there is no connection to \
+        check here.",
 };
 
 /// Korean.
@@ -151,8 +181,8 @@ pub static KO: SetupTexts = SetupTexts {
     check_failed: "확인에 실패했습니다.",
     fix: "해결 방법",
     oauth_check_note: "OAuth2 업스트림은 로그인한 뒤에 확인합니다. 저장하고 게이트웨이 컴퓨터에서 \
-        `scanrelay oauth login NAME`을 실행한 다음 `scanrelay check --oauth NAME`으로 로그인을 \
-        확인하십시오.",
+        `scanrelay oauth login NAME`을 실행한 다음(브라우저가 없는 컴퓨터에서는 --paste를 붙임) \
+        `scanrelay check --oauth NAME`으로 로그인을 확인하십시오.",
     sheet_title: "복합기 설정표",
     sheet_intro: "복합기의 이메일 송신 설정에 이 값들을 입력한 뒤 연결확인을 누르십시오.",
     print: "인쇄",
@@ -165,6 +195,30 @@ pub static KO: SetupTexts = SetupTexts {
     password: "비밀번호",
     oauth_client: "OAuth2 앱",
     back: "돌아가기",
+    oauth_signin_note: "OAuth2 업스트림은 로그인한 뒤에 확인합니다. 저장한 다음 복합기 설정표의 \
+        \"로그인\"을 누르십시오. Microsoft에서 입력할 주소와 코드가 이 페이지에 \
+        표시되고, 로그인이 끝나면 새 토큰으로 연결을 확인합니다.",
+    signin_title: "로그인",
+    signin_open: "아무 컴퓨터나 휴대폰에서 다음 주소를 여십시오:",
+    signin_enter: "그곳에 이 코드를 입력하고, 복합기가 보내는 메일 계정으로 로그인하십시오:",
+    signin_waiting: "로그인을 기다리는 중… 이 페이지가 알아서 따라갑니다.",
+    signin_expires: "코드 만료 시각:",
+    signin_cancel: "로그인 취소",
+    signin_ok: "로그인했습니다. 토큰은 게이트웨이가 읽는 곳에 저장되었고, 다음 전달부터 \
+        사용됩니다.",
+    signin_until: "액세스 토큰 유효 기한(게이트웨이가 알아서 갱신함):",
+    signin_failed: "로그인이 끝나지 않았습니다.",
+    signin_cancelled: "로그인을 취소했습니다.",
+    signin_abandoned: "로그인을 중단했습니다. 90초 동안 이 페이지를 보는 사람이 없었습니다.",
+    signin_replaced: "로그인을 중단했습니다. 이 계정의 새 로그인이 시작되었습니다.",
+    signin_again: "다시 로그인",
+    signin_button: "로그인",
+    signin_sheet: "이 업스트림은 OAuth2로 로그인합니다. 지금 계정에 로그인하면 바로 연결을 \
+        확인합니다.",
+    signin_no_account: "실행 중인 설정에 이 이름의 [[oauth]] 계정이 없습니다:",
+    signin_not_device: "이 계정은 콘솔이 쓰는 장치 코드 로그인을 쓰지 않습니다. 게이트웨이 \
+        컴퓨터에서 다음 명령으로 로그인하십시오:",
+    signin_no_check: "이 계정을 쓰는 SMTP 업스트림이 없어 여기서 확인할 연결이 없습니다.",
 };
 
 /// The table of `lang`.

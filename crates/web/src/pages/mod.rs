@@ -13,3 +13,4 @@ pub mod settings;
 pub mod setup;
 pub mod wizard;
 pub mod wizard_check;
+pub mod wizard_signin;

@@ -3,7 +3,8 @@
 //! from the gateway's presets; Check connection or Save), and the device sheet made on save
 //! (`/settings/device/sheet` shows it again later, without the password). The steps, the
 //! pre-filled values and the sheet come from `scanrelay-setup`; the check runs in
-//! [`super::wizard_check`]. Saving writes the config with `config::edit` (an upstream, its
+//! [`super::wizard_check`], and an OAuth2 upstream's sign-in (the sheet's "Sign in") in
+//! [`super::wizard_signin`]. Saving writes the config with `config::edit` (an upstream, its
 //! `[[oauth]]` account for OAuth2, and a generated device account) and reloads the gateway.
 
 use std::net::IpAddr;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/wizard", get(choose))
         .route("/wizard/{slug}/{method}", get(form_page).post(submit))
         .merge(super::wizard_check::routes())
+        .merge(super::wizard_signin::routes())
         .route("/static/wizard.js", get(|| asset("text/javascript", JS)))
         .route("/static/setup.css", get(|| asset("text/css", CSS)))
 }
@@ -202,8 +204,11 @@ pub(crate) async fn show_form(
     {
         notes.push(STORED_FORM.get(lang).to_string());
     }
-    if m == Method::OAuth2 {
-        notes.push(st.oauth_check_note.to_string());
+    if let Some(o) = c.prefill(m, &address).oauth {
+        notes.push(match o.flow {
+            "device_code" => st.oauth_signin_note.to_string(),
+            _ => st.oauth_check_note.to_string(),
+        });
     }
     let status = if errors.is_empty() && problems.is_empty() {
         StatusCode::OK
@@ -448,6 +453,8 @@ struct SheetPage {
     rows: Vec<(String, String, String)>,
     problems: Vec<String>,
     menu_hint: String,
+    /// The device-code `[[oauth]]` account of the sheet's upstream, to sign in from here.
+    signin: Option<String>,
 }
 
 /// The device sheet for account `username` (its password only when just generated).
@@ -478,6 +485,11 @@ pub(crate) fn sheet(
     let sender = sender
         .filter(|s| !s.is_empty())
         .map_or(fallback_sender, str::to_string);
+    let signin = upstream
+        .and_then(|u| u.oauth.as_deref())
+        .and_then(|name| settings.oauth.iter().find(|a| a.name == name))
+        .filter(|a| a.flow == scanrelay_oauth::Flow::DeviceCode)
+        .map(|a| a.name.clone());
     let lan = lan_address(headers, settings);
     let s = device_sheet(&SheetInput {
         listen: &settings.listen,
@@ -508,6 +520,7 @@ pub(crate) fn sheet(
             .collect(),
         problems: s.problems.iter().map(|p| p.get(lang).to_string()).collect(),
         menu_hint: s.menu_hint.get(lang).to_string(),
+        signin,
         page,
         st,
     };

@@ -52,6 +52,10 @@ struct Job {
     slug: &'static str,
     method: Method,
     form: Fields,
+    /// Where "Back" goes; a check of a saved upstream (after an OAuth2 sign-in) has nothing
+    /// to save.
+    back: String,
+    saveable: bool,
     steps: Vec<StepEvent>,
     done: Option<Done>,
 }
@@ -68,7 +72,7 @@ pub fn routes() -> Router<AppState> {
         .route("/wizard/check/{id}/save", post(save))
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     use rand::Rng as _;
     let mut rng = rand::rng();
     (0..16)
@@ -161,15 +165,53 @@ pub(crate) async fn start(
         }
     };
     let id = new_id();
-    let job = Arc::new(Mutex::new(Job {
+    let job = Job {
+        back: format!("/wizard/check/{id}/form"),
         id: id.clone(),
         session: session.id.clone(),
         slug: c.slug,
         method: m,
         form,
+        saveable: true,
         steps: Vec::new(),
         done: None,
-    }));
+    };
+    spawn_check(job, plan);
+    Redirect::to(&format!("/wizard/check/{id}")).into_response()
+}
+
+/// Starts checking a saved upstream with `request` (an OAuth2 upstream after its sign-in,
+/// the access token as the secret); "Back" goes to `back`. Answers the check's page, or why
+/// the request cannot be checked.
+pub(crate) fn start_saved(
+    session: &str,
+    request: CheckRequest,
+    back: String,
+) -> Result<String, String> {
+    let lang = request.lang;
+    let plan = request.plan().map_err(|e| e.message(lang))?;
+    let id = new_id();
+    let c = choice("other").expect("the \"other\" choice exists");
+    spawn_check(
+        Job {
+            id: id.clone(),
+            session: session.to_string(),
+            slug: c.slug,
+            method: Method::OAuth2,
+            form: Fields::new(),
+            back,
+            saveable: false,
+            steps: Vec::new(),
+            done: None,
+        },
+        plan,
+    );
+    Ok(format!("/wizard/check/{id}"))
+}
+
+/// Keeps `job` (the last [`KEPT`]) and runs its check in its own task.
+fn spawn_check(job: Job, plan: scanrelay_check::Plan) {
+    let job = Arc::new(Mutex::new(job));
     {
         let mut jobs = JOBS.lock().expect("jobs lock");
         jobs.push(job.clone());
@@ -193,7 +235,6 @@ pub(crate) async fn start(
         };
         job.lock().expect("job lock").done = Some(done);
     });
-    Redirect::to(&format!("/wizard/check/{id}")).into_response()
 }
 
 struct StepRow {
@@ -210,6 +251,8 @@ struct CheckPage {
     page: Layout,
     st: &'static SetupTexts,
     id: String,
+    back: String,
+    saveable: bool,
     steps: Vec<StepRow>,
     done: Option<Done>,
 }
@@ -244,6 +287,8 @@ async fn page(
     let body = CheckPage {
         st: setup_texts(lang),
         id: job.id.clone(),
+        back: job.back.clone(),
+        saveable: job.saveable,
         steps: job.steps.iter().map(row).collect(),
         done: job.done.clone(),
         page,
@@ -266,6 +311,9 @@ async fn form_again(
     };
     let (slug, method, values) = {
         let job = job.lock().expect("job lock");
+        if !job.saveable {
+            return not_found(page);
+        }
         (job.slug, job.method, keep(&job.form))
     };
     let c = choice(slug).expect("a job's choice exists");
@@ -327,6 +375,9 @@ async fn save(
     };
     let (slug, method, mut form) = {
         let job = job.lock().expect("job lock");
+        if !job.saveable {
+            return not_found(page);
+        }
         (job.slug, job.method, job.form.clone())
     };
     // The file may have changed since the form was made: the result page sends the version

@@ -13,5 +13,6 @@ mod queue;
 mod secrets;
 mod security;
 mod settings;
+mod signin;
 mod support;
 mod wizard;
