@@ -2,6 +2,7 @@
 
 use std::fs::File;
 use std::io;
+use std::os::unix::fs::FileExt;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
@@ -226,10 +227,15 @@ impl CommitJob {
         let (layout, id) = (&inner.layout, &self.id);
         let (tmp, body) = (&self.tmp_path, layout.body(id));
         let (mut file, buf) = (self.file, self.buf);
+        let (header, inline) = crate::header::encode(&self.env);
         let result = (|| {
             write_all(&mut file, tmp, &buf, inner.faults.body())?;
+            if inline && let Some(kind) = inner.faults.envelope() {
+                return Err(SpoolError::io("write", tmp, io::Error::from(kind)));
+            }
+            file.write_all_at(&header, 0).map_err(ctx("write", tmp))?;
             file.sync_all().map_err(ctx("sync", tmp))?;
-            // The inode is the body's for life: this is the message lock after the rename.
+            // The inode is the message's for life: this is the message lock after the rename.
             file.lock().map_err(ctx("lock", tmp))?;
             rename(tmp, &body)
         })();
@@ -237,13 +243,21 @@ impl CommitJob {
             remove_quietly(tmp);
         }
         result?;
-        let result = (|| {
-            // The body's name must be durable before an envelope points at it.
-            inner.committer.sync(Dir::Msg)?;
-            write_envelope(layout, id, &self.env, inner.faults.envelope())?;
-            inner.faults.published(&body)?;
-            inner.committer.sync(Dir::Env)
-        })();
+        let result = if inline {
+            // Envelope and body are one fsync'd file: only its name must become durable.
+            inner
+                .faults
+                .published(&body)
+                .and_then(|()| inner.committer.sync(Dir::Msg))
+        } else {
+            (|| {
+                // The body's name must be durable before an envelope points at it.
+                inner.committer.sync(Dir::Msg)?;
+                write_envelope(layout, id, &self.env, inner.faults.envelope())?;
+                inner.faults.published(&body)?;
+                inner.committer.sync(Dir::Env)
+            })()
+        };
         if result.is_err() {
             remove_quietly(&layout.envelope(id));
             remove_quietly(&body);

@@ -85,6 +85,7 @@
 mod committer;
 mod error;
 mod fsio;
+mod header;
 mod id;
 mod incoming;
 mod lifecycle;

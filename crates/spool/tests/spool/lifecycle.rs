@@ -203,6 +203,7 @@ async fn version_1_envelopes_are_read_and_newer_ones_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let spool = scanrelay_spool::Spool::open(dir.path()).await.unwrap();
     let id = crate::common::store(&spool, 1, 100).await;
+    spool.rewrite_state_for_tests(&id, |_| {}).await.unwrap();
     let path = dir.path().join("env").join(format!("{id}.json"));
     let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     assert_eq!(v["version"], 2);
