@@ -107,7 +107,10 @@ pub fn assert_consistent(dir: &Path) {
         .collect();
     // Format 2: a message file holds its committed envelope; an envelope file appears with the
     // first state change, and never without its message file.
-    assert!(env.is_subset(&msg), "envelopes without a message file: {env:?} {msg:?}");
+    assert!(
+        env.is_subset(&msg),
+        "envelopes without a message file: {env:?} {msg:?}"
+    );
 }
 
 /// A tmpfs mounted for a test's lifetime (a real file system that really fills up); unmounted

@@ -26,7 +26,10 @@ async fn sixty_four_concurrent_commits_all_recover() {
     }
     let stats = spool.stats();
     assert_eq!(stats.commits, 64);
-    assert_eq!(stats.dir_sync_requests, 64, "one directory fsync request per commit");
+    assert_eq!(
+        stats.dir_sync_requests, 64,
+        "one directory fsync request per commit"
+    );
     assert!(stats.dir_fsyncs <= stats.dir_sync_requests);
     drop(spool);
 

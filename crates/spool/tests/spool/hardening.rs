@@ -97,7 +97,10 @@ async fn a_message_whose_body_vanished_is_marked_failed_not_retried() {
     let damaged = store(&spool, 1, 500).await;
     let intact = store(&spool, 2, 500).await;
     // A state change gives it an envelope file, which outlives the message file's removal.
-    spool.rewrite_state_for_tests(&damaged, |_| {}).await.unwrap();
+    spool
+        .rewrite_state_for_tests(&damaged, |_| {})
+        .await
+        .unwrap();
     std::fs::remove_file(spool.body_path(&damaged)).unwrap();
     let err = spool
         .rewrite_state_for_tests(&damaged, |d| d.state = State::Sending)

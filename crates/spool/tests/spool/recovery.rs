@@ -37,7 +37,10 @@ async fn reopen_recovers_committed_and_removes_partial_files() {
     // A message whose body vanished (damage from outside), plus crash leftovers.
     let damaged = stored.keys().nth(2).unwrap().clone();
     stored.remove(&damaged).unwrap();
-    spool.rewrite_state_for_tests(&damaged, |_| {}).await.unwrap();
+    spool
+        .rewrite_state_for_tests(&damaged, |_| {})
+        .await
+        .unwrap();
     drop(spool);
     fs::remove_file(root.join("msg").join(format!("{damaged}.eml"))).unwrap();
     simulate_crash_leftovers(root, stored.keys().next().unwrap());
