@@ -216,7 +216,11 @@ async fn only_state_changes_involving_a_failure_are_fsynced() {
     let dir = tempfile::tempdir().unwrap();
     let spool = Spool::open(dir.path()).await.unwrap();
     let id = store(&spool, 1, 500).await;
-    assert_eq!(spool.stats().dir_sync_requests, 1, "one grouped msg/ fsync per commit");
+    assert_eq!(
+        spool.stats().dir_sync_requests,
+        1,
+        "one grouped msg/ fsync per commit"
+    );
     spool
         .apply(&id, Event::AttemptStarted { at: 10 })
         .await
@@ -252,5 +256,9 @@ async fn only_state_changes_involving_a_failure_are_fsynced() {
         )
         .await
         .unwrap();
-    assert_eq!(spool.stats().dir_sync_requests, 3, "leaving Failed is fsync'd");
+    assert_eq!(
+        spool.stats().dir_sync_requests,
+        3,
+        "leaving Failed is fsync'd"
+    );
 }
