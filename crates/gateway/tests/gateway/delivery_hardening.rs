@@ -195,7 +195,10 @@ async fn damaged_messages_are_failed_or_left_alone_not_retried_for_ever() {
     let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
     let no_body = one_message(&t.spool, &["boss@example.com"]).await;
     // A state change gives it an envelope file (spool format 2), which outlives the damage.
-    t.spool.rewrite_state_for_tests(&no_body, |_| {}).await.unwrap();
+    t.spool
+        .rewrite_state_for_tests(&no_body, |_| {})
+        .await
+        .unwrap();
     std::fs::remove_file(t.spool.body_path(&no_body)).unwrap();
     let garbled = one_message(&t.spool, &["boss@example.com"]).await;
     let garbled_path = t.spool.dir().join("env").join(format!("{garbled}.json"));
