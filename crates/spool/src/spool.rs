@@ -48,7 +48,9 @@ impl Default for Options {
 pub struct SpoolStats {
     /// Messages committed by this handle (and its clones).
     pub commits: u64,
-    /// Directory fsyncs asked for (two per commit, one or two per update and remove).
+    /// Directory fsyncs asked for (one per commit, two for an envelope too large for the header
+    /// block; one per update involving a failure or of a format-1 message, else none; one or
+    /// two per remove).
     pub dir_sync_requests: u64,
     /// Directory fsyncs actually performed; below `dir_sync_requests` when grouping works.
     pub dir_fsyncs: u64,
