@@ -247,11 +247,16 @@ pub(crate) fn read_envelope(path: &Path) -> Result<Option<EnvFile>, SpoolError> 
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(SpoolError::io("read", path, e)),
     };
+    parse_envelope(path, &bytes).map(Some)
+}
+
+/// Parse an envelope file's bytes (`path` names it in errors).
+fn parse_envelope(path: &Path, bytes: &[u8]) -> Result<EnvFile, SpoolError> {
     let json_err = |source| SpoolError::Json {
         path: path.to_path_buf(),
         source,
     };
-    let env: EnvFile = serde_json::from_slice(&bytes).map_err(json_err)?;
+    let env: EnvFile = serde_json::from_slice(bytes).map_err(json_err)?;
     if env.version > ENV_FORMAT {
         // Written by a newer scanrelay: left alone (like an unreadable file), never rewritten
         // in an older format that would drop what this version does not know.
@@ -262,17 +267,54 @@ pub(crate) fn read_envelope(path: &Path) -> Result<Option<EnvFile>, SpoolError> 
             ),
         )));
     }
-    Ok(Some(env))
+    Ok(env)
 }
 
-/// Atomically replace `env/ID.json`: write a temporary file in `env/`, `sync_all` it, rename it
-/// over the envelope. The caller must then fsync `env/` before relying on it. On error the
-/// temporary file is removed and the previous envelope (if any) is untouched.
+/// A message's record: `env/ID.json` if it exists and parses, else the envelope committed in
+/// the header of `msg/ID.eml` (format 2). An unreadable `env/ID.json` of a format-2 message is
+/// a state update cut short by a power loss (those are not fsync'd, see the crate docs): the
+/// committed state is used instead, which only causes a retry. `Ok(None)` if neither exists.
+pub(crate) fn read_record(layout: &Layout, id: &MessageId) -> Result<Option<EnvFile>, SpoolError> {
+    let from_header = || -> Result<Option<EnvFile>, SpoolError> {
+        Ok(crate::header::read_path(&layout.body(id))?.and_then(crate::header::Header::inline))
+    };
+    let path = layout.envelope(id);
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return from_header(),
+        Err(e) => return Err(SpoolError::io("read", path, e)),
+    };
+    // Not JSON at all (empty, cut short): a lost update. Valid JSON that does not fit (e.g.
+    // from a newer scanrelay) is an error, as with format 1.
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_err()
+        && let Some(env) = from_header()?
+    {
+        tracing::warn!(file = %path.display(), "unreadable state file; using the committed envelope");
+        return Ok(Some(env));
+    }
+    parse_envelope(&path, &bytes).map(Some)
+}
+
+/// Atomically replace `env/ID.json`: write a temporary file in `env/`, `sync_all` it (only if
+/// `durable`), rename it over the envelope. For a durable write the caller must then fsync `env/`
+/// before relying on it. On error the temporary file is removed and the previous envelope (if
+/// any) is untouched.
 pub(crate) fn write_envelope(
     layout: &Layout,
     id: &MessageId,
     env: &EnvFile,
     fault: Option<io::ErrorKind>,
+) -> Result<(), SpoolError> {
+    write_envelope_with(layout, id, env, fault, true)
+}
+
+/// [`write_envelope`], with the file's `sync_all` only if `durable`.
+pub(crate) fn write_envelope_with(
+    layout: &Layout,
+    id: &MessageId,
+    env: &EnvFile,
+    fault: Option<io::ErrorKind>,
+    durable: bool,
 ) -> Result<(), SpoolError> {
     let path = layout.envelope(id);
     let mut env = env.clone();
@@ -285,7 +327,9 @@ pub(crate) fn write_envelope(
     let result = (|| {
         let mut file = create_new(&tmp)?;
         write_all(&mut file, &tmp, &bytes, fault)?;
-        file.sync_all().map_err(ctx("sync", &tmp))?;
+        if durable {
+            file.sync_all().map_err(ctx("sync", &tmp))?;
+        }
         drop(file);
         rename(&tmp, &path)
     })();
@@ -295,7 +339,8 @@ pub(crate) fn write_envelope(
     result
 }
 
-/// Open a message's body and take an exclusive advisory lock on it. The body file is never
+/// Open a message's file (format 1: the body; format 2: header and body) and take an exclusive
+/// advisory lock on it. The body file is never
 /// replaced during a message's life, so its lock serializes `update` and `remove` of that message
 /// across threads and processes. `Ok(None)` if the body does not exist.
 pub(crate) fn lock_message(layout: &Layout, id: &MessageId) -> Result<Option<File>, SpoolError> {

@@ -8,6 +8,7 @@ use crate::error::{SpoolError, ctx};
 use crate::fsio::{
     Layout, id_from_name, list_names, read_envelope, remove_if_exists, sync_dir, write_envelope,
 };
+use crate::header::{self, Header};
 use crate::id::MessageId;
 use crate::lifecycle::Event;
 use crate::model::{Delivery, State};
@@ -31,7 +32,10 @@ pub struct Recovery {
 /// The error text recorded on messages whose body is missing.
 pub(crate) const BODY_MISSING: &str = "message body file missing from the spool";
 
-/// Undo everything a crash can leave behind. Blocking; the caller holds the exclusive lock.
+/// Undo everything a crash can leave behind: partial files, bodies of commits cut short (no
+/// envelope file and no committed header). Format-2 message files without an envelope file are
+/// accepted messages and stay; an unreadable envelope file of such a message (a state change
+/// cut short, not fsync'd) is read as the committed header ([`crate::fsio::read_record`]). Blocking; the caller holds the exclusive lock.
 pub(crate) fn recover(layout: &Layout) -> Result<Recovery, SpoolError> {
     let mut report = Recovery {
         performed: true,
@@ -50,11 +54,17 @@ pub(crate) fn recover(layout: &Layout) -> Result<Recovery, SpoolError> {
         }
     }
     envelopes.sort();
+    let mut committed = Vec::new();
     for name in list_names(&layout.msg)? {
         match id_from_name(&name, "eml") {
             Some(id) if envelopes.binary_search(&id).is_err() => {
-                remove_if_exists(&layout.body(&id))?;
-                report.removed_orphans += 1;
+                let body = layout.body(&id);
+                if matches!(header::read_path(&body), Ok(Some(Header::Inline(_)))) {
+                    committed.push(id); // format 2: accepted, no state change yet
+                } else {
+                    remove_if_exists(&body)?;
+                    report.removed_orphans += 1;
+                }
             }
             Some(_) => {}
             None => {
@@ -68,7 +78,7 @@ pub(crate) fn recover(layout: &Layout) -> Result<Recovery, SpoolError> {
             report.corrupt.push(id.clone());
         }
     }
-    report.messages = envelopes.len();
+    report.messages = envelopes.len() + committed.len();
     for dir in [&layout.tmp, &layout.msg, &layout.env] {
         sync_dir(dir)?;
     }

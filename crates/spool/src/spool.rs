@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::fs::{self, File, TryLockError};
-use std::io;
+use std::io::{self, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -12,9 +12,10 @@ use crate::committer::{Committer, Counters, Dir};
 use crate::error::{SpoolError, ctx};
 use crate::fsio::{
     Faults, LOCK_FILE, Layout, blocking, create_new, create_private_dir, id_from_name, list_names,
-    lock_message, make_private, private_options, read_envelope, remove_if_exists, sync_dir,
-    write_envelope,
+    lock_message, make_private, private_options, read_record, remove_if_exists, sync_dir,
+    write_envelope, write_envelope_with,
 };
+use crate::header::{self, HEADER_LEN};
 use crate::id::MessageId;
 use crate::incoming::Incoming;
 use crate::lifecycle::{Applied, Event};
@@ -47,7 +48,9 @@ impl Default for Options {
 pub struct SpoolStats {
     /// Messages committed by this handle (and its clones).
     pub commits: u64,
-    /// Directory fsyncs asked for (two per commit, one or two per update and remove).
+    /// Directory fsyncs asked for (one per commit, two for an envelope too large for the header
+    /// block; one per update involving a failure or of a format-1 message, else none; one or
+    /// two per remove).
     pub dir_sync_requests: u64,
     /// Directory fsyncs actually performed; below `dir_sync_requests` when grouping works.
     pub dir_fsyncs: u64,
@@ -187,7 +190,11 @@ impl Spool {
         let (create, spool) = (path.clone(), self.clone());
         let file = blocking("create", move || {
             spool.inner().reserve.admit(&create)?;
-            create_new(&create)
+            let mut file = create_new(&create)?;
+            // The header block is written at commit, when the envelope is complete.
+            file.seek(io::SeekFrom::Start(HEADER_LEN))
+                .map_err(ctx("seek", &create))?;
+            Ok(file)
         })
         .await?;
         Ok(Incoming::new(self.clone(), id, path, file))
@@ -199,8 +206,8 @@ impl Spool {
         let layout = self.inner.layout.clone();
         blocking("list", move || {
             let mut entries = Vec::new();
-            for id in envelope_ids(&layout)? {
-                match read_envelope(&layout.envelope(&id)) {
+            for id in message_ids(&layout)? {
+                match read_record(&layout, &id) {
                     Ok(Some(env)) => entries.push(env.into_entry(id)),
                     Ok(None) => {}
                     Err(e) => tracing::warn!(error = %e, "skipping unreadable envelope"),
@@ -220,15 +227,9 @@ impl Spool {
         let layout = self.inner.layout.clone();
         blocking("scan", move || {
             let mut items = Vec::new();
-            for id in envelope_ids(&layout)? {
-                let path = layout.envelope(&id);
-                match fs::symlink_metadata(&path) {
-                    Ok(meta) => items.push(ScanItem {
-                        id,
-                        stamp: stamp(&meta),
-                    }),
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(SpoolError::io("stat", path, e)),
+            for id in message_ids(&layout)? {
+                if let Some(stamp) = record_stamp(&layout, &id)? {
+                    items.push(ScanItem { id, stamp });
                 }
             }
             items.sort_by(|a, b| a.id.cmp(&b.id));
@@ -239,9 +240,8 @@ impl Spool {
 
     /// One message's envelope and state, read fresh from disk.
     pub async fn load(&self, id: &MessageId) -> Result<Entry, SpoolError> {
-        let path = self.inner.layout.envelope(id);
-        let id = id.clone();
-        blocking("load", move || match read_envelope(&path)? {
+        let (layout, id) = (self.inner.layout.clone(), id.clone());
+        blocking("load", move || match read_record(&layout, &id)? {
             Some(env) => Ok(env.into_entry(id)),
             None => Err(SpoolError::NotFound(id)),
         })
@@ -250,15 +250,26 @@ impl Spool {
 
     /// Open a message's body (the bytes as received, CRLF line ends) for reading.
     pub async fn open_body(&self, id: &MessageId) -> Result<tokio::fs::File, SpoolError> {
-        let path = self.body_path(id);
-        match tokio::fs::File::open(&path).await {
-            Ok(file) => Ok(file),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(SpoolError::NotFound(id.clone())),
-            Err(e) => Err(SpoolError::io("open", path, e)),
-        }
+        let (path, target) = (self.body_path(id), id.clone());
+        let file = blocking("open", move || {
+            let mut file = match File::open(&path) {
+                Ok(file) => file,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(SpoolError::NotFound(target));
+                }
+                Err(e) => return Err(SpoolError::io("open", path, e)),
+            };
+            let offset = header::read(&file, &path)?.body_offset();
+            file.seek(io::SeekFrom::Start(offset))
+                .map_err(ctx("seek", &path))?;
+            Ok(file)
+        })
+        .await?;
+        Ok(tokio::fs::File::from_std(file))
     }
 
-    /// Where a message's body lives (`msg/ID.eml`).
+    /// Where a message's file lives (`msg/ID.eml`). Since spool format 2 the file starts with
+    /// a header block before the body: read the body with [`Spool::open_body`].
     pub fn body_path(&self, id: &MessageId) -> PathBuf {
         self.inner.layout.body(id)
     }
@@ -301,7 +312,7 @@ impl Spool {
         f: impl FnOnce(&mut Delivery) -> Result<R, SpoolError>,
     ) -> Result<(Entry, R), SpoolError> {
         let (layout, locked) = (self.inner.layout.clone(), id.clone());
-        let (lock, mut env) = blocking("update", move || {
+        let (lock, mut env, inline) = blocking("update", move || {
             let Some(lock) = lock_message(&layout, &locked)? else {
                 let path = layout.envelope(&locked);
                 let exists = path.try_exists().map_err(ctx("stat", &path))?;
@@ -311,20 +322,31 @@ impl Spool {
                     SpoolError::NotFound(locked)
                 });
             };
-            match read_envelope(&layout.envelope(&locked))? {
-                Some(env) => Ok((lock, env)),
+            let inline = matches!(
+                header::read(&lock, &layout.body(&locked))?,
+                header::Header::Inline(_)
+            );
+            match read_record(&layout, &locked)? {
+                Some(env) => Ok((lock, env, inline)),
                 None => Err(SpoolError::NotFound(locked)),
             }
         })
         .await?;
+        let before = env.delivery.clone();
         let result = f(&mut env.delivery)?;
+        // Losing a state change of a format-2 message after a power cut falls back to an
+        // earlier state, which only causes a retry; failures (bounces) must never be redone.
+        let durable = !inline || needs_durable(&before) || needs_durable(&env.delivery);
         let (spool, target, written) = (self.clone(), id.clone(), env.clone());
         blocking("update", move || {
             let inner = spool.inner();
             inner.reserve.with_room(|| {
                 let fault = inner.faults.envelope();
-                write_envelope(&inner.layout, &target, &written, fault)?;
-                inner.committer.sync(Dir::Env)
+                write_envelope_with(&inner.layout, &target, &written, fault, durable)?;
+                if durable {
+                    inner.committer.sync(Dir::Env)?;
+                }
+                Ok(())
             })?;
             drop(lock);
             Ok(())
@@ -346,7 +368,7 @@ impl Spool {
         blocking("update", move || {
             let inner = spool.inner();
             let layout = &inner.layout;
-            let mut env = read_envelope(&layout.envelope(&target))?
+            let mut env = read_record(layout, &target)?
                 .ok_or_else(|| SpoolError::NotFound(target.clone()))?;
             let body = layout.body(&target);
             let missing = !body.try_exists().map_err(ctx("stat", &body))?;
@@ -369,16 +391,26 @@ impl Spool {
         blocking("remove", move || {
             let inner = spool.inner();
             let layout = &inner.layout;
-            let _lock = lock_message(layout, &target)?;
+            let lock = lock_message(layout, &target)?;
+            let body = layout.body(&target);
+            let inline = match &lock {
+                Some(file) => matches!(header::read(file, &body)?, header::Header::Inline(_)),
+                None => false,
+            };
+            // Format 2: the message file holds the committed envelope, so it goes first (else
+            // a crash could bring the message back); format 1: the envelope goes first.
+            if inline && inner.reserve.with_room(|| remove_if_exists(&body))? {
+                inner.committer.sync(Dir::Msg)?;
+            }
             let envelope = layout.envelope(&target);
-            if !inner.reserve.with_room(|| remove_if_exists(&envelope))? {
+            let had_envelope = inner.reserve.with_room(|| remove_if_exists(&envelope))?;
+            if !had_envelope && !inline {
                 return Err(SpoolError::NotFound(target));
             }
-            inner.committer.sync(Dir::Env)?;
-            if inner
-                .reserve
-                .with_room(|| remove_if_exists(&layout.body(&target)))?
-            {
+            if had_envelope {
+                inner.committer.sync(Dir::Env)?;
+            }
+            if !inline && inner.reserve.with_room(|| remove_if_exists(&body))? {
                 inner.committer.sync(Dir::Msg)?;
             }
             inner.reserve.after_removal();
@@ -488,12 +520,43 @@ fn log_recovery(dir: &Path, r: &Recovery) {
     );
 }
 
-/// Ids of the envelope files in `env/` (unsorted).
-fn envelope_ids(layout: &Layout) -> Result<Vec<MessageId>, SpoolError> {
-    Ok(list_names(&layout.env)?
+/// Ids of the queued messages: envelope files in `env/` and message files in `msg/` (a
+/// format-2 message has no envelope file until its state first changes), sorted, unique.
+fn message_ids(layout: &Layout) -> Result<Vec<MessageId>, SpoolError> {
+    let mut ids: Vec<MessageId> = list_names(&layout.env)?
         .iter()
         .filter_map(|name| id_from_name(name, "json"))
-        .collect())
+        .chain(
+            list_names(&layout.msg)?
+                .iter()
+                .filter_map(|name| id_from_name(name, "eml")),
+        )
+        .collect();
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The change stamp of a message's state: its envelope file, else its message file (format 2
+/// before the first state change). `None` if neither exists.
+fn record_stamp(layout: &Layout, id: &MessageId) -> Result<Option<Stamp>, SpoolError> {
+    for path in [layout.envelope(id), layout.body(id)] {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) => return Ok(Some(stamp(&meta))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(SpoolError::io("stat", path, e)),
+        }
+    }
+    Ok(None)
+}
+
+/// Whether a state change from or to `d` must be fsync'd: a failure that was (or will be)
+/// bounced must not be lost, or it would be bounced again.
+fn needs_durable(d: &Delivery) -> bool {
+    d.state == crate::State::Failed
+        || d.per_rcpt
+            .iter()
+            .any(|r| r.state == crate::RcptState::Failed)
 }
 
 fn stamp(meta: &fs::Metadata) -> Stamp {

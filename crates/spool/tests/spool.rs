@@ -11,6 +11,8 @@ mod concurrency;
 mod crash;
 #[path = "spool/disk_full.rs"]
 mod disk_full;
+#[path = "spool/format1.rs"]
+mod format1;
 #[path = "spool/hardening.rs"]
 mod hardening;
 #[path = "spool/lifecycle.rs"]

@@ -1,11 +1,11 @@
 //! The spool's durability chain, seen from the outside (issue 7, item 9): the real
 //! `scanrelay serve` runs under `strace -f -y`, a device submits one message over plain SMTP,
-//! and the log must show, for that message's id, body written → body fsync → rename into
-//! `msg/` → fsync of `msg/` → envelope temp written → its fsync → rename to `env/ID.json` →
-//! fsync of `env/`, each step returned before the next entered the kernel, and all of it
-//! returned before the `250 2.0.0 OK: queued as ID` reply was written to the socket.
+//! and the log must show, for that message's id (spool format 2, issue 10), body written →
+//! header block (the envelope) written at offset 0 of the same file → its fsync → rename into
+//! `msg/` → fsync of `msg/`, each step returned before the next entered the kernel, and all of
+//! it returned before the `250 2.0.0 OK: queued as ID` reply was written to the socket.
 //! `kill -9` keeps the page cache, so only the system calls can show a missing fsync: removing
-//! any of the four fsyncs of `Incoming::commit` makes this test fail, naming the step.
+//! either fsync of `Incoming::commit` makes this test fail, naming the step.
 //!
 //! The directory fsyncs are group-committed (a commit may be served by another commit's fsync
 //! on another thread), so steps are matched by the paths `-y` prints, not by thread; the order
@@ -28,6 +28,7 @@ const SYSCALLS: &[&str] = &[
     "openat",
     "write",
     "writev",
+    "pwrite64",
     "sendto",
     "sendmsg",
     "fsync",
@@ -238,20 +239,25 @@ fn commit_chain<'t>(
     id: &str,
     reply: &'t Call,
 ) -> Result<Chain<'t>, ChainError> {
-    let (msg, env) = (spool.join("msg"), spool.join("env"));
+    let msg = spool.join("msg");
     let tmp_body = spool.join("tmp").join(format!("{id}.eml"));
     let body = msg.join(format!("{id}.eml"));
-    let envelope = env.join(format!("{id}.json"));
     let what = format!("the reply `250 2.0.0 OK: queued as {id}` to the client");
     let mut chain = Chain::new(trace).before(what, reply);
     chain.then("the body file tmp/ID.eml is created", |c| {
         creates(c, |p| p == tmp_body)
     })?;
+    // Spool format 2: the body, then the header block (envelope and initial state) at
+    // offset 0 of the same file, so the one fsync below covers both.
     chain.then_all("the body is written, every write under either name", |c| {
-        c.is_write() && (fd_is(c, &tmp_body) || fd_is(c, &body))
+        c.is_write() && !c.is(&["pwrite64"]) && (fd_is(c, &tmp_body) || fd_is(c, &body))
     })?;
     chain.then(
-        "fsync of the body file, after its last write returned",
+        "the header block (the envelope) is written at offset 0 of tmp/ID.eml",
+        |c| c.is(&["pwrite64"]) && c.succeeded() && fd_is(c, &tmp_body) && c.text.contains(", 0)"),
+    )?;
+    chain.then(
+        "fsync of the message file, after its header write returned",
         |c| c.is_sync() && c.succeeded() && fd_is(c, &tmp_body),
     )?;
     chain.then(
@@ -261,29 +267,6 @@ fn commit_chain<'t>(
     chain.then(
         "fsync of the msg/ directory, entered after that rename returned",
         |c| c.is_sync() && c.succeeded() && fd_is(c, &msg),
-    )?;
-    let prefix = format!(".{id}.");
-    let env_tmp = chain.then("the envelope temp file env/.ID.*.tmp is created", |c| {
-        creates(c, |p| {
-            let name = p.file_name().unwrap_or_default().to_string_lossy();
-            p.parent() == Some(&env) && name.starts_with(&prefix) && name.ends_with(".tmp")
-        })
-    })?;
-    let env_tmp = PathBuf::from(env_tmp.returned_path().expect("checked by creates"));
-    chain.then_all("the envelope is written to its temp file", |c| {
-        c.is_write() && fd_is(c, &env_tmp)
-    })?;
-    chain.then(
-        "fsync of the envelope temp file, after its write returned",
-        |c| c.is_sync() && c.succeeded() && fd_is(c, &env_tmp),
-    )?;
-    chain.then(
-        "rename of the envelope temp file to env/ID.json, after its fsync",
-        |c| c.succeeded() && c.rename_paths() == Some((env_tmp.clone(), envelope.clone())),
-    )?;
-    chain.then(
-        "fsync of the env/ directory, entered after that rename returned",
-        |c| c.is_sync() && c.succeeded() && fd_is(c, &env),
     )?;
     Ok(chain)
 }
@@ -303,7 +286,7 @@ fn assert_first_rename_onto(trace: &Trace, target: &Path, chain_call: &Call) {
 }
 
 #[tokio::test]
-async fn commit_fsyncs_body_and_envelope_and_their_directories_before_the_250() {
+async fn commit_fsyncs_the_message_file_and_msg_dir_before_the_250() {
     let strace = require_strace!();
     let mut server = Traced::start(&strace).await;
     let id = submit(server.connect().await).await;
@@ -334,12 +317,13 @@ async fn commit_fsyncs_body_and_envelope_and_their_directories_before_the_250() 
     assert_first_rename_onto(
         &trace,
         &spool.join("msg").join(format!("{id}.eml")),
-        calls[3],
+        calls[4],
     );
-    assert_first_rename_onto(
-        &trace,
-        &spool.join("env").join(format!("{id}.json")),
-        calls[8],
+    let file = std::fs::read(spool.join("msg").join(format!("{id}.eml"))).expect("message");
+    let header = String::from_utf8_lossy(&file[..file.len().min(4096)]);
+    assert!(
+        header.starts_with("\0scanrelay-spool message 2\n") && header.contains("mfp@example.test"),
+        "the envelope is in the message file's header: {header:.200?}"
     );
     eprintln!("commit chain of {id}:\n{chain}");
 }

@@ -35,7 +35,8 @@ impl MessageSource for SpooledBody {
             let Some((head, skip)) = &self.head else {
                 return Ok(Box::pin(file) as MessageBody);
             };
-            file.seek(SeekFrom::Start(*skip)).await?;
+            // Relative: open_body leaves the file at the body, after the spool's header block.
+            file.seek(SeekFrom::Current(*skip as i64)).await?;
             let head = Cursor::new(head.clone());
             Ok(Box::pin(head.chain(file)) as MessageBody)
         })

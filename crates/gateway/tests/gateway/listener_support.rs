@@ -93,7 +93,11 @@ impl TestGateway {
         let spool = self.gw.spool();
         let mut out = Vec::new();
         for entry in spool.list().await.unwrap() {
-            let body = std::fs::read(spool.body_path(&entry.id)).unwrap();
+            let mut body = Vec::new();
+            let mut file = spool.open_body(&entry.id).await.unwrap();
+            tokio::io::AsyncReadExt::read_to_end(&mut file, &mut body)
+                .await
+                .unwrap();
             out.push((entry, body));
         }
         out

@@ -206,3 +206,59 @@ fn states_display_parse_and_finality() {
     assert!(!State::Queued.is_final() && !State::Sending.is_final());
     assert!("bogus".parse::<State>().is_err());
 }
+
+/// Spool format 2 (issue 10): a commit asks for one directory fsync (`msg/`); state changes
+/// that only cause a retry when lost are not fsync'd, while the one that makes a message
+/// `Failed` (it is bounced) is, and so is every change after it.
+#[tokio::test]
+async fn only_state_changes_involving_a_failure_are_fsynced() {
+    use scanrelay_spool::Event;
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let id = store(&spool, 1, 500).await;
+    assert_eq!(
+        spool.stats().dir_sync_requests,
+        1,
+        "one grouped msg/ fsync per commit"
+    );
+    spool
+        .apply(&id, Event::AttemptStarted { at: 10 })
+        .await
+        .unwrap();
+    assert_eq!(spool.stats().dir_sync_requests, 1, "Sending is not fsync'd");
+    let statuses = ["alice@example.com", "bob1@example.com"]
+        .map(|rcpt| RcptStatus {
+            rcpt: rcpt.into(),
+            state: RcptState::Failed,
+            reply: Some("550 5.1.1 no such user".into()),
+        })
+        .to_vec();
+    let (entry, _) = spool
+        .apply(
+            &id,
+            Event::AttemptEnded {
+                statuses,
+                failure: None,
+                retry_at: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(entry.delivery.state, State::Failed);
+    assert_eq!(spool.stats().dir_sync_requests, 2, "Failed is fsync'd");
+    spool
+        .apply(
+            &id,
+            Event::Retried {
+                now: 20,
+                failed_too: true,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        spool.stats().dir_sync_requests,
+        3,
+        "leaving Failed is fsync'd"
+    );
+}

@@ -64,9 +64,9 @@ async fn a_commit_failing_after_its_envelope_appeared_holds_the_message_lock_unt
     spool.on_commit_published(Some(Arc::new(move |body: &Path| {
         // What a concurrent scheduler would find now: the envelope is visible, but the
         // message lock (taken to mark it `Sending`) is not available.
-        let envelope_visible = std::fs::read_dir(body.parent().unwrap().with_file_name("env"))
+        let envelope_visible = std::fs::read_dir(body.parent().unwrap())
             .unwrap()
-            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".json"));
+            .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".eml"));
         let locked = matches!(
             File::open(body).unwrap().try_lock(),
             Err(TryLockError::WouldBlock)
@@ -96,6 +96,11 @@ async fn a_message_whose_body_vanished_is_marked_failed_not_retried() {
     let spool = Spool::open(dir.path()).await.unwrap();
     let damaged = store(&spool, 1, 500).await;
     let intact = store(&spool, 2, 500).await;
+    // A state change gives it an envelope file, which outlives the message file's removal.
+    spool
+        .rewrite_state_for_tests(&damaged, |_| {})
+        .await
+        .unwrap();
     std::fs::remove_file(spool.body_path(&damaged)).unwrap();
     let err = spool
         .rewrite_state_for_tests(&damaged, |d| d.state = State::Sending)

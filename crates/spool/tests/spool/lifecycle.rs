@@ -235,6 +235,7 @@ async fn newer_envelope_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let spool = scanrelay_spool::Spool::open(dir.path()).await.unwrap();
     let id = crate::common::store(&spool, 1, 100).await;
+    spool.rewrite_state_for_tests(&id, |_| {}).await.unwrap();
     let path = dir.path().join("env").join(format!("{id}.json"));
     let mut newer: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();

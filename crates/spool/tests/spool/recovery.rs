@@ -34,10 +34,14 @@ async fn reopen_recovers_committed_and_removes_partial_files() {
         let len = 1000 + n as usize * 70_000;
         stored.insert(store(&spool, n, len).await, (n, len));
     }
-    drop(spool);
     // A message whose body vanished (damage from outside), plus crash leftovers.
     let damaged = stored.keys().nth(2).unwrap().clone();
     stored.remove(&damaged).unwrap();
+    spool
+        .rewrite_state_for_tests(&damaged, |_| {})
+        .await
+        .unwrap();
+    drop(spool);
     fs::remove_file(root.join("msg").join(format!("{damaged}.eml"))).unwrap();
     simulate_crash_leftovers(root, stored.keys().next().unwrap());
 
