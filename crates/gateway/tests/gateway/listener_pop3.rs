@@ -272,7 +272,7 @@ async fn the_device_mailbox_serves_uidl_top_retr_and_deletes_only_after_quit() {
     );
     let stored = mailbox_files(&t);
     assert_eq!(stored.len(), 2, "two messages kept");
-    let first = std::fs::read(&stored[0]).unwrap();
+    let first = stored_body(&t, &stored[0]).await;
     assert!(
         first.ends_with(MESSAGE.as_bytes()),
         "stored as sent, with a Received: line"
@@ -332,6 +332,19 @@ fn mailbox_files(t: &TestGateway) -> Vec<std::path::PathBuf> {
         .collect();
     files.sort();
     files
+}
+
+/// The message as kept in the mailbox spool (after the spool's own header block), read
+/// through the spool as the POP3 server reads it.
+async fn stored_body(t: &TestGateway, path: &std::path::Path) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let dir = t.gw.settings().spool_dir.join("mailbox");
+    let spool = scanrelay_spool::Spool::open_existing(dir).await.unwrap();
+    let id = file_id(path).parse().unwrap();
+    let mut body = Vec::new();
+    let mut file = spool.open_body(&id).await.unwrap();
+    file.read_to_end(&mut body).await.unwrap();
+    body
 }
 
 fn file_id(path: &std::path::Path) -> String {
