@@ -205,6 +205,12 @@ async fn older_envelopes_are_read_and_newer_ones_left_alone() {
         let dir = tempfile::tempdir().unwrap();
         let spool = scanrelay_spool::Spool::open(dir.path()).await.unwrap();
         let id = crate::common::store(&spool, 1, 100).await;
+        // A committed message keeps its envelope in the message file's header; the first
+        // state change writes env/ID.json, the file older versions wrote at commit.
+        spool
+            .apply(&id, Event::AttemptStarted { at: 2 })
+            .await
+            .unwrap();
         let path = dir.path().join("env").join(format!("{id}.json"));
         let mut v: serde_json::Value =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
