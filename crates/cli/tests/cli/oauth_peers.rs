@@ -162,7 +162,8 @@ async fn send_config_with_an_oauth2_upstream_logs_in_with_xoauth2() {
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = scanrelay(&refs, &[]).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert_eq!(run.json()["server"]["port"], p.submission_port);
+    let json = run.json();
+    assert_eq!(json["server"]["port"], p.submission_port);
     assert!(
         authority().introspections() > introspections,
         "Dovecot did not introspect the token: not an XOAUTH2 login"
@@ -171,4 +172,31 @@ async fn send_config_with_an_oauth2_upstream_logs_in_with_xoauth2() {
     let got = read_back(&p, &p.user, &p.password, &t, 1).await;
     assert_eq!(got[0]["attachments"][0]["name"], "토큰 로그인.pdf");
     assert_eq!(got[0]["attachments"][0]["sha256"], sha256_of(&scan));
+    let message_id = json["messages"][0]["message_id"].as_str().unwrap();
+    assert_eq!(
+        sasl_login_of(message_id),
+        "sasl_method=XOAUTH2, sasl_username=scanner@example.test"
+    );
+}
+
+/// The SASL part of the Postfix log line of the session that queued `message_id`
+/// (`SCANRELAY_PEER_MAILLOG`: `QID: client=..., sasl_method=M, sasl_username=U`).
+fn sasl_login_of(message_id: &str) -> String {
+    let path = std::env::var("SCANRELAY_PEER_MAILLOG").expect("SCANRELAY_PEER_MAILLOG is set");
+    let log = std::fs::read_to_string(&path).expect("read the Postfix log");
+    let queue_id = log
+        .lines()
+        .find_map(|l| {
+            let (head, _) = l.split_once(&format!(": message-id={message_id}"))?;
+            head.rsplit(' ').next()
+        })
+        .unwrap_or_else(|| panic!("{message_id} is not in {path}"));
+    let client = format!(" {queue_id}: client=");
+    let line = log
+        .lines()
+        .find(|l| l.contains(&client))
+        .expect("the queue id's client line");
+    line.split_once(", ")
+        .map(|(_, sasl)| sasl.to_string())
+        .unwrap_or_default()
 }
