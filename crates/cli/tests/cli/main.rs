@@ -21,6 +21,7 @@ mod gateway_support;
 mod json_errors;
 mod oauth;
 mod oauth_durability;
+mod oauth_peers;
 mod queue;
 mod queue_explain;
 mod queue_old_tls;

@@ -48,7 +48,7 @@ async fn send(p: &Peers, mut args: Vec<String>, more: &[&str], files: &[&Path]) 
 }
 
 /// A token unique to this run, for finding its messages in the shared mailbox.
-fn token(name: &str) -> String {
+pub fn token(name: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -57,7 +57,13 @@ fn token(name: &str) -> String {
 }
 
 /// The messages of `user` whose subject has `token`, once `want` of them arrived.
-async fn read_back(p: &Peers, user: &str, password: &str, token: &str, want: usize) -> Vec<Value> {
+pub async fn read_back(
+    p: &Peers,
+    user: &str,
+    password: &str,
+    token: &str,
+    want: usize,
+) -> Vec<Value> {
     let port = p.pop3_port.to_string();
     let ca = p.ca.to_string_lossy().into_owned();
     let script = py("pop3_sent.py");
@@ -75,7 +81,7 @@ async fn read_back(p: &Peers, user: &str, password: &str, token: &str, want: usi
 }
 
 /// SHA-256 of a file by coreutils (independent of the code under test).
-fn sha256_of(path: &Path) -> String {
+pub fn sha256_of(path: &Path) -> String {
     let out = std::process::Command::new("sha256sum")
         .arg(path)
         .output()
