@@ -2,11 +2,15 @@
 //! (keeping the aspect ratio, the vertical scale following the page's resolution), then grey
 //! levels below the middle made black.
 
+#[cfg(feature = "images")]
 use std::path::Path;
 
+#[cfg(feature = "images")]
 use image::imageops::{self, FilterType};
+#[cfg(feature = "images")]
 use image::{DynamicImage, GrayImage};
 
+#[cfg(feature = "images")]
 use crate::FaxError;
 
 /// The width of every page: an A4/Letter line of T.4 at 8 pixels per millimetre.
@@ -98,6 +102,7 @@ impl Bitmap {
         (0..self.width).map(move |x| self.get(x, y))
     }
 
+    #[cfg(feature = "images")]
     /// The page of `image` at `resolution`: 1728 pixels across, as many lines as keep its
     /// proportions at that resolution, grey below [`THRESHOLD`] black.
     pub fn from_image(image: &DynamicImage, resolution: Resolution) -> Bitmap {
@@ -110,6 +115,7 @@ impl Bitmap {
     }
 }
 
+#[cfg(feature = "images")]
 /// `image` in grey, scaled to 1728 pixels across and to the page's vertical resolution.
 pub fn fax_grey(image: &DynamicImage, resolution: Resolution) -> GrayImage {
     let grey = image.to_luma8();
@@ -120,6 +126,7 @@ pub fn fax_grey(image: &DynamicImage, resolution: Resolution) -> GrayImage {
     imageops::resize(&grey, FAX_WIDTH, rows, FilterType::Triangle)
 }
 
+#[cfg(feature = "images")]
 /// Reads an image file (PNG, JPEG or TIFF, told from its bytes, not its name). Of a
 /// multi-page TIFF only the first page is read: the `image` crate decodes one frame.
 pub fn load_image(path: &Path) -> Result<DynamicImage, FaxError> {

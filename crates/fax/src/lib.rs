@@ -17,6 +17,9 @@
 //! against the Recommendation and decode whole pages with the `fax` crate's G3 decoder.
 //! TIFF writing is hand-written too: the `tiff` crate does not write CCITT compression.
 //!
+//! The `images` feature (default) brings the `image` crate for the conversion; without it the
+//! crate reads, writes and wraps fax data only (what `fetch` and the fuzz target need).
+//!
 //! This crate does no network I/O and holds no secrets; it never writes files itself.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -28,9 +31,13 @@ pub mod tables;
 pub mod tiff_read;
 pub mod tiff_write;
 
-use std::path::{Path, PathBuf};
+#[cfg(feature = "images")]
+use std::path::Path;
+use std::path::PathBuf;
 
-pub use bitmap::{Bitmap, FAX_WIDTH, Resolution, THRESHOLD, fax_grey, load_image};
+pub use bitmap::{Bitmap, FAX_WIDTH, Resolution, THRESHOLD};
+#[cfg(feature = "images")]
+pub use bitmap::{fax_grey, load_image};
 pub use pdf::fax_pdf;
 pub use tiff_read::{Coding, FaxPage, read_fax_tiff};
 pub use tiff_write::write_tiff_f;
@@ -63,6 +70,7 @@ pub enum FaxError {
     NotFax(String),
 }
 
+#[cfg(feature = "images")]
 /// The TIFF-F file of `inputs`, one page per file, in order.
 pub fn images_to_tiff_f(inputs: &[&Path], resolution: Resolution) -> Result<Vec<u8>, FaxError> {
     let pages = inputs

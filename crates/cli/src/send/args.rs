@@ -68,7 +68,13 @@ pub struct SendArgs {
     #[arg(long)]
     pub ifax: bool,
     /// The fax's resolution: standard (204×98 dpi) or fine (204×196 dpi). With --ifax only.
-    #[arg(long, value_enum, value_name = "RES", default_value = "fine", requires = "ifax")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "RES",
+        default_value = "fine",
+        requires = "ifax"
+    )]
     pub ifax_resolution: IfaxResolution,
     /// Print one JSON object on stdout instead of the report (no progress bar).
     #[arg(long)]

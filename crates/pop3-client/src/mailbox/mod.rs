@@ -208,7 +208,12 @@ fn extract(
         if let Some(pdf) = fax_pdf(&att.content) {
             let pdf_name = format!("{}.pdf", file_stem(&name));
             saved.push(name);
-            saved.push(create_unique(root, &temp_in(tmp_dir, "pdf"), &pdf_name, &pdf)?);
+            saved.push(create_unique(
+                root,
+                &temp_in(tmp_dir, "pdf"),
+                &pdf_name,
+                &pdf,
+            )?);
         } else {
             saved.push(name);
         }
@@ -220,7 +225,9 @@ fn extract(
 /// `None` for anything else, a TIFF that is not a bilevel CCITT fax included.
 fn fax_pdf(content: &[u8]) -> Option<Vec<u8>> {
     let is_tiff = content.starts_with(b"II*\0") || content.starts_with(b"MM\0*");
-    is_tiff.then(|| scanrelay_fax::tiff_to_pdf(content).ok()).flatten()
+    is_tiff
+        .then(|| scanrelay_fax::tiff_to_pdf(content).ok())
+        .flatten()
 }
 
 /// `name` without its last extension (`fax (2).tif` → `fax (2)`).
