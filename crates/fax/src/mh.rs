@@ -27,10 +27,8 @@ impl BitWriter {
         if self.used == 0 {
             self.bytes.push(0);
         }
-        if one {
-            if let Some(last) = self.bytes.last_mut() {
-                *last |= 0x80 >> self.used;
-            }
+        if let (true, Some(last)) = (one, self.bytes.last_mut()) {
+            *last |= 0x80 >> self.used;
         }
         self.used = (self.used + 1) % 8;
     }

@@ -103,7 +103,7 @@ impl PdfFile {
         let xref_at = self.out.len();
         let mut xref = format!("xref\n0 {}\n0000000000 65535 f \n", self.offsets.len() + 1);
         for offset in &self.offsets {
-            let _ = write!(xref, "{offset:010} 00000 n \n");
+            let _ = writeln!(xref, "{offset:010} 00000 n ");
         }
         let _ = write!(
             xref,

@@ -57,7 +57,7 @@ fn test_page(rows: u32) -> Bitmap {
     let mut page = Bitmap::new(FAX_WIDTH, rows);
     for y in 0..rows {
         for x in 0..FAX_WIDTH {
-            let frame = x < 3 || x >= FAX_WIDTH - 3 || y < 2 || y >= rows - 2;
+            let frame = !(3..FAX_WIDTH - 3).contains(&x) || !(2..rows - 2).contains(&y);
             let diagonal = (x as i64 - (y as i64) * 7).abs() < 5;
             let block = (100..900).contains(&x) && (20..40).contains(&y);
             let dots = y % 5 == 0 && x % 3 == 0;

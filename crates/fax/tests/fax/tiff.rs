@@ -104,3 +104,44 @@ fn pdf_wraps_each_page_as_ccitt_image() {
     assert!(pdf.windows(data.len()).any(|w| w == &data[..]));
     assert!(text.ends_with("%%EOF\n"));
 }
+
+/// libtiff decodes every strip of a standard-resolution file without a warning (run where
+/// `tiffinfo` is installed: `scripts/test` installs it; elsewhere this test says so and passes).
+#[test]
+fn libtiff_decodes_a_standard_resolution_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("standard.tif");
+    std::fs::write(
+        &path,
+        write_tiff_f(&[page(50, 2), page(9, 4)], Resolution::Standard),
+    )
+    .unwrap();
+    let out = match std::process::Command::new("tiffinfo")
+        .arg("-D")
+        .arg(&path)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if std::env::var("SCANRELAY_REQUIRE_PEERS").as_deref() != Ok("1") => {
+            eprintln!("tiffinfo not run: {e}");
+            return;
+        }
+        Err(e) => panic!("tiffinfo: {e} (scripts/peers install installs libtiff-tools)"),
+    };
+    let (info, err) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success() && err.trim().is_empty(), "{err}");
+    assert_eq!(
+        info.matches("Resolution: 204, 98 pixels/inch").count(),
+        2,
+        "{info}"
+    );
+    assert_eq!(
+        info.matches("Compression Scheme: CCITT Group 3").count(),
+        2,
+        "{info}"
+    );
+    assert!(info.contains("Group 3 Options: (0 = 0x0)"), "{info}");
+}
