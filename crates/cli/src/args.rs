@@ -80,7 +80,8 @@ pub struct FetchArgs {
     /// Extra trusted CA certificates (PEM), e.g. for a private or test CA.
     #[arg(long, value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
-    /// The directory to save into (created if missing).
+    /// The directory to save into (created if missing): messages under DIR/messages, their
+    /// attachments in DIR, and beside a fax TIFF (I-Fax) a PDF of its pages (fax.tif, fax.pdf).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Delete each message on the server once it is saved and fsync'd (messages saved by

@@ -169,7 +169,15 @@ pub(crate) fn attachment_headers(att: &Attachment, out: &mut Vec<u8>) {
         .chars()
         .filter(|c| c.is_ascii_graphic())
         .collect();
-    let content_type = ContentType::new(mime_type.as_str()).attribute("name", name.as_str());
+    // Parameters given with the type ("image/tiff; application=faxbw" for I-Fax) come first.
+    let mut params = mime_type.split(';');
+    let mut content_type = ContentType::new(params.next().unwrap_or_default());
+    for param in params {
+        if let Some((key, value)) = param.split_once('=') {
+            content_type = content_type.attribute(key, value);
+        }
+    }
+    let content_type = content_type.attribute("name", name.as_str());
     write_header(out, "Content-Type", &content_type);
     out.extend_from_slice(b"Content-Disposition: attachment;");
     if is_plain(&name) {

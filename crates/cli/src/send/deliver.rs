@@ -21,6 +21,8 @@ pub struct Job {
     pub max_size: Option<u64>,
     /// `--split`.
     pub split: bool,
+    /// With `--ifax`, the TIFF-F file sent (removed when the job is dropped).
+    pub _fax: Option<super::ifax::FaxFile>,
 }
 
 /// Where the size limit came from.

@@ -5,6 +5,7 @@
 
 mod args;
 mod deliver;
+mod ifax;
 mod report;
 mod upstream;
 
@@ -40,11 +41,19 @@ pub fn main(args: &SendArgs) -> Result<u8> {
 /// The job the flags describe: files measured and typed, addresses checked, the body read,
 /// the connection planned (secrets read last, after everything else is known to be fine).
 fn prepare(args: &SendArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Job> {
-    let attachments = args
-        .files
-        .iter()
-        .map(|path| Attachment::from_path(path).map_err(anyhow::Error::new))
-        .collect::<Result<Vec<_>>>()?;
+    let fax = if args.ifax {
+        Some(ifax::FaxFile::convert(&args.files, args.ifax_resolution)?)
+    } else {
+        None
+    };
+    let attachments = match &fax {
+        Some(fax) => vec![fax.attachment()?],
+        None => args
+            .files
+            .iter()
+            .map(|path| Attachment::from_path(path).map_err(anyhow::Error::new))
+            .collect::<Result<Vec<_>>>()?,
+    };
     let body = match (&args.body, &args.body_file) {
         (Some(text), _) => text.clone(),
         (None, Some(path)) => read_body(path)?,
@@ -85,6 +94,7 @@ fn prepare(args: &SendArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Job>
         recipients,
         max_size,
         split: args.split,
+        _fax: fax,
     })
 }
 

@@ -18,6 +18,7 @@ mod gateway_e2e;
 mod gateway_oauth;
 mod gateway_pop3;
 mod gateway_support;
+mod ifax_peers;
 mod json_errors;
 mod oauth;
 mod oauth_durability;

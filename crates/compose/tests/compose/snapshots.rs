@@ -121,3 +121,20 @@ async fn line_breaks_in_subject_and_names_cannot_end_a_header() {
         "{text}"
     );
 }
+
+/// An I-Fax simple-mode message (RFC 3965): one TIFF-F attachment typed
+/// `image/tiff; application=faxbw`, the parameter before `name=`.
+#[tokio::test]
+async fn ifax_simple_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let blank = scanrelay_fax::Bitmap::new(scanrelay_fax::FAX_WIDTH, 2);
+    let tiff = scanrelay_fax::write_tiff_f(&[blank], scanrelay_fax::Resolution::Fine);
+    let mut att = attach(dir.path(), "fax.tif", &tiff);
+    assert_eq!(att.content_type, "image/tiff");
+    att.content_type = scanrelay_fax::IFAX_CONTENT_TYPE.into();
+    let d = draft("Fax", "", vec![att]);
+    let messages = compose(&d, Limit::default(), &mut || stamp(1)).unwrap();
+    let bytes = bytes_of(&messages[0]).await;
+    assert_eq!(bytes.len() as u64, messages[0].size());
+    check_snapshot("ifax.eml", &bytes);
+}

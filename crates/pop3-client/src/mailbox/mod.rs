@@ -4,6 +4,9 @@
 //! after all of that. So a kill at any moment loses nothing: a message not yet recorded is
 //! fetched again on the next run (its `.eml` is replaced by the same bytes; its attachments,
 //! if the kill came while they were written, may appear twice: the only duplicate possible).
+//!
+//! A fax TIFF (I-Fax, RFC 3965) is saved as it came and also as a PDF next to it, named after
+//! it (`fax.tif`, `fax.pdf`), that wraps its coded pages without re-encoding them.
 
 pub mod files;
 pub mod state;
@@ -199,8 +202,38 @@ fn extract(
         path: eml.to_path_buf(),
         source,
     })?;
-    mime::attachments(&raw)
-        .into_iter()
-        .map(|att| create_unique(root, &temp_in(tmp_dir, "part"), &att.name, &att.content))
-        .collect()
+    let mut saved = Vec::new();
+    for att in mime::attachments(&raw) {
+        let name = create_unique(root, &temp_in(tmp_dir, "part"), &att.name, &att.content)?;
+        if let Some(pdf) = fax_pdf(&att.content) {
+            let pdf_name = format!("{}.pdf", file_stem(&name));
+            saved.push(name);
+            saved.push(create_unique(
+                root,
+                &temp_in(tmp_dir, "pdf"),
+                &pdf_name,
+                &pdf,
+            )?);
+        } else {
+            saved.push(name);
+        }
+    }
+    Ok(saved)
+}
+
+/// For a fax TIFF (I-Fax), the PDF that shows its pages with the coded data as received;
+/// `None` for anything else, a TIFF that is not a bilevel CCITT fax included.
+fn fax_pdf(content: &[u8]) -> Option<Vec<u8>> {
+    let is_tiff = content.starts_with(b"II*\0") || content.starts_with(b"MM\0*");
+    is_tiff
+        .then(|| scanrelay_fax::tiff_to_pdf(content).ok())
+        .flatten()
+}
+
+/// `name` without its last extension (`fax (2).tif` → `fax (2)`).
+fn file_stem(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem,
+        _ => name,
+    }
 }

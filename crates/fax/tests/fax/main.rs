@@ -1,0 +1,4 @@
+//! Tests of scanrelay-fax.
+
+mod codes;
+mod tiff;
