@@ -1,5 +1,8 @@
 //! The run-length code tables of ITU-T T.4 (Tables 2 and 3), as bit strings, most significant
 //! bit first. Only the runs a 1728-pixel line needs (0 to 1728): no extended make-up codes.
+//! These are the standard's data, not code: they were transcribed from the tables in the
+//! MIT-licensed `fax` crate (pdf-rs) and are checked in this crate's tests against codes
+//! quoted from T.4 and by decoding whole pages with that crate's independent decoder.
 
 /// White terminating codes, run lengths 0 to 63 (T.4 Table 2).
 pub(crate) const WHITE_TERMINATING: [&str; 64] = [
