@@ -1,5 +1,7 @@
 //! [`Ctx`]: what every delivery attempt needs, shared by the scheduler and its tasks. Its own
-//! module so that `attempt`, `record` and `bounce` depend on it and not on each other.
+//! module so that `attempt`, `record` and `bounce` share it instead of reaching into the
+//! scheduler: the old `attempt` <-> `record` cycle is gone; `attempt` still calls `record`,
+//! which calls `bounce`, and this module names `record::Unrecorded`.
 
 use std::sync::Arc;
 
