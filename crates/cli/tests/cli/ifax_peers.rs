@@ -11,7 +11,7 @@ use scanrelay_fax::{FAX_WIDTH, Resolution, THRESHOLD, fax_grey};
 
 use crate::fetch_support::{MAILBOX, account};
 use crate::gateway_support::run_tool;
-use crate::scanrelay;
+use crate::send_peers::{endpoint, send};
 
 /// A page of "document": text-like bars, a frame, a circle and a grey ramp, `w`×`h`.
 fn drawing(w: u32, h: u32, ink: [u8; 3]) -> RgbImage {
@@ -97,23 +97,7 @@ async fn ifax_png_and_jpeg_round_trip_through_postfix_and_dovecot() {
     drawing(1000, 1300, [0, 0, 0]).save(&png).unwrap();
     drawing(850, 1100, [30, 30, 120]).save(&jpeg).unwrap();
     let p = &acct.peers;
-    let port = p.submission_port.to_string();
-    let ca = p.ca.to_string_lossy().into_owned();
-    let (png_text, jpeg_text) = (png.to_string_lossy(), jpeg.to_string_lossy());
-    let args = [
-        "send",
-        "--server",
-        &p.host,
-        "--port",
-        &port,
-        "--tls",
-        "starttls",
-        "--ca-file",
-        &ca,
-        "--user",
-        &p.user,
-        "--password-env",
-        "PEER_PASSWORD",
+    let more = [
         "--from",
         &p.user,
         "--to",
@@ -124,10 +108,8 @@ async fn ifax_png_and_jpeg_round_trip_through_postfix_and_dovecot() {
         "--ifax-resolution",
         "fine",
         "--json",
-        &png_text,
-        &jpeg_text,
     ];
-    let sent = scanrelay(&args, &[("PEER_PASSWORD", &p.password)]).await;
+    let sent = send(p, endpoint(p), &more, &[&png, &jpeg]).await;
     assert_eq!(sent.code, 0, "{}\n{}", sent.stdout, sent.stderr);
     for _ in 0..60 {
         if acct.count() > 0 {

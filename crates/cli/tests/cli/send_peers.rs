@@ -13,7 +13,7 @@ use crate::gateway_support::{py, random_scan, run_tool};
 use crate::scanrelay;
 
 /// The endpoint flags for the submission port, logged in as the peers' user.
-fn endpoint(p: &Peers) -> Vec<String> {
+pub fn endpoint(p: &Peers) -> Vec<String> {
     [
         "send",
         "--server",
@@ -38,7 +38,7 @@ fn endpoint(p: &Peers) -> Vec<String> {
     .collect()
 }
 
-async fn send(p: &Peers, mut args: Vec<String>, more: &[&str], files: &[&Path]) -> crate::Run {
+pub async fn send(p: &Peers, mut args: Vec<String>, more: &[&str], files: &[&Path]) -> crate::Run {
     args.extend(more.iter().map(|s| s.to_string()));
     args.extend(files.iter().map(|f| f.to_string_lossy().into_owned()));
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -5,26 +5,15 @@ Python found, and each attachment's file name, content type and SHA-256.
 
 usage: pop3_sent.py HOST PORT CAFILE USER PASSWORD TOKEN
 """
-import email
-import email.policy
 import hashlib
 import json
-import poplib
-import ssl
 import sys
 
+from pop3_mailbox import messages
+
 host, port, cafile, user, password, token = sys.argv[1:7]
-ctx = ssl.create_default_context(cafile=cafile)
-ctx.check_hostname = False  # the peer certificate names localhost; we dial 127.0.0.1
-pop = poplib.POP3(host, int(port), timeout=20)
-pop.stls(context=ctx)
-pop.user(user)
-pop.pass_(password)
 found = []
-count, _ = pop.stat()
-for n in range(1, count + 1):
-    _, lines, _ = pop.retr(n)
-    msg = email.message_from_bytes(b"\r\n".join(lines), policy=email.policy.default)
+for msg in messages(host, port, cafile, user, password):
     subject = str(msg.get("Subject", ""))
     if token not in subject:
         continue
@@ -43,6 +32,5 @@ for n in range(1, count + 1):
                   "message_id": str(msg.get("Message-ID", "")),
                   "body": body.get_content() if body is not None else None,
                   "defects": defects, "attachments": atts})
-pop.quit()
 found.sort(key=lambda m: m["subject"])
 print(json.dumps(found, ensure_ascii=False))
