@@ -298,7 +298,7 @@ fn start_delivery(
         health.clone(),
     ));
     Ok(StartedDelivery {
-        wake: Arc::new(move || handle.wake()),
+        wake: handle,
         task,
         reconfigure,
         lanes,

@@ -14,7 +14,9 @@
 //!
 //! Plain files, no database, under the spool directory:
 //!
-//! - `tmp/ID.eml`: a message being received (never acknowledged);
+//! - `tmp/ID.eml`: a message being received (never acknowledged), created by the first write
+//!   that reaches the disk: a message that fits the 128 KiB receive buffer appears only
+//!   inside the commit;
 //! - `msg/ID.eml`: the message. Since spool format 2 (issue 10) it starts with a 4 KiB header
 //!   block holding the [`Envelope`] and the initial [`Delivery`] state as JSON (module
 //!   `header`), followed by the bytes exactly as received (CRLF); read the body with
@@ -35,8 +37,11 @@
 //!
 //! Commit ([`Incoming::commit`]):
 //!
-//! 1. the body was streamed into `tmp/ID.eml` from offset 4096 (128 KiB buffered writes);
-//! 2. the header block (envelope, initial state) is written at offset 0;
+//! 1. the body was streamed into `tmp/ID.eml` from offset 4096 (128 KiB buffered writes; the
+//!    file is created by the first of them, or by the commit for a message that fits);
+//! 2. the header block (envelope, initial state) is written at offset 0. The initial state is
+//!    `queued`, or the result of an event the caller passes to [`Incoming::commit_entry`]
+//!    (the gateway stores mail that has no upstream to go to as held, so nothing rewrites it);
 //! 3. `sync_all` the file: envelope and body are durable with one fsync;
 //! 4. rename it to `msg/ID.eml`;
 //! 5. fsync `msg/`, *grouped*: concurrent commits waiting at the same time share one directory
@@ -63,18 +68,24 @@
 //! format-1 message, the envelope first, then the body.
 //!
 //! Why this design (issue 10; `bench/accept`, 100 KB messages, medians of 3 runs on the
-//! project's 2-core VM with one virtual ext4 disk, other builds running): format 1 cost
-//! 5.5–6.0 fsyncs per accepted message (body, `msg/`, envelope, `env/`, plus an fsync'd state
-//! change when the scheduler marks it) and reached 0.2–0.4× a serial loop of write → fsync →
-//! rename → directory fsync on the same file system. One file per message with one fsync and a
-//! group-committed directory fsync is the least a file-per-message spool can do; log segments
-//! with one `fdatasync` per batch could do better under concurrency but need an index and
-//! compaction, which did not fit the time. After the change, same benchmark: 1.94–2.03 fsyncs
-//! per message, CPU per message 2.9 → 1.6 ms (32 clients) and 3.4 → 2.4 ms (1 client), and
-//! 1.0–5.2× the serial limit measured in the same case (a noisy run: the serial limit itself
-//! fell to 87–182 files/s under the other work). The directory fsync's group commit rarely
-//! finds company (182 `msg/` fsyncs for 200 messages from 32 clients), since each commit's own
-//! file fsync spreads the commits out. Details in bench/README.md ("Accept path").
+//! project's 2-core VM with one virtual ext4 disk): format 1 cost 5.5–6.0 fsyncs per accepted
+//! message (body, `msg/`, envelope, `env/`, plus an fsync'd state change when the scheduler
+//! marked it) and reached 0.14–0.43× a serial loop of write → fsync → rename → directory
+//! fsync measured on the same file system in the same case. One file per message with one
+//! fsync and a group-committed directory fsync is the least a file-per-message spool can do:
+//! 1.8–2.0 fsyncs per message. That alone gave 0.63–0.69× with 32 clients: the limit was CPU
+//! (2 ms per message on 2 cores shared with the load generator), and `perf` showed where it
+//! went: a full rescan of the spool per accepted message (now [`Incoming::commit_entry`] hands
+//! the stored entry to the scheduler), a byte-at-a-time DATA decoder, two extra hand-offs to
+//! the blocking pool per message (now the file is created by the commit when the message fits
+//! the buffer), and a second inode per message for the "held" rewrite, whose allocation on this
+//! ext4 (no journal) walks recently deleted inodes (now the held state is part of the commit).
+//! With those gone: 1.0–1.1 ms of CPU per message and 1.24–1.53× the serial limit with 32
+//! clients (1.2–2.1× with 10 MB messages), 0.54–0.58× with one client, whose every message
+//! waits for both fsyncs in turn. Log segments (messages appended to a shared file, one
+//! `fdatasync` per batch) could go further under concurrency but need an index and compaction
+//! and change every reader of the spool; they are not needed for the targets. Figures and
+//! commands in bench/README.md ("Accept path").
 //!
 //! So after a crash at any instant: a message file in `msg/` with a header is complete and
 //! durable; one without (format 1) and without an envelope was never acknowledged; anything in
@@ -127,7 +138,7 @@ mod spool;
 
 pub use error::SpoolError;
 pub use id::{InvalidMessageId, MessageId};
-pub use incoming::Incoming;
+pub use incoming::{Committed, Incoming};
 pub use lifecycle::{Applied, Event, Failure, InvalidTransition};
 pub use model::{
     Delivery, Entry, Envelope, HoldReason, RcptState, RcptStatus, SessionTls, State, UnknownState,

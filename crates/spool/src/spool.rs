@@ -11,11 +11,11 @@ use std::time::{Duration, SystemTime};
 use crate::committer::{Committer, Counters, Dir};
 use crate::error::{SpoolError, ctx};
 use crate::fsio::{
-    Faults, LOCK_FILE, Layout, blocking, create_new, create_private_dir, id_from_name, list_names,
+    Faults, LOCK_FILE, Layout, blocking, create_private_dir, id_from_name, list_names,
     lock_message, make_private, private_options, read_record, remove_if_exists, sync_dir,
     write_envelope, write_envelope_with,
 };
-use crate::header::{self, HEADER_LEN};
+use crate::header;
 use crate::id::MessageId;
 use crate::incoming::Incoming;
 use crate::lifecycle::{Applied, Event};
@@ -187,17 +187,13 @@ impl Spool {
     pub async fn begin(&self) -> Result<Incoming, SpoolError> {
         let id = MessageId::generate();
         let path = self.inner.layout.tmp_body(&id);
-        let (create, spool) = (path.clone(), self.clone());
-        let file = blocking("create", move || {
-            spool.inner().reserve.admit(&create)?;
-            let mut file = create_new(&create)?;
-            // The header block is written at commit, when the envelope is complete.
-            file.seek(io::SeekFrom::Start(HEADER_LEN))
-                .map_err(ctx("seek", &create))?;
-            Ok(file)
-        })
-        .await?;
-        Ok(Incoming::new(self.clone(), id, path, file))
+        if self.inner.reserve.is_out() {
+            // Only then does admitting a message touch the disk (to refill the reserve).
+            let (tmp, spool) = (path.clone(), self.clone());
+            blocking("admit", move || spool.inner().reserve.admit(&tmp)).await?;
+        }
+        // The file itself is created by the first write that reaches the disk.
+        Ok(Incoming::new(self.clone(), id, path))
     }
 
     /// Every queued message with its state, sorted by id (acceptance order). Messages removed
@@ -559,7 +555,7 @@ fn needs_durable(d: &Delivery) -> bool {
             .any(|r| r.state == crate::RcptState::Failed)
 }
 
-fn stamp(meta: &fs::Metadata) -> Stamp {
+pub(crate) fn stamp(meta: &fs::Metadata) -> Stamp {
     #[cfg(unix)]
     let inode = std::os::unix::fs::MetadataExt::ino(meta);
     #[cfg(not(unix))]

@@ -134,14 +134,14 @@ impl GatewayHandle {
     pub async fn retry(&self, target: &RetryTarget) -> Result<RetryReport, SpoolError> {
         let now = crate::time::unix_now();
         let report = crate::queue::retry(&self.inner.spool, target, now).await?;
-        (self.inner.wake)();
+        self.inner.wake.wake();
         Ok(report)
     }
 
     /// Deletes a message (see [`crate::queue::delete`]).
     pub async fn delete(&self, id: &MessageId) -> Result<(), SpoolError> {
         crate::queue::delete(&self.inner.spool, id).await?;
-        (self.inner.wake)();
+        self.inner.wake.wake();
         Ok(())
     }
 

@@ -67,8 +67,9 @@ pub use tls::{CertInfo, TlsError};
 pub(crate) use admission::reserved_slots;
 pub(crate) use session::SHUTDOWN_GRACE;
 
-/// Called after every committed message (the scheduler's wake-up).
-pub(crate) type Wake = Arc<dyn Fn() + Send + Sync>;
+/// The scheduler's wake-up: the listener announces each committed message with
+/// [`crate::delivery::SchedulerHandle::queued`]; the control plane asks for a rescan.
+pub(crate) type Wake = crate::delivery::SchedulerHandle;
 
 /// What a connection runs with, from the settings current when it connected: a reload
 /// ([`Shared::reconfigure`]) changes it for new connections and leaves open ones alone.

@@ -603,13 +603,19 @@ impl Driver {
             envelope.rcpt_to.len(),
             envelope.size,
         );
-        match incoming.commit(envelope).await {
-            Ok(id) => {
+        // Kept for a device mailbox: never delivered, so never held.
+        let first = match self.txn.mailbox {
+            Some(_) => None,
+            None => self.shared.wake.first_event(),
+        };
+        match incoming.commit_entry(envelope, first).await {
+            Ok(committed) => {
+                let id = committed.item.id.clone();
                 if let Some(mailbox) = &self.txn.mailbox {
                     tracing::info!(%id, from = from.as_str(), mailbox, size, "kept for a device mailbox");
                 } else {
                     tracing::info!(%id, from = from.as_str(), rcpts, size, "queued");
-                    (self.shared.wake)();
+                    self.shared.wake.queued(committed);
                 }
                 self.accepted(id.as_ref(), size, rcpts);
                 Ok(replies::queued(id.as_ref()))

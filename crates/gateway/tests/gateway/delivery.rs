@@ -13,8 +13,8 @@ use scanrelay_gateway::delivery::{Backoff, DeliveryReport, RecipientFailure, Ups
 use scanrelay_spool::{Event, RcptState, State};
 
 use crate::delivery_support::{
-    BASE, FakeUpstream, Running, accept_all, contains, delivery_settings, entries, eventually,
-    refused, reply, scan_mail, spool_message, spool_scan, temp_spool,
+    BASE, FakeUpstream, Running, TempSpool, accept_all, contains, delivery_settings, entries,
+    eventually, refused, reply, scan_mail, spool_message, spool_scan, temp_spool,
 };
 
 const DAY: Duration = Duration::from_secs(24 * 3600);
@@ -403,14 +403,20 @@ async fn a_message_deleted_by_the_operator_is_skipped() {
     assert!(entries(&t.spool).await.is_empty());
 }
 
-#[tokio::test(start_paused = true)]
-async fn wake_picks_up_a_new_message_before_the_next_rescan() {
+/// A scheduler over an empty spool that rescans only every hour, 10 s after its first scan.
+async fn started_with_hourly_rescans() -> (TempSpool, Arc<FakeUpstream>, Running) {
     let t = temp_spool().await;
     let fake = Arc::new(FakeUpstream::new(&t.spool, accept_all));
     let mut settings = delivery_settings();
     settings.rescan_interval = Duration::from_secs(3600);
     let running = Running::start(&t.spool, Some(fake.clone()), settings);
     tokio::time::sleep(Duration::from_secs(10)).await;
+    (t, fake, running)
+}
+
+#[tokio::test(start_paused = true)]
+async fn wake_picks_up_a_new_message_before_the_next_rescan() {
+    let (t, _fake, running) = started_with_hourly_rescans().await;
     let started = tokio::time::Instant::now();
     spool_scan(&t.spool).await;
     running.handle.wake();
@@ -468,4 +474,38 @@ async fn a_delivered_message_left_in_the_spool_is_removed_not_resent() {
     .await;
     running.stop().await;
     assert!(fake.calls().is_empty());
+}
+
+/// A message handed over by the listener is scheduled from its commit, without a rescan: a
+/// message committed beside it but not announced waits for the next rescan (issue 10: a
+/// rescan per accepted message made accepting quadratic in the backlog).
+#[tokio::test(start_paused = true)]
+async fn a_queued_message_is_scheduled_without_rescanning_the_spool() {
+    let (t, fake, running) = started_with_hourly_rescans().await;
+    let unannounced = spool_scan(&t.spool).await;
+    let mut incoming = t.spool.begin().await.unwrap();
+    incoming
+        .write(b"Subject: announced\r\n\r\nscan\r\n")
+        .await
+        .unwrap();
+    let mut envelope = t.spool.load(&unannounced).await.unwrap().envelope;
+    envelope.size = 27;
+    let committed = incoming.commit_entry(envelope, None).await.unwrap();
+    let announced = committed.item.id.clone();
+    assert_eq!(committed.entry.delivery.state, State::Queued);
+    running.handle.queued(committed);
+    eventually("the announced message is delivered", DAY, || async {
+        t.spool.load(&announced).await.is_err()
+    })
+    .await;
+    assert_eq!(fake.calls().len(), 1, "only the announced one: no rescan");
+    assert_eq!(fake.calls()[0].id, announced);
+    tokio::time::sleep(Duration::from_secs(3600)).await;
+    eventually("the next rescan finds the other", DAY, || async {
+        entries(&t.spool).await.is_empty()
+    })
+    .await;
+    running.stop().await;
+    assert_eq!(fake.calls().len(), 2);
+    assert_eq!(fake.calls()[1].id, unannounced);
 }

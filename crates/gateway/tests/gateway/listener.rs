@@ -293,3 +293,29 @@ async fn two_hundred_concurrent_connections_are_all_queued() {
     numbers.sort_unstable();
     assert_eq!(numbers, (0..200).collect::<Vec<_>>());
 }
+
+/// Without an upstream a message is committed already held (issue 10): its header block says
+/// so, so the scheduler has nothing to rewrite (it used to write an envelope file per message).
+#[tokio::test]
+async fn without_upstream_a_message_is_committed_held_in_one_write() {
+    let t = TestGateway::start(|_| {}).await;
+    let mut raw = Raw::connect(t.smtp()).await;
+    let reply = raw
+        .send_mail("scan@mfp.test", &["office@example.test"], MESSAGE)
+        .await;
+    expect_code(&reply, "250");
+    let (entry, _) = t.only_message().await;
+    assert_eq!(entry.delivery.state, scanrelay_spool::State::Waiting);
+    assert_eq!(
+        entry.delivery.hold,
+        Some(scanrelay_spool::HoldReason::NoUpstream)
+    );
+    let note = entry.delivery.last_error.as_deref().unwrap_or_default();
+    assert!(note.starts_with("no upstream configured"), "{note}");
+    let header = std::fs::read(t.gw.spool().body_path(&entry.id)).unwrap();
+    let header = String::from_utf8_lossy(&header[..4096]);
+    assert!(
+        header.contains(r#""state":"waiting""#) && header.contains(r#""hold":"no_upstream""#),
+        "the committed header holds the state: {header}"
+    );
+}

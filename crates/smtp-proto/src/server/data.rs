@@ -90,14 +90,26 @@ impl DataReceiver {
             };
         }
         out.reserve(input.len() + 2);
-        for (i, &b) in input.iter().enumerate() {
-            if self.step(b, out) {
+        let mut i = 0;
+        while i < input.len() {
+            if self.state == State::Mid {
+                // Inside a line every byte but CR and LF is copied as it is: copy the run at
+                // once (`step` would do the same byte by byte; this is most of the message).
+                let run = memchr::memchr2(b'\r', b'\n', &input[i..]).unwrap_or(input.len() - i);
+                out.extend_from_slice(&input[i..i + run]);
+                i += run;
+                if i == input.len() {
+                    break;
+                }
+            }
+            if self.step(input[i], out) {
                 self.state = State::Done;
                 return DataProgress {
                     consumed: i + 1,
                     ended: true,
                 };
             }
+            i += 1;
         }
         DataProgress {
             consumed: input.len(),

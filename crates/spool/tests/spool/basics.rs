@@ -262,3 +262,66 @@ async fn only_state_changes_involving_a_failure_are_fsynced() {
         "leaving Failed is fsync'd"
     );
 }
+
+/// A message that fits the receive buffer reaches the disk only at commit (one blocking job:
+/// create, write, fsync, rename); one larger than it creates the temporary file on the way.
+#[tokio::test]
+async fn the_temporary_file_is_created_by_the_first_write_that_reaches_the_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let tmp = dir.path().join("tmp");
+
+    let mut small = spool.begin().await.unwrap();
+    small.write(&body(1, 100_000)).await.unwrap();
+    assert!(names(&tmp).is_empty(), "nothing on disk before the commit");
+    small.abort().await;
+    let mut small = spool.begin().await.unwrap();
+    small.write(&body(2, 50_000)).await.unwrap();
+    drop(small);
+    assert!(names(&tmp).is_empty());
+
+    let mut large = spool.begin().await.unwrap();
+    large.write(&body(3, 300_000)).await.unwrap();
+    assert_eq!(names(&tmp).len(), 1, "spilled to its temporary file");
+    let id = large.commit(envelope(3, 300_000)).await.unwrap();
+    assert!(names(&tmp).is_empty());
+    assert_eq!(read_body(&spool, &id).await, body(3, 300_000));
+
+    let mut small = spool.begin().await.unwrap();
+    small.write(&body(4, 100_000)).await.unwrap();
+    let id = small.commit(envelope(4, 100_000)).await.unwrap();
+    assert_eq!(read_body(&spool, &id).await, body(4, 100_000));
+    assert_eq!(spool.list().await.unwrap().len(), 2);
+}
+
+/// `commit_entry` returns the message as stored, with the stamp a scan reports, and may store
+/// a first event with it (the gateway holds mail that has no upstream to go to).
+#[tokio::test]
+async fn commit_entry_returns_what_a_scan_and_load_would_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    let mut incoming = spool.begin().await.unwrap();
+    incoming.write(&body(5, 2_000)).await.unwrap();
+    let held = scanrelay_spool::Event::Held {
+        reason: scanrelay_spool::HoldReason::NoUpstream,
+        note: "no upstream configured".into(),
+        cause: None,
+    };
+    let committed = incoming
+        .commit_entry(envelope(5, 2_000), Some(held))
+        .await
+        .unwrap();
+    let scanned = spool.scan().await.unwrap();
+    assert_eq!(scanned, std::slice::from_ref(&committed.item));
+    let loaded = spool.load(&committed.item.id).await.unwrap();
+    assert_eq!(loaded, committed.entry);
+    assert_eq!(loaded.delivery.state, State::Waiting);
+    assert_eq!(
+        loaded.delivery.hold,
+        Some(scanrelay_spool::HoldReason::NoUpstream)
+    );
+    assert!(
+        names(&dir.path().join("env")).is_empty(),
+        "held in the header"
+    );
+}

@@ -28,7 +28,9 @@ async fn spool_files_are_private_even_in_a_custom_dir_with_a_lax_umask() {
         .await
         .unwrap();
     let mut incoming = spool.begin().await.unwrap();
-    incoming.write(b"partial").await.unwrap();
+    // More than the receive buffer, so the temporary file exists (it is created by the first
+    // write that reaches the disk).
+    incoming.write(&vec![b'x'; 200 * 1024]).await.unwrap();
     let fresh = dir.path().join("fresh").join("spool");
     drop(Spool::open(&fresh).await.unwrap());
     let cases = [

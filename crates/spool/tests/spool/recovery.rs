@@ -102,6 +102,8 @@ async fn no_recovery_while_another_process_has_the_spool_open() {
         .write(b"Subject: in progress\r\n\r\n")
         .await
         .unwrap();
+    // Past the receive buffer: the temporary file exists only once data reached the disk.
+    incoming.write(&vec![b'x'; 200 * 1024]).await.unwrap();
 
     // An operator command opening the spool meanwhile must not touch in-progress files.
     let cli = Spool::open(root).await.unwrap();

@@ -1,7 +1,7 @@
 //! Rescanning the spool: which lane each message goes through and when it is due, from its
 //! stored state.
 
-use scanrelay_spool::{Entry, Event, HoldReason, ScanItem, SpoolError, Stamp, State};
+use scanrelay_spool::{Committed, Entry, Event, HoldReason, ScanItem, SpoolError, Stamp, State};
 use tokio::time::Instant;
 
 use super::{Runner, due_in};
@@ -27,7 +27,22 @@ impl Runner {
         for id in &gone {
             self.board.forget(id);
         }
-        for ScanItem { id, stamp } in &items {
+        self.absorb(&items).await;
+    }
+
+    /// Schedules messages the listener just committed (see [`super::SchedulerHandle::queued`]),
+    /// from what the commit stored: no reading the spool.
+    pub(super) async fn take_arrivals(&mut self, messages: Vec<Committed>) {
+        for Committed { entry, item } in messages {
+            if !self.board.is_current(&item.id, item.stamp) {
+                self.classify(entry, item.stamp).await;
+            }
+        }
+    }
+
+    /// Reads and schedules the listed messages that are new or whose files changed.
+    async fn absorb(&mut self, items: &[ScanItem]) {
+        for ScanItem { id, stamp } in items {
             if self.board.is_current(id, *stamp) {
                 continue;
             }

@@ -166,6 +166,10 @@ impl Runner {
 
     /// Publishes the lanes' state for the status page.
     pub(super) fn publish_lanes(&self) {
+        self.no_upstream.store(
+            self.board.lanes.is_empty(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
         let now = Instant::now();
         let now_unix = self.ctx.clock.unix_now();
         let mut view: Vec<LaneView> = self
