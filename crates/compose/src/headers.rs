@@ -169,18 +169,9 @@ pub(crate) fn attachment_headers(att: &Attachment, out: &mut Vec<u8>) {
         .chars()
         .filter(|c| c.is_ascii_graphic())
         .collect();
-    // Parameters given with the type ("image/tiff; application=faxbw" for I-Fax) come first.
-    let mut params = mime_type.split(';');
-    let mut content_type = ContentType::new(params.next().unwrap_or_default());
-    for param in params {
-        if let Some((key, value)) = param.split_once('=') {
-            content_type = content_type.attribute(key, value);
-        }
-    }
-    let content_type = content_type.attribute("name", name.as_str());
-    write_header(out, "Content-Type", &content_type);
+    write_attachment_type(out, &mime_type, &name);
     out.extend_from_slice(b"Content-Disposition: attachment;");
-    if is_plain(&name) {
+    if is_plain(&name) && name.len() <= PLAIN_NAME_MAX {
         out.extend_from_slice(b" filename=");
         out.extend_from_slice(quoted(&name).as_bytes());
     } else {
@@ -188,6 +179,34 @@ pub(crate) fn attachment_headers(att: &Attachment, out: &mut Vec<u8>) {
         out.extend_from_slice(rfc2231("filename", &name).as_bytes());
     }
     out.extend_from_slice(b"\r\nContent-Transfer-Encoding: base64\r\n\r\n");
+}
+
+/// The longest name written as a plain quoted string; longer ones are encoded, which folds.
+const PLAIN_NAME_MAX: usize = 200;
+
+/// `Content-Type: TYPE; PARAM="VALUE"...; name="NAME"`, written here rather than by
+/// mail-builder, which puts a non-ASCII name in one encoded word however long it is (a
+/// 250-character name made a 1,021-octet line; RFC 5322 allows 998, RFC 2047 words 75). A name
+/// that is not short plain ASCII becomes encoded words of at most 75 characters, folded inside
+/// the quoted string as Thunderbird writes them. Parameters given with the type
+/// ("image/tiff; application=faxbw" for I-Fax) come first.
+fn write_attachment_type(out: &mut Vec<u8>, mime_type: &str, name: &str) {
+    let mut parts = mime_type.split(';');
+    let mut head = format!("Content-Type: {}", parts.next().unwrap_or_default());
+    for param in parts {
+        if let Some((key, value)) = param.split_once('=') {
+            head.push_str(&format!("; {key}={}", quoted(value.trim_matches('"'))));
+        }
+    }
+    let value = if is_plain(name) && name.len() <= PLAIN_NAME_MAX {
+        quoted(name)
+    } else {
+        format!("\"{}\"", encoded_words(name))
+    };
+    let first_line = value.split("\r\n").next().unwrap_or_default();
+    let fits = head.len() + "; name=".len() + first_line.len() <= 78;
+    let separator = if fits { "; " } else { ";\r\n\t" };
+    out.extend_from_slice(format!("{head}{separator}name={value}\r\n").as_bytes());
 }
 
 /// The text part (headers, blank line, body), its transfer encoding chosen by mail-builder.

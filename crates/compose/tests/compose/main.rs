@@ -1,6 +1,7 @@
 //! Tests of scanrelay-compose: byte-exact messages with an injected boundary, Date and
 //! Message-ID; sizes known before streaming; splitting under a limit.
 
+mod long_lines;
 mod snapshots;
 mod split;
 
