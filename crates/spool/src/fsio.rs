@@ -354,6 +354,31 @@ pub(crate) fn lock_message(layout: &Layout, id: &MessageId) -> Result<Option<Fil
     Ok(Some(file))
 }
 
+/// Locks a message's envelope file (`env/ID.json`) exclusively; `None` if there is none (or it
+/// was deleted while we waited for the lock). Marking a message whose body is missing
+/// ([`crate::Spool::fail_damaged`]) and removing a message take it, so a mark cannot write the
+/// envelope back after a removal deleted it: there is no body file to lock then. A rewrite
+/// replaces the file (a new inode), so after the lock is taken the path must still name the
+/// locked file; if a rewrite came in between, the new file is locked instead.
+pub(crate) fn lock_envelope(path: &Path) -> Result<Option<File>, SpoolError> {
+    use std::os::unix::fs::MetadataExt as _;
+    loop {
+        let file = match File::open(path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(SpoolError::io("open", path, e)),
+        };
+        file.lock().map_err(ctx("lock", path))?;
+        let locked = file.metadata().map_err(ctx("stat", path))?.ino();
+        match fs::symlink_metadata(path) {
+            Ok(now) if now.ino() == locked => return Ok(Some(file)),
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(SpoolError::io("stat", path, e)),
+        }
+    }
+}
+
 /// Run blocking filesystem work on tokio's blocking pool.
 pub(crate) async fn blocking<T, F>(op: &'static str, f: F) -> Result<T, SpoolError>
 where

@@ -18,7 +18,7 @@ use crate::id::MessageId;
 use crate::lifecycle::Event;
 use crate::model::{Delivery, ENV_FORMAT, Entry, EnvFile, Envelope};
 use crate::reserve::reserve_out_error;
-use crate::spool::{ScanItem, Spool, stamp};
+use crate::spool::{ScanItem, Spool, Stamp, stamp};
 
 /// Bytes buffered in memory before they are written to the temporary file.
 /// 128 KiB: a typical scan (about 100 KB) is written by the commit itself, in one hand-off
@@ -291,37 +291,67 @@ impl CommitJob {
     /// message `Sending` (which takes the lock and re-reads the envelope) before delivering it,
     /// so a message whose commit then fails and is cleaned up is never delivered: the client
     /// was told to resend it, and would otherwise get it delivered twice.
-    fn run(self) -> Result<Committed, SpoolError> {
-        let inner = self.spool.inner();
-        let (layout, id) = (&inner.layout, &self.id);
-        let (tmp, body) = (&self.tmp_path, layout.body(id));
-        let (file, buf) = (self.file, self.buf);
+    fn run(mut self) -> Result<Committed, SpoolError> {
+        let body = self.spool.inner().layout.body(&self.id);
         let (header, inline) = crate::header::encode(&self.env);
-        let mut opened = None;
+        let (file, body_stamp) = self.write_and_rename(&header, inline, &body)?;
+        let result = self.publish(inline, &body, body_stamp);
+        // The message lock, held until the commit is decided.
+        drop(file);
+        let stamp = result?;
+        let inner = self.spool.inner();
+        inner.counters.commits.fetch_add(1, Ordering::Relaxed);
+        Ok(Committed {
+            item: ScanItem {
+                id: self.id.clone(),
+                stamp,
+            },
+            entry: self.env.into_entry(self.id),
+        })
+    }
+
+    /// Steps 1-4: the body and then the header written, the file fsync'd, locked and renamed
+    /// into `msg/`; returns it (still locked) with its stamp. On error the temporary file is
+    /// removed.
+    fn write_and_rename(
+        &mut self,
+        header: &[u8],
+        inline: bool,
+        body: &Path,
+    ) -> Result<(File, Stamp), SpoolError> {
+        let inner = self.spool.inner();
+        let (tmp, file) = (&self.tmp_path, self.file.take());
         let result = (|| {
-            let file = opened.insert(open_or_create(file, tmp)?);
-            write_all(file, tmp, &buf, inner.faults.body())?;
+            let mut file = open_or_create(file, tmp)?;
+            write_all(&mut file, tmp, &self.buf, inner.faults.body())?;
             if inline && let Some(kind) = inner.faults.envelope() {
                 return Err(SpoolError::io("write", tmp, io::Error::from(kind)));
             }
-            file.write_all_at(&header, 0).map_err(ctx("write", tmp))?;
+            file.write_all_at(header, 0).map_err(ctx("write", tmp))?;
             file.sync_all().map_err(ctx("sync", tmp))?;
             // The inode is the message's for life: this is the message lock after the rename.
             file.lock().map_err(ctx("lock", tmp))?;
             // Renaming changes none of what a stamp holds (length, mtime, inode).
             let meta = file.metadata().map_err(ctx("stat", tmp))?;
-            rename(tmp, &body)?;
-            Ok(stamp(&meta))
+            rename(tmp, body)?;
+            Ok((file, stamp(&meta)))
         })();
         if result.is_err() {
             remove_quietly(tmp);
         }
-        let body_stamp = result?;
+        result
+    }
+
+    /// Step 5: the name made durable (for an envelope too big for the header, the envelope file
+    /// written after it); returns the message's stamp. On error nothing of it remains.
+    fn publish(&self, inline: bool, body: &Path, body_stamp: Stamp) -> Result<Stamp, SpoolError> {
+        let inner = self.spool.inner();
+        let (layout, id) = (&inner.layout, &self.id);
         let result = if inline {
             // Envelope and body are one fsync'd file: only its name must become durable.
             inner
                 .faults
-                .published(&body)
+                .published(body)
                 .and_then(|()| inner.committer.sync(Dir::Msg))
                 .map(|()| body_stamp)
         } else {
@@ -329,7 +359,7 @@ impl CommitJob {
                 // The body's name must be durable before an envelope points at it.
                 inner.committer.sync(Dir::Msg)?;
                 write_envelope(layout, id, &self.env, inner.faults.envelope())?;
-                inner.faults.published(&body)?;
+                inner.faults.published(body)?;
                 inner.committer.sync(Dir::Env)?;
                 // Where an envelope file exists its stamp is the message's.
                 let path = layout.envelope(id);
@@ -339,17 +369,8 @@ impl CommitJob {
         };
         if result.is_err() {
             remove_quietly(&layout.envelope(id));
-            remove_quietly(&body);
+            remove_quietly(body);
         }
-        drop(opened);
-        let stamp = result?;
-        inner.counters.commits.fetch_add(1, Ordering::Relaxed);
-        Ok(Committed {
-            item: ScanItem {
-                id: self.id.clone(),
-                stamp,
-            },
-            entry: self.env.into_entry(self.id),
-        })
+        result
     }
 }

@@ -103,7 +103,10 @@
 //! and an operator command never deletes a running server's in-progress files.
 //! [`Spool::apply`] and [`Spool::remove`] hold an exclusive advisory lock on the message's body
 //! file, whose inode never changes, so a read-modify-write of the state is never lost and a
-//! deleted message is never resurrected by a concurrent update. Readers take no locks: the
+//! deleted message is never resurrected by a concurrent update. A message whose body file is
+//! gone has nothing to lock: [`Spool::fail_damaged`] and [`Spool::remove`] also lock the
+//! envelope file, so marking it failed never writes back an envelope a removal deleted (a
+//! delivery attempt racing `queue delete` did, before). Readers take no locks: the
 //! scheduler re-reads state with [`Spool::load`] before each attempt and treats
 //! [`SpoolError::NotFound`] as "deleted meanwhile".
 //!

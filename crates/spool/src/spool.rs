@@ -12,8 +12,8 @@ use crate::committer::{Committer, Counters, Dir};
 use crate::error::{SpoolError, ctx};
 use crate::fsio::{
     Faults, LOCK_FILE, Layout, blocking, create_private_dir, id_from_name, list_names,
-    lock_message, make_private, private_options, read_record, remove_if_exists, sync_dir,
-    write_envelope, write_envelope_with,
+    lock_envelope, lock_message, make_private, private_options, read_record, remove_if_exists,
+    sync_dir, write_envelope, write_envelope_with,
 };
 use crate::header;
 use crate::id::MessageId;
@@ -356,24 +356,27 @@ impl Spool {
     /// the scheduler stops trying it and `queue show` says why. Returns the entry as it is now;
     /// one whose body exists is returned unchanged. [`SpoolError::NotFound`] if it is gone.
     ///
-    /// There is no body to lock, so this is not serialized with a concurrent operator
-    /// `queue delete` of the same damaged message: in that rare race the failed entry may stay
-    /// and is deleted again.
+    /// There is no body to lock, so this and [`Spool::remove`] take the envelope file's lock:
+    /// a removal running at the same time (which deletes the body first) is never undone by
+    /// writing the failed state back.
     pub async fn fail_damaged(&self, id: &MessageId) -> Result<Entry, SpoolError> {
         let (spool, target) = (self.clone(), id.clone());
         blocking("update", move || {
             let inner = spool.inner();
             let layout = &inner.layout;
+            let lock = lock_envelope(&layout.envelope(&target))?;
             let mut env = read_record(layout, &target)?
                 .ok_or_else(|| SpoolError::NotFound(target.clone()))?;
             let body = layout.body(&target);
             let missing = !body.try_exists().map_err(ctx("stat", &body))?;
-            if missing && mark_body_missing(&mut env.delivery)? {
+            // Without an envelope file the record came from the body's header: not missing.
+            if missing && lock.is_some() && mark_body_missing(&mut env.delivery)? {
                 inner.reserve.with_room(|| {
                     write_envelope(layout, &target, &env, inner.faults.envelope())?;
                     inner.committer.sync(Dir::Env)
                 })?;
             }
+            drop(lock);
             Ok(env.into_entry(target))
         })
         .await
@@ -399,7 +402,10 @@ impl Spool {
                 inner.committer.sync(Dir::Msg)?;
             }
             let envelope = layout.envelope(&target);
+            // Waits for a concurrent `fail_damaged` (see there) before deleting the envelope.
+            let envelope_lock = lock_envelope(&envelope)?;
             let had_envelope = inner.reserve.with_room(|| remove_if_exists(&envelope))?;
+            drop(envelope_lock);
             if !had_envelope && !inline {
                 return Err(SpoolError::NotFound(target));
             }

@@ -142,3 +142,38 @@ async fn a_message_whose_body_vanished_is_marked_failed_not_retried() {
             .is_not_found()
     );
 }
+
+/// `queue delete` racing a delivery attempt that finds the body already gone (removal
+/// deletes the message file first) must not bring the message back as a failed "damaged"
+/// entry: marking a damaged message and removing it take the envelope file's lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_removal_racing_the_damaged_mark_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = Spool::open(dir.path()).await.unwrap();
+    for n in 0..300 {
+        let id = store(&spool, n, 300).await;
+        // The attempt's `sending` mark gives it an envelope file.
+        spool
+            .apply(&id, scanrelay_spool::Event::AttemptStarted { at: 1 })
+            .await
+            .unwrap();
+        let (a, b) = (spool.clone(), spool.clone());
+        let (marker, target) = (id.clone(), id.clone());
+        let mark = tokio::spawn(async move {
+            for _ in 0..20 {
+                match a.fail_damaged(&marker).await {
+                    Err(e) if e.is_not_found() => return,
+                    _ => tokio::task::yield_now().await,
+                }
+            }
+        });
+        let remove = tokio::spawn(async move { b.remove(&target).await });
+        mark.await.unwrap();
+        remove.await.unwrap().unwrap();
+        let left = spool.load(&id).await;
+        assert!(
+            matches!(&left, Err(e) if e.is_not_found()),
+            "round {n}: the removed message came back: {left:?}"
+        );
+    }
+}
