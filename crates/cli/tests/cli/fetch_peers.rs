@@ -128,18 +128,16 @@ fn check_hostile_results(tmp: &Path, out: &Path) {
     );
     let names = files_in(out);
     // `a\b<TAB>c<RLO>fdp.exe`: the path part goes, the tab becomes `_`, the RLO goes.
-    for want in [
-        "passwd",
-        "evil.sh",
-        "scan.pdf",
-        "scan (2).pdf",
-        "b_cfdp.exe",
-    ] {
-        assert!(
-            names.iter().any(|n| n == want),
-            "{want} missing from {names:?}"
-        );
-    }
+    assert_has_all(
+        &names,
+        &[
+            "passwd",
+            "evil.sh",
+            "scan.pdf",
+            "scan (2).pdf",
+            "b_cfdp.exe",
+        ],
+    );
     assert_eq!(std::fs::read(out.join("passwd")).unwrap(), b"root:x:0:0");
     let mut pair = [
         std::fs::read(out.join("scan.pdf")).unwrap(),
@@ -226,17 +224,26 @@ async fn korean_attachment_names_match_pythons_email_package() {
     let ours = files_in(&out);
     let oracle = python_names(&out);
     assert_eq!(ours, oracle, "our names vs Python's email package");
-    for want in [
-        "스캔 문서.pdf",
-        "스캔 보고서.pdf",
-        "팩스_2026.tif",
-        "견적서.pdf",
-        "정산서.pdf",
-        "세금계산서.pdf",
-    ] {
+    assert_has_all(
+        &ours,
+        &[
+            "스캔 문서.pdf",
+            "스캔 보고서.pdf",
+            "팩스_2026.tif",
+            "견적서.pdf",
+            "정산서.pdf",
+            "세금계산서.pdf",
+        ],
+    );
+}
+
+/// Every name in `want` is among the saved `names`.
+#[track_caller]
+fn assert_has_all(names: &[String], want: &[&str]) {
+    for want in want {
         assert!(
-            ours.iter().any(|n| n == want),
-            "{want} missing from {ours:?}"
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
         );
     }
 }

@@ -483,13 +483,11 @@ async fn a_delivered_message_left_in_the_spool_is_removed_not_resent() {
 async fn a_queued_message_is_scheduled_without_rescanning_the_spool() {
     let (t, fake, running) = started_with_hourly_rescans().await;
     let unannounced = spool_scan(&t.spool).await;
+    let body = b"Subject: announced\r\n\r\nscan\r\n";
     let mut incoming = t.spool.begin().await.unwrap();
-    incoming
-        .write(b"Subject: announced\r\n\r\nscan\r\n")
-        .await
-        .unwrap();
+    incoming.write(body).await.unwrap();
     let mut envelope = t.spool.load(&unannounced).await.unwrap().envelope;
-    envelope.size = 27;
+    envelope.size = body.len() as u64;
     let committed = incoming.commit_entry(envelope, None).await.unwrap();
     let announced = committed.item.id.clone();
     assert_eq!(committed.entry.delivery.state, State::Queued);

@@ -53,6 +53,19 @@ fn options() -> FetchOptions {
     }
 }
 
+/// `fetch_once` into a fresh output directory (kept alive with the result).
+async fn fetch_into_tmp(
+    session: &mut Connection,
+) -> (
+    tempfile::TempDir,
+    Result<scanrelay_pop3_client::FetchReport, FetchError>,
+) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = OutDir::prepare(tmp.path()).unwrap();
+    let result = fetch_once(session, &out, &options()).await;
+    (tmp, result)
+}
+
 #[tokio::test]
 async fn a_body_in_pieces_is_unstuffed_saved_and_then_deleted() {
     let mut session = logged_in(vec![
@@ -68,11 +81,8 @@ async fn a_body_in_pieces_is_unstuffed_saved_and_then_deleted() {
         ("QUIT", ok("+OK bye\r\n"), ""),
     ])
     .await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = OutDir::prepare(tmp.path()).unwrap();
-    let report = fetch_once(&mut session, &out, &options())
-        .await
-        .expect("fetch");
+    let (tmp, report) = fetch_into_tmp(&mut session).await;
+    let report = report.expect("fetch");
     assert_eq!(report.saved.len(), 1);
     assert_eq!(report.deleted, 1);
     let saved = std::fs::read(tmp.path().join("messages/uid-1.eml")).unwrap();
@@ -92,11 +102,8 @@ async fn a_connection_lost_mid_message_leaves_no_file_and_no_dele() {
         ("RETR 2", None, "+OK\r\nSubject: 2\r\n\r\nhalf of it"),
     ])
     .await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = OutDir::prepare(tmp.path()).unwrap();
-    let err = fetch_once(&mut session, &out, &options())
-        .await
-        .unwrap_err();
+    let (tmp, err) = fetch_into_tmp(&mut session).await;
+    let err = err.unwrap_err();
     assert!(
         matches!(err, FetchError::Server(Pop3Error::Closed { .. })),
         "{err:?}"
@@ -149,11 +156,8 @@ async fn a_server_without_uidl_is_refused_before_anything_is_fetched() {
         ("UIDL", ok("-ERR not supported\r\n"), ""),
     ])
     .await;
-    let tmp = tempfile::tempdir().unwrap();
-    let out = OutDir::prepare(tmp.path()).unwrap();
-    let err = fetch_once(&mut session, &out, &options())
-        .await
-        .unwrap_err();
+    let (_tmp, err) = fetch_into_tmp(&mut session).await;
+    let err = err.unwrap_err();
     assert!(
         matches!(err, FetchError::Server(Pop3Error::UidlUnsupported)),
         "{err:?}"
