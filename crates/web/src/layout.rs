@@ -89,6 +89,13 @@ pub struct ErrorPage {
     pub back: String,
 }
 
+/// `404` with the page language's "not found" text (a message, check or sign-in that is not
+/// there, or is another session's; an unknown wizard provider).
+pub fn not_found_page(page: Layout) -> Response {
+    let message = page.t.not_found.to_string();
+    error_page(StatusCode::NOT_FOUND, page, message)
+}
+
 /// An error page with `status` and `message`.
 pub fn error_page(status: StatusCode, page: Layout, message: String) -> Response {
     let back = if page.authed { "/" } else { "/login" }.to_string();

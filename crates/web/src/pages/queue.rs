@@ -271,7 +271,7 @@ async fn detail(
     let entry = match load(&state, &id).await {
         Some(Ok(entry)) => entry,
         Some(Err(e)) => return spool_error(page, &e),
-        None => return not_found(page),
+        None => return crate::layout::not_found_page(page),
     };
     let t = page.t;
     let done = match done.done.as_deref() {
@@ -301,7 +301,7 @@ async fn retry(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::QUEUE, &uri);
     let Ok(id) = id.parse::<MessageId>() else {
-        return not_found(page);
+        return crate::layout::not_found_page(page);
     };
     match state.backend.retry(&RetryTarget::One(id.clone())).await {
         Ok(report) => {
@@ -338,7 +338,7 @@ async fn confirm_delete(
             render(StatusCode::OK, &DeletePage { page, m })
         }
         Some(Err(e)) => spool_error(page, &e),
-        None => not_found(page),
+        None => crate::layout::not_found_page(page),
     }
 }
 
@@ -351,7 +351,7 @@ async fn delete(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::QUEUE, &uri);
     let Ok(id) = id.parse::<MessageId>() else {
-        return not_found(page);
+        return crate::layout::not_found_page(page);
     };
     match state.backend.delete(&id).await {
         Ok(()) => {
@@ -362,16 +362,10 @@ async fn delete(
     }
 }
 
-/// `404`: no such message.
-fn not_found(page: Layout) -> Response {
-    let msg = page.t.not_found.to_string();
-    error_page(StatusCode::NOT_FOUND, page, msg)
-}
-
 /// `404` for a message that is not there, `500` with the reason otherwise.
 fn spool_error(page: Layout, e: &SpoolError) -> Response {
     if e.is_not_found() {
-        return not_found(page);
+        return crate::layout::not_found_page(page);
     }
     let msg = fill(page.t.error_internal, &[("e", &e.to_string())]);
     error_page(StatusCode::INTERNAL_SERVER_ERROR, page, msg)

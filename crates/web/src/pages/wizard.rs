@@ -25,7 +25,7 @@ use scanrelay_setup::{
 use super::settings::{Fields, Saved, config_file, field, save};
 use crate::app::AppState;
 use crate::auth::{AuthForm, AuthSession};
-use crate::i18n::{Lang, SetupTexts, UiLang, setup_texts};
+use crate::i18n::{SetupTexts, UiLang, setup_texts};
 use crate::layout::{Layout, error_page, nav, render};
 
 const JS: &str = include_str!("../../static/wizard.js");
@@ -158,15 +158,11 @@ async fn form_page(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some((c, m)) = lookup(&slug, &method) else {
-        return error_page(StatusCode::NOT_FOUND, page, page_not_found(lang));
+        return crate::layout::not_found_page(page);
     };
     let mut values = Fields::new();
     values.insert("address".into(), q.address);
     show_form(&state, page, c, m, &values, Vec::new(), Vec::new()).await
-}
-
-fn page_not_found(lang: Lang) -> String {
-    crate::i18n::texts(lang).not_found.to_string()
 }
 
 /// The form, filled from the preset for the address, or with `values` as submitted.
@@ -344,7 +340,7 @@ async fn submit(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some((c, m)) = lookup(&slug, &method) else {
-        return error_page(StatusCode::NOT_FOUND, page, page_not_found(lang));
+        return crate::layout::not_found_page(page);
     };
     if field(&form, "action") == "check" && m != Method::OAuth2 {
         return super::wizard_check::start(&state, page, &session, c, m, form).await;
@@ -583,7 +579,7 @@ pub(crate) async fn device_sheet_page(
     let page = Layout::new(lang, Some(&session), nav::SETTINGS, &uri);
     let settings = state.backend.settings();
     if !settings.devices.iter().any(|d| d.username == q.username) {
-        return error_page(StatusCode::NOT_FOUND, page, page_not_found(lang));
+        return crate::layout::not_found_page(page);
     }
     sheet(page, &headers, &settings, &q.username, None, None)
 }

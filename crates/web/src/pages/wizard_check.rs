@@ -29,7 +29,7 @@ use super::wizard::{keep, save_wizard, show_form};
 use crate::app::AppState;
 use crate::auth::{AuthForm, AuthSession, Session};
 use crate::i18n::{Lang, SetupTexts, UiLang, setup_texts};
-use crate::layout::{Layout, error_page, nav, render};
+use crate::layout::{Layout, nav, render};
 
 /// How many checks are kept.
 const KEPT: usize = 32;
@@ -267,12 +267,6 @@ fn row(s: &StepEvent) -> StepRow {
     }
 }
 
-/// The page for a check that is not there (or is another session's).
-fn not_found(page: Layout) -> Response {
-    let message = crate::i18n::texts(page.lang).not_found.to_string();
-    error_page(StatusCode::NOT_FOUND, page, message)
-}
-
 async fn page(
     AuthSession(session): AuthSession,
     UiLang(lang): UiLang,
@@ -281,7 +275,7 @@ async fn page(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some(job) = job(&id, &session) else {
-        return not_found(page);
+        return crate::layout::not_found_page(page);
     };
     let job = job.lock().expect("job lock");
     let body = CheckPage {
@@ -307,12 +301,12 @@ async fn form_again(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some(job) = job(&id, &session) else {
-        return not_found(page);
+        return crate::layout::not_found_page(page);
     };
     let (slug, method, values) = {
         let job = job.lock().expect("job lock");
         if !job.saveable {
-            return not_found(page);
+            return crate::layout::not_found_page(page);
         }
         (job.slug, job.method, keep(&job.form))
     };
@@ -371,12 +365,12 @@ async fn save(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some(job) = job(&id, &session) else {
-        return not_found(page);
+        return crate::layout::not_found_page(page);
     };
     let (slug, method, mut form) = {
         let job = job.lock().expect("job lock");
         if !job.saveable {
-            return not_found(page);
+            return crate::layout::not_found_page(page);
         }
         (job.slug, job.method, job.form.clone())
     };

@@ -345,11 +345,6 @@ struct SignInPage {
     check_problem: Option<String>,
 }
 
-fn not_found(page: Layout) -> Response {
-    let message = crate::i18n::texts(page.lang).not_found.to_string();
-    error_page(StatusCode::NOT_FOUND, page, message)
-}
-
 async fn page(
     AuthSession(session): AuthSession,
     UiLang(lang): UiLang,
@@ -358,7 +353,7 @@ async fn page(
 ) -> Response {
     let page = Layout::new(lang, Some(&session), nav::WIZARD, &uri);
     let Some(signin) = find(&id, &session.id) else {
-        return not_found(page);
+        return crate::layout::not_found_page(page);
     };
     let st = setup_texts(lang);
     let s = lock(&signin);
@@ -423,7 +418,7 @@ async fn cancel(
     AuthForm(session, _form): AuthForm<Fields>,
 ) -> Response {
     let Some(signin) = find(&id, &session.id) else {
-        return not_found(Layout::new(lang, Some(&session), nav::WIZARD, &uri));
+        return crate::layout::not_found_page(Layout::new(lang, Some(&session), nav::WIZARD, &uri));
     };
     stop(&signin, Why::ByUser);
     Redirect::to(&format!("/wizard/signin/{id}")).into_response()
